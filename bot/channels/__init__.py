@@ -1,0 +1,1 @@
+"""Channels: adapters between a messaging platform and the conversation core."""

@@ -1,0 +1,96 @@
+"""The terminal channel: a conversation on standard input and output, no Telegram needed.
+
+One customer message per line; a line starting with "/" is a command. Buttons are printed as numbered
+choices, and typing the number or the label presses one. Files are written to a folder and their
+paths printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.dialogue import Dialogue
+from bot.core.session import Session, SessionKey
+from bot.core.types import Customer, Inbound, Reply
+from bot.store import SessionStore
+
+
+def render(reply: Reply, files_dir: Path) -> str:
+    """A reply as terminal text: title, text, numbered buttons, the path of any file."""
+    lines = []
+    if reply.title:
+        lines += [f"== {reply.title} ==", ""]
+    lines.append(reply.text)
+    for number, button in enumerate(reply.all_buttons, 1):
+        lines.append(f"  [{number}] {button.label}")
+    if reply.attachment:
+        files_dir.mkdir(parents=True, exist_ok=True)
+        path = files_dir / Path(reply.attachment.filename).name
+        path.write_bytes(reply.attachment.content)
+        lines.append(f"  (file: {path.resolve()})")
+    return "\n".join(lines)
+
+
+def _numbered(replies: list[Reply]) -> list[Reply]:
+    """Number buttons across all replies of a turn, as the session counts them."""
+    return replies
+
+
+def parse_line(line: str, customer: Customer) -> Inbound:
+    text = line.rstrip("\r\n")
+    if text.startswith("/") and len(text) > 1 and not text[1].isspace():
+        command, _, args = text[1:].partition(" ")
+        return Inbound(text=args.strip(), command=command, customer=customer)
+    return Inbound(text=text, customer=customer)
+
+
+def run_chat(
+    dialogue: Dialogue,
+    store: SessionStore,
+    lang: str | None,
+    files_dir: Path,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    key = SessionKey("terminal", "local")
+    customer = Customer(id="local", name="terminal", language_code=lang)
+    session = Session(lang=lang, lang_chosen=lang is not None)
+    interactive = stdin.isatty()
+
+    def turn(inbound: Inbound) -> None:
+        replies = dialogue.handle(key, session, inbound)
+        store.set(key, session.to_dict())  # saved before the replies are shown, as on Telegram
+        offset = 0
+        for reply in replies:
+            stdout.write(_render_from(reply, files_dir, offset) + "\n\n")
+            offset += len(reply.all_buttons)
+        stdout.flush()
+
+    turn(Inbound(command="start", customer=customer))
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        turn(parse_line(line, customer))
+
+
+def _render_from(reply: Reply, files_dir: Path, offset: int) -> str:
+    text = render(reply, files_dir)
+    if not offset:
+        return text
+    # Buttons are numbered across the whole turn, so that "3" means the same everywhere.
+    out = []
+    number = offset
+    for line in text.split("\n"):
+        if line.startswith("  [") and "] " in line:
+            number += 1
+            line = f"  [{number}] " + line.split("] ", 1)[1]
+        out.append(line)
+    return "\n".join(out)

@@ -1,0 +1,186 @@
+"""The command line: ``python -m bot COMMAND`` and ``mailbot COMMAND`` (see CONTRACT.md).
+
+``chat`` and ``ask`` never import python-telegram-bot, so they start fast and work without a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailbot", description="Mail setup assistant for hosting customers.")
+    parser.add_argument("--config", metavar="FILE", help="YAML configuration file (default: $BOT_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--lang", choices=("it", "en"), help="language of the conversation")
+    chat.add_argument("--files", metavar="DIR", type=Path, help="where files the bot sends are written")
+
+    ask = commands.add_parser("ask", help="answer one question, or one per line of standard input")
+    ask.add_argument("--lang", choices=("it", "en"), help="answer in this language (default: detected)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("question", nargs="*", help="the question; none or '-' reads standard input")
+
+    kb = commands.add_parser("kb", help="the knowledge base")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
+    kb_commands.add_parser("check", help="validate knowledge/")
+    export = kb_commands.add_parser("export", help="print the knowledge base")
+    export.add_argument("--json", action="store_true", required=True, help="as a JSON list")
+    unanswered = kb_commands.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
+    unanswered.add_argument("--json", action="store_true", help="as a JSON list")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(config_file=args.config)
+    except ConfigError as exc:
+        print(f"mailbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb}[args.command]
+    try:
+        return handler(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # one clear line instead of a traceback for known start-up problems
+        from bot.i18n import CatalogueError
+        from bot.knowledge.base import KnowledgeError
+
+        if isinstance(exc, KnowledgeError):
+            print("mailbot: the knowledge base has problems (run 'mailbot kb check'):", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 1
+        if isinstance(exc, CatalogueError):
+            print(f"mailbot: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_core
+    from bot.channels.terminal import run_chat
+
+    core = build_core(settings)
+    files_dir = args.files or settings.bot_data_dir / "files"
+    try:
+        return run_chat(core.dialogue, core.store, args.lang, files_dir)
+    finally:
+        core.store.close()
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_core
+    from bot.core.session import Session, SessionKey
+    from bot.core.types import Customer, Inbound
+
+    core = build_core(settings, with_store=False)
+    key = SessionKey("ask", "-")
+
+    def answer(question: str) -> str:
+        session = Session(lang=args.lang, lang_chosen=args.lang is not None)
+        analysis = core.engine.analyse(question, lang=args.lang)
+        replies = core.dialogue.handle(key, session, Inbound(text=question, customer=Customer(id="ask")))
+        text = "\n\n".join(r.plain() for r in replies)
+        if not args.json:
+            return text
+        return json.dumps(
+            {
+                "intent": analysis.intent,
+                "article": analysis.article,
+                "client": analysis.client,
+                "lang": session.lang or analysis.lang,
+                "confidence": round(analysis.confidence, 3),
+                "suggestions": list(analysis.suggestions),
+                "text": text,
+            },
+            ensure_ascii=False,
+        )
+
+    out = sys.stdout
+    if args.question and args.question != ["-"]:
+        out.write(answer(" ".join(args.question)) + "\n")
+        return 0
+    for line in sys.stdin:
+        question = line.rstrip("\r\n")
+        out.write(answer(question) + ("\n" if args.json else "\n\n"))
+    out.flush()
+    return 0
+
+
+def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.knowledge.base import KnowledgeError, load_knowledge
+
+    if args.kb_command == "unanswered":
+        return _kb_unanswered(args, settings)
+    try:
+        kb, problems = load_knowledge(settings.knowledge_dir, strict=False)
+    except KnowledgeError as exc:
+        problems, kb = exc.problems, None
+    if args.kb_command == "check":
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{len(problems)} problem(s) in {settings.knowledge_dir}", file=sys.stderr)
+            return 1
+        print(f"knowledge base OK: {len(kb.articles)} articles, {len(kb.clients)} clients ({settings.knowledge_dir})")
+        return 0
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    from bot.knowledge.language import LANGUAGES
+
+    export = [
+        {
+            "id": a.id,
+            "lang": lang,
+            "title": a.title[lang],
+            "questions": list(a.questions[lang]),
+            "answer": a.answer[lang],
+        }
+        for a in kb.articles.values()
+        for lang in LANGUAGES
+    ]
+    json.dump(export, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _kb_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import SQLiteStore
+
+    if not settings.database_path.exists():
+        rows = []
+    else:
+        store = SQLiteStore(settings.database_path)
+        rows = store.unanswered_report()
+        store.close()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if not rows:
+        print("No unanswered questions recorded.")
+        return 0
+    print(f"{'count':>5}  {'lang':<5}  {'why':<20}  question")
+    for row in rows:
+        print(f"{row['count']:>5}  {','.join(row['langs']):<5}  {','.join(row['reasons']):<20}  {row['question']}")
+    return 0

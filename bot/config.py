@@ -1,0 +1,130 @@
+"""Settings: a frozen dataclass built from the environment and an optional YAML file.
+
+Every key of CONTRACT.md is an upper-case environment variable; the same key in lower case may be set
+in the YAML file named by ``--config`` or ``BOT_CONFIG``. The environment wins. Secrets print masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.paths import resource_dir
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the key, never a secret's value."""
+
+
+class Secret(str):
+    """A string that never shows its value when printed or logged."""
+
+    def __repr__(self) -> str:
+        return "<SECRET>"
+
+    __str__ = __repr__
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+
+SECURITY_CHOICES = ("tls", "starttls", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    telegram_bot_token: Secret | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    support_chat_id: int | None = None
+    support_email: str = "supporto@mosajco.com"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_username: str | None = None
+    smtp_password: Secret | None = None
+    mail_from: str = "mailbot@localhost"
+    outbox_retry_seconds: float = 30.0
+    bot_data_dir: Path = Path("./data")
+    knowledge_dir: Path = dataclasses.field(default_factory=lambda: resource_dir("knowledge"))
+    locales_dir: Path = dataclasses.field(default_factory=lambda: resource_dir("locales"))
+    webhook_url: str | None = None
+    webhook_secret: Secret | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    log_level: str = "INFO"
+
+    @property
+    def database_path(self) -> Path:
+        return self.bot_data_dir / "mailbot.sqlite3"
+
+
+def _as_int(key: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{key.upper()} must be a whole number") from None
+
+
+def _as_float(key: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{key.upper()} must be a number") from None
+    if value < 0:
+        raise ConfigError(f"{key.upper()} must not be negative")
+    return value
+
+
+def _read_yaml(path: Path) -> dict[str, str]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration file {path}: {exc.strerror}") from None
+    except yaml.YAMLError:
+        raise ConfigError(f"the configuration file {path} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"the configuration file {path} must be a mapping of keys to values")
+    return {str(k).lower(): "" if v is None else str(v) for k, v in data.items()}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:
+    """Build the settings from ``environ`` (the process environment by default) and a YAML file."""
+    environ = os.environ if environ is None else environ
+    config_file = config_file or environ.get("BOT_CONFIG")
+    raw: dict[str, str] = _read_yaml(Path(config_file)) if config_file else {}
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"unknown configuration key(s) in {config_file}: {', '.join(unknown)}")
+    for name in known:
+        if name.upper() in environ:
+            raw[name] = environ[name.upper()]
+    raw = {k: v.strip() for k, v in raw.items() if v.strip() != ""}
+
+    values: dict[str, object] = {}
+    for key, text in raw.items():
+        if key in ("telegram_bot_token", "smtp_password", "webhook_secret"):
+            values[key] = Secret(text)
+        elif key in ("smtp_port", "webhook_port", "support_chat_id"):
+            values[key] = _as_int(key, text)
+        elif key == "outbox_retry_seconds":
+            values[key] = _as_float(key, text)
+        elif key in ("bot_data_dir", "knowledge_dir", "locales_dir"):
+            values[key] = Path(text).expanduser()
+        elif key == "smtp_security":
+            if text.lower() not in SECURITY_CHOICES:
+                raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SECURITY_CHOICES)}")
+            values[key] = text.lower()
+        elif key == "log_level":
+            values[key] = text.upper()
+        else:
+            values[key] = text
+    if "smtp_security" not in values:
+        port = values.get("smtp_port", 25)
+        values["smtp_security"] = {587: "starttls", 465: "tls"}.get(port, "none")
+    return Settings(**values)

@@ -1,0 +1,362 @@
+"""The dialogue: one inbound event and the customer's session in, the replies out.
+
+    handle(key, session, inbound) -> replies      (the session is updated in place)
+
+It routes commands, button presses and typed text to the answer engine and the flows, and keeps the
+small state a conversation needs: language, last answer (for "was this helpful?"), the buttons last
+offered (so that typing a label or its number presses it), a short transcript for the support team.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from rapidfuzz import fuzz
+
+from bot.core.session import Session, SessionKey
+from bot.core.types import Button, Inbound, Reply
+from bot.i18n import N_, Translator, negotiate
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.engine import Analysis, AnswerEngine
+from bot.knowledge.language import LANGUAGES
+from bot.knowledge.text import find_emails, fold
+from bot.store import QuestionLog
+
+Gettext = Callable[[str], str]
+MAX_INPUT_CHARS = 4096
+_LABEL_MATCH = 88  # rapidfuzz ratio above which a typed text presses the button it spells
+
+
+@dataclasses.dataclass(frozen=True)
+class DialogueSettings:
+    support_email: str
+
+
+class Dialogue:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        engine: AnswerEngine,
+        translator: Translator,
+        settings: DialogueSettings,
+        log: QuestionLog,
+    ):
+        self.kb = kb
+        self.engine = engine
+        self.translator = translator
+        self.settings = settings
+        self.log = log
+
+    # entry point
+    def handle(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
+        if inbound.command:
+            replies = self._command(session, inbound)
+        elif inbound.button:
+            replies = self._button(key, session, inbound.button, inbound)
+        else:
+            replies = self._text(key, session, inbound)
+        session.offered = [[b.label, b.id] for r in replies for b in r.all_buttons]
+        for reply in replies:
+            session.remember("bot", reply.plain())
+        return replies
+
+    # language
+    def _gettext(self, lang: str) -> Gettext:
+        return lambda message: self.translator.gettext(lang, message)
+
+    def _hint(self, session: Session, inbound: Inbound) -> str | None:
+        return session.lang or negotiate(inbound.language_hint)
+
+    def _lang(self, session: Session, inbound: Inbound, analysis: Analysis | None = None) -> str:
+        if session.lang_chosen and session.lang:
+            return session.lang
+        if analysis is not None and analysis.lang_detected:
+            return analysis.lang
+        return self._hint(session, inbound) or "it"
+
+    # commands
+    def _command(self, session: Session, inbound: Inbound) -> list[Reply]:
+        command = inbound.command.lower().lstrip("/").split("@", 1)[0]
+        session.remember("customer", "/" + command + (f" {inbound.text}" if inbound.text else ""))
+        lang = self._lang(session, inbound)
+        session.lang = lang
+        if command == "start":
+            return [self._welcome(lang)]
+        if command == "help":
+            return [self._help(lang)]
+        if command == "language":
+            wanted = fold(inbound.text)[:2]
+            if wanted in LANGUAGES:
+                return self._set_language(session, wanted)
+            return [self._language_choice(lang)]
+        if command == "cancel":
+            return [self._cancel(session, lang)]
+        if command == "setup":
+            return self._setup(session, lang, client=None)
+        if command == "imap":
+            return self._activation(session, lang, find_emails(inbound.text))
+        if command == "human":
+            return self._handoff(session, lang)
+        _ = self._gettext(lang)
+        return [Reply(_("I don't know that command. Here is what I can do:"), buttons=self._menu_buttons(lang))]
+
+    # buttons
+    def _button(self, key: SessionKey, session: Session, button: str, inbound: Inbound) -> list[Reply]:
+        lang = self._lang(session, inbound)
+        session.lang = lang
+        _ = self._gettext(lang)
+        kind, _sep, value = button.partition(":")
+        if kind == "menu":
+            return [self._welcome(lang)]
+        if kind == "lang" and value in LANGUAGES:
+            return self._set_language(session, value)
+        if kind == "art" and value in self.kb.articles:
+            session.remember("customer", f"[{self.kb.articles[value].title[lang]}]")
+            return self._answer(session, lang, value, question=None)
+        if kind == "fb":
+            return self._feedback(key, session, lang, value)
+        if kind == "flow" and value == "setup":
+            return self._setup(session, lang, client=None)
+        if kind == "flow" and value == "imap":
+            return self._activation(session, lang, [])
+        if kind == "flow" and value == "human":
+            return self._handoff(session, lang)
+        return [Reply(_("That button is no longer active. Here is the menu:"), buttons=self._menu_buttons(lang))]
+
+    def _pressed(self, session: Session, text: str) -> str | None:
+        """The button id a typed text stands for: its number, its label, or a close spelling of it."""
+        if not session.offered:
+            return None
+        typed = text.strip()
+        if typed.isdigit() and 1 <= int(typed) <= len(session.offered):
+            return session.offered[int(typed) - 1][1]
+        folded = fold(typed)
+        if not folded:
+            return None
+        best, best_score = None, 0.0
+        for label, button_id in session.offered:
+            score = 100.0 if fold(label) == folded else fuzz.ratio(fold(label), folded)
+            if score > best_score:
+                best, best_score = button_id, score
+        return best if best_score >= _LABEL_MATCH else None
+
+    # typed text
+    def _text(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
+        text = inbound.text[:MAX_INPUT_CHARS]
+        pressed = self._pressed(session, text)
+        if pressed:
+            return self._button(key, session, pressed, inbound)
+        session.remember("customer", text)
+        analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
+        lang = self._lang(session, inbound, analysis)
+        session.lang = lang
+        if analysis.emails:
+            session.email = analysis.emails[0]
+        if analysis.intent != "fallback":
+            session.fallbacks_in_row = 0
+        if analysis.intent == "answer":
+            return self._answer(session, lang, analysis.article, question=text, suggestions=analysis.suggestions)
+        if analysis.intent == "setup":
+            return self._setup(session, lang, analysis.client)
+        if analysis.intent == "activation":
+            return self._activation(session, lang, list(analysis.emails))
+        if analysis.intent == "handoff":
+            return self._handoff(session, lang)
+        if analysis.intent == "smalltalk":
+            return [self._smalltalk(lang, analysis.smalltalk)]
+        return self._fallback(session, lang, analysis, text)
+
+    # replies
+    def _menu_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        _ = self._gettext(lang)
+        other = "en" if lang == "it" else "it"
+        return (
+            (Button(_("📨 POP3 or IMAP?"), "art:pop3-vs-imap"),),
+            (Button(_("⚙️ Set up my mail"), "flow:setup"),),
+            (Button(_("🔓 Activate IMAP"), "flow:imap"),),
+            (Button(_("🙋 Talk to a person"), "flow:human"),),
+            (Button(_LANGUAGE_BUTTON[other], f"lang:{other}"),),
+        )
+
+    def _welcome(self, lang: str) -> Reply:
+        _ = self._gettext(lang)
+        return Reply(
+            _(
+                "Hi! I'm the mail assistant. I can explain POP3 and IMAP, help you set up your mailbox on "
+                "your computer or phone, and pass your request to activate IMAP to our support team.\n\n"
+                "Ask me anything in your own words, or pick one of these:"
+            ),
+            buttons=self._menu_buttons(lang),
+        )
+
+    def _help(self, lang: str) -> Reply:
+        _ = self._gettext(lang)
+        return Reply(
+            _(
+                "Write your question in your own words, for example \"what is the difference between POP3 "
+                "and IMAP?\" or \"how do I set up my mail on the iPhone?\".\n\n"
+                "Commands:\n/start the main menu\n/setup set up your mail\n/imap activate IMAP\n"
+                "/human talk to a person\n/language change language\n/cancel stop what we are doing"
+            ),
+            buttons=self._menu_buttons(lang),
+        )
+
+    def _language_choice(self, lang: str) -> Reply:
+        _ = self._gettext(lang)
+        return Reply(
+            _("Which language do you prefer?"),
+            buttons=((Button(_LANGUAGE_BUTTON["it"], "lang:it"), Button(_LANGUAGE_BUTTON["en"], "lang:en")),),
+        )
+
+    def _set_language(self, session: Session, lang: str) -> list[Reply]:
+        session.lang, session.lang_chosen = lang, True
+        _ = self._gettext(lang)
+        return [Reply(_("Done: I'll write to you in English."), buttons=self._menu_buttons(lang))]
+
+    def _cancel(self, session: Session, lang: str) -> Reply:
+        _ = self._gettext(lang)
+        had_flow = session.flow is not None
+        session.flow, session.step, session.form = None, None, {}
+        text = _("Cancelled. What would you like to do now?") if had_flow else _("There was nothing to cancel. What would you like to do?")
+        return Reply(text, buttons=self._menu_buttons(lang))
+
+    def _placeholders(self, session: Session, lang: str) -> dict[str, str]:
+        _ = self._gettext(lang)
+        domain = session.email.rsplit("@", 1)[1] if session.email else _("yourdomain.com")
+        values = self.kb.servers.values(domain=domain, email=session.email or "")
+        values["support_email"] = self.settings.support_email
+        return values
+
+    def _answer(
+        self, session: Session, lang: str, article_id: str, question: str | None, suggestions: tuple[str, ...] = ()
+    ) -> list[Reply]:
+        _ = self._gettext(lang)
+        article = self.kb.articles[article_id]
+        rows: list[tuple[Button, ...]] = []
+        flow_buttons = {
+            "setup": Button(_("⚙️ Set up my mail"), "flow:setup"),
+            "activation": Button(_("🔓 Activate IMAP"), "flow:imap"),
+            "handoff": Button(_("🙋 Talk to a person"), "flow:human"),
+        }
+        offers = tuple(flow_buttons[o] for o in article.offer)
+        if offers:
+            rows.append(offers)
+        for related in dict.fromkeys((*article.related, *suggestions)):
+            if related != article_id and related in self.kb.articles:
+                rows.append((Button(self.kb.articles[related].title[lang], f"art:{related}"),))
+        session.last_article, session.last_question, session.rated = article_id, question, False
+        session.fallbacks_in_row = 0
+        answer = Reply(
+            article.answer[lang].format_map(self._placeholders(session, lang)),
+            title=article.title[lang],
+            buttons=tuple(rows[:5]),
+        )
+        ask = Reply(
+            _("Was this helpful?"),
+            buttons=((Button(_("👍 Yes"), f"fb:1:{article_id}"), Button(_("👎 No"), f"fb:0:{article_id}")),),
+        )
+        return [answer, ask]
+
+    def _feedback(self, key: SessionKey, session: Session, lang: str, value: str) -> list[Reply]:
+        _ = self._gettext(lang)
+        helpful, _sep, article_id = value.partition(":")
+        if session.rated or article_id != session.last_article or helpful not in ("0", "1"):
+            return [Reply(_("Thanks, I have already noted your opinion on that answer."))]
+        session.rated = True
+        self.log.record_feedback(key, lang, article_id, session.last_question, helpful == "1")
+        if helpful == "1":
+            session.dislikes_in_row = 0
+            return [Reply(_("Great, glad it helped! Anything else?"))]
+        session.dislikes_in_row += 1
+        if session.last_question:
+            self.log.record_unanswered(lang, session.last_question, "disliked")
+        text = _("Sorry that didn't help. Try asking in other words, or talk to a person on our team.")
+        if session.dislikes_in_row >= 2:
+            text = _("Sorry, I'm not getting it right. A person on our team can help you better.")
+        return [Reply(text, buttons=((Button(_("🙋 Talk to a person"), "flow:human"),), (Button(_("🏠 Menu"), "menu"),)))]
+
+    def _setup(self, session: Session, lang: str, client: str | None) -> list[Reply]:
+        _ = self._gettext(lang)
+        name = self.kb.clients[client].name[lang] if client in self.kb.clients else _("your mail program")
+        settings = self.kb.articles.get("server-settings")
+        text = _("To set up your mailbox in {client}, add a new mail account and enter these settings.").format(client=name)
+        if settings:
+            text += "\n\n" + settings.answer[lang].format_map(self._placeholders(session, lang))
+        buttons = (
+            (Button(self.kb.articles["which-protocol"].title[lang], "art:which-protocol"),)
+            if "which-protocol" in self.kb.articles
+            else (),
+            (Button(_("🔓 Activate IMAP"), "flow:imap"),),
+            (Button(_("🙋 Talk to a person"), "flow:human"),),
+        )
+        return [Reply(text, title=_("Set up your mail"), buttons=tuple(row for row in buttons if row))]
+
+    def _activation(self, session: Session, lang: str, emails: list[str]) -> list[Reply]:
+        _ = self._gettext(lang)
+        mailboxes = ", ".join(emails) if emails else _("your mailbox address")
+        text = _(
+            "IMAP is an add-on that our support team switches on for you. Write to {support_email} asking "
+            "them to activate IMAP for {mailboxes}, with your name or company. They will tell you when it "
+            "is on; until then your mailbox keeps working with POP3."
+        ).format(support_email=self.settings.support_email, mailboxes=mailboxes)
+        buttons = []
+        if "imap-activation" in self.kb.articles:
+            buttons.append((Button(self.kb.articles["imap-activation"].title[lang], "art:imap-activation"),))
+        buttons.append((Button(_("🙋 Talk to a person"), "flow:human"),))
+        return [Reply(text, title=_("Activate IMAP"), buttons=tuple(buttons))]
+
+    def _handoff(self, session: Session, lang: str) -> list[Reply]:
+        _ = self._gettext(lang)
+        text = _(
+            "A person on our support team can help you: write to {support_email} with your mailbox "
+            "address and what you have tried so far."
+        ).format(support_email=self.settings.support_email)
+        return [Reply(text, buttons=((Button(_("🏠 Menu"), "menu"),),), handoff=True)]
+
+    def _smalltalk(self, lang: str, kind: str | None) -> Reply:
+        _ = self._gettext(lang)
+        if kind == "thanks":
+            return Reply(_("You're welcome! If you need anything else about your mail, just ask."))
+        if kind == "goodbye":
+            return Reply(_("Bye! Write to me whenever you need help with your mail."))
+        if kind == "identity":
+            return Reply(
+                _(
+                    "I'm the mail assistant of our support team: an automatic program, not a person. I can "
+                    "explain POP3 and IMAP, help you set up your mailbox and pass requests to our team."
+                ),
+                buttons=self._menu_buttons(lang),
+            )
+        return self._welcome(lang)
+
+    def _fallback(self, session: Session, lang: str, analysis: Analysis, text: str) -> list[Reply]:
+        _ = self._gettext(lang)
+        if analysis.reason == "empty":
+            return [Reply(_("Write your question in a few words, or pick one of these:"), buttons=self._menu_buttons(lang))]
+        session.fallbacks_in_row += 1
+        self.log.record_unanswered(lang, text, analysis.reason or "unsure")
+        person = (Button(_("🙋 Talk to a person"), "flow:human"),)
+        if analysis.reason == "foreign":
+            return [
+                Reply(
+                    "\n".join(self.translator.gettext(code, _ONLY_ITALIAN_AND_ENGLISH) for code in LANGUAGES),
+                    buttons=self._menu_buttons(lang),
+                )
+            ]
+        if analysis.suggestions and analysis.reason == "unsure":
+            rows = tuple((Button(self.kb.articles[a].title[lang], f"art:{a}"),) for a in analysis.suggestions)
+            return [Reply(_("I'm not sure I understood. Did you mean one of these?"), buttons=(*rows, person))]
+        text = _(
+            "I can only help with your mailbox: choosing POP3 or IMAP, setting up your mail program or "
+            "phone, and activating IMAP. For anything else, our support team is at {support_email}."
+        ).format(support_email=self.settings.support_email)
+        if session.fallbacks_in_row >= 2:
+            text += "\n\n" + _("Shall I put you in touch with a person?")
+        return [Reply(text, buttons=(person, (Button(_("🏠 Menu"), "menu"),)))]
+
+
+# Each language's name in itself, so a customer finds their own whichever language the menu is in.
+_LANGUAGE_BUTTON = {"it": "🇮🇹 Italiano", "en": "🇬🇧 English"}
+# Said in both languages at once, to a customer writing in neither.
+_ONLY_ITALIAN_AND_ENGLISH = N_("Sorry, I can only write in Italian and English.")

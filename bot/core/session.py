@@ -1,0 +1,56 @@
+"""A customer's conversation state: plain data, stored as JSON, readable across upgrades.
+
+Unknown keys from a newer or older version are ignored and missing ones take their defaults, so a stored
+session never stops a customer from talking to the bot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+HISTORY_TURNS = 12
+SESSION_VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionKey:
+    """Where a conversation happens: the channel and the chat id within it."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclasses.dataclass
+class Session:
+    lang: str | None = None
+    lang_chosen: bool = False  # the customer picked the language; detection no longer switches it
+    flow: str | None = None
+    step: str | None = None
+    form: dict[str, Any] = dataclasses.field(default_factory=dict)
+    offered: list[list[str]] = dataclasses.field(default_factory=list)  # [label, button id] of the last reply
+    last_article: str | None = None
+    last_question: str | None = None
+    rated: bool = False
+    fallbacks_in_row: int = 0
+    dislikes_in_row: int = 0
+    email: str | None = None  # the customer's address, once they have given it
+    history: list[list[str]] = dataclasses.field(default_factory=list)  # [who, text], oldest first
+    version: int = SESSION_VERSION
+
+    def remember(self, who: str, text: str) -> None:
+        """Keep a short transcript for the support team; long texts are cut."""
+        self.history.append([who, text if len(text) <= 500 else text[:499] + "…"])
+        del self.history[:-HISTORY_TURNS]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Session":
+        if not isinstance(data, dict):
+            return cls()
+        names = {f.name for f in dataclasses.fields(cls)}
+        session = cls(**{k: v for k, v in data.items() if k in names})
+        session.version = SESSION_VERSION
+        return session

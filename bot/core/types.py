@@ -1,0 +1,65 @@
+"""What flows in and out of the conversation core, whatever the channel."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Button:
+    """A choice offered to the customer: the label they see and a short stable id (at most 64 bytes)."""
+
+    label: str
+    id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    """A file the bot sends, such as a configuration profile."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclasses.dataclass(frozen=True)
+class Customer:
+    """Who is writing, as far as the channel knows."""
+
+    id: str
+    name: str = ""
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Inbound:
+    """One event from the customer: text typed, a button pressed, or a command with its arguments."""
+
+    text: str = ""
+    button: str | None = None
+    command: str | None = None
+    customer: Customer | None = None
+
+    @property
+    def language_hint(self) -> str | None:
+        return self.customer.language_code if self.customer else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """One message to send: plain text (the channel escapes it), an optional bold title, buttons in rows."""
+
+    text: str
+    title: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+    handoff: bool = False
+
+    @property
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+    def plain(self) -> str:
+        """The message as plain text, title first."""
+        return f"{self.title}\n\n{self.text}" if self.title else self.text

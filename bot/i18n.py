@@ -1,0 +1,79 @@
+"""Interface text in Italian and English: gettext catalogues managed with babel.
+
+Catalogues live in ``locales/<lang>/LC_MESSAGES/messages.po``. A compiled ``.mo`` newer than its ``.po``
+is used as it is; otherwise the ``.po`` is compiled in memory at start-up, so a fresh checkout never
+runs with a missing catalogue. A language without a catalogue is an error at start-up, never a silent
+fall back to English.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from pathlib import Path
+
+from bot.knowledge.language import LANGUAGES
+
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "it"
+
+
+class CatalogueError(RuntimeError):
+    """A catalogue is missing or unreadable."""
+
+
+def _compile(po_path: Path) -> gettext.GNUTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def load_catalogue(locales_dir: Path, lang: str) -> gettext.GNUTranslations:
+    folder = locales_dir / lang / "LC_MESSAGES"
+    po_path, mo_path = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
+    if not po_path.is_file() and not mo_path.is_file():
+        raise CatalogueError(f"no catalogue for language {lang!r}: {po_path} is missing")
+    try:
+        if mo_path.is_file() and (not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
+            with mo_path.open("rb") as handle:
+                return gettext.GNUTranslations(handle)
+        return _compile(po_path)
+    except Exception as exc:  # any parse error makes the catalogue unusable
+        raise CatalogueError(f"cannot read the catalogue {po_path}: {exc}") from exc
+
+
+class Translator:
+    """The catalogues of every supported language; ``get(lang)`` gives that language's gettext."""
+
+    def __init__(self, locales_dir: Path):
+        self._catalogues = {lang: load_catalogue(locales_dir, lang) for lang in LANGUAGES}
+
+    def gettext(self, lang: str, message: str) -> str:
+        return self._catalogues.get(lang, self._catalogues[DEFAULT_LANGUAGE]).gettext(message)
+
+    def ngettext(self, lang: str, singular: str, plural: str, n: int) -> str:
+        return self._catalogues.get(lang, self._catalogues[DEFAULT_LANGUAGE]).ngettext(singular, plural, n)
+
+
+def negotiate(language_code: str | None) -> str | None:
+    """The supported language closest to a client's language code ("it-IT", "en_GB", "pt-BR"), or None."""
+    if not language_code:
+        return None
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language_code.replace("_", "-"), sep="-")
+    except (ValueError, UnknownLocaleError):
+        return None
+    return locale.language if locale.language in LANGUAGES else None
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated later, when the language is known."""
+    return message

@@ -1,0 +1,1 @@
+"""The knowledge base: loading and validating ``knowledge/``, and answering questions from it."""

@@ -1,0 +1,95 @@
+"""From folded words to matching terms: typo repair, synonyms, stop words, Snowball stems.
+
+A term is either a concept from ``synonyms.yaml`` (written ``_concept``, the same in both languages) or
+the Snowball stem of a content word in the message's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.knowledge.language import STOPWORDS
+
+# Function words that still carry meaning for matching: greetings, thanks, "who", "why".
+_MEANINGFUL = frozenset(
+    "ciao grazie buongiorno buonasera salve hi hello hey thanks thank chi who perche why differenza "
+    "difference funziona works meglio better conviene choose scegliere".split()
+)
+MATCH_STOPWORDS = {lang: words - _MEANINGFUL for lang, words in STOPWORDS.items()}
+_STEMMER_NAMES = {"it": "italian", "en": "english"}
+
+
+def _max_typos(word: str) -> int:
+    if len(word) < 4 or word.isdigit():
+        return 0
+    return 1 if len(word) <= 6 else 2
+
+
+class Analyzer:
+    """Turns folded words into terms; one instance serves every message."""
+
+    def __init__(self, synonyms: dict[str, tuple[str, ...]], vocabulary: Iterable[str]):
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for concept, phrases in synonyms.items():
+            for phrase in phrases:
+                self._phrases[tuple(phrase.split())] = "_" + concept
+        self._longest = max((len(p) for p in self._phrases), default=1)
+        known = set(vocabulary) | {w for p in self._phrases for w in p}
+        for words in STOPWORDS.values():
+            known |= words
+        self.known = frozenset(known)
+        self._choices = sorted(w for w in self.known if len(w) >= 3 and not w.isdigit())
+        self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMER_NAMES.items()}
+        self._stem_cache: dict[tuple[str, str], str] = {}
+        self._repairs: dict[str, str] = {}
+
+    def repair(self, word: str) -> str:
+        """The known word closest to ``word`` within a typo or two, else ``word`` itself."""
+        if word in self.known:
+            return word
+        cached = self._repairs.get(word)
+        if cached is not None:
+            return cached
+        limit = _max_typos(word)
+        best = word
+        if limit:
+            match = process.extractOne(word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit)
+            if match:
+                best = match[0]
+        if len(self._repairs) < 50_000:
+            self._repairs[word] = best
+        return best
+
+    def repair_all(self, words: list[str]) -> list[str]:
+        return [self.repair(w) for w in words]
+
+    def stem(self, word: str, lang: str) -> str:
+        key = (word, lang)
+        stem = self._stem_cache.get(key)
+        if stem is None:
+            stem = self._stemmers[lang].stemWord(word)
+            self._stem_cache[key] = stem
+        return stem
+
+    def terms(self, words: list[str], lang: str) -> list[str]:
+        """The terms of already repaired, folded ``words`` read as language ``lang``."""
+        out: list[str] = []
+        stop = MATCH_STOPWORDS[lang]
+        i, n = 0, len(words)
+        while i < n:
+            for size in range(min(self._longest, n - i), 0, -1):
+                concept = self._phrases.get(tuple(words[i : i + size]))
+                if concept:
+                    out.append(concept)
+                    i += size
+                    break
+            else:
+                word = words[i]
+                if word not in stop:
+                    out.append(self.stem(word, lang))
+                i += 1
+        return out

@@ -1,0 +1,406 @@
+"""Loading ``knowledge/`` into plain objects, and every check ``kb check`` reports.
+
+Layout of the folder:
+    articles/<id>.yaml   one article: title, example questions, answer, related articles, offered flows
+    clients.yaml         the email programs of the setup guide, with the names customers type
+    servers.yaml         the provider's connection settings
+    intents.yaml         example phrases of the intents that start flows, small talk, out-of-scope topics
+    synonyms.yaml        words customers use for the same thing
+
+Loading collects every problem instead of stopping at the first, so an editor sees them all at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.knowledge.language import LANGUAGES
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FLOWS = ("setup", "activation", "handoff")
+SMALLTALK_KINDS = ("greeting", "thanks", "goodbye", "identity")
+INTENT_SECTIONS = ("setup", "activation", "handoff", "smalltalk", "out_of_scope")
+# Placeholders an answer may use; the dialogue fills them from the settings and servers.yaml.
+ANSWER_PLACEHOLDERS = frozenset(
+    """support_email domain imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls
+    smtp_host smtp_port smtp_port_starttls""".split()
+)
+SERVER_PLACEHOLDERS = frozenset({"domain", "email"})
+# The ids CONTRACT.md promises to customers, operators and acceptance checks.
+REQUIRED_ARTICLES = tuple(
+    """pop3-vs-imap how-pop3-works how-imap-works pop3-advantages imap-advantages which-protocol smtp
+    leave-copy-on-server offline-access multiple-devices server-space local-disk-space lost-device-safety
+    save-mail-locally-imap imap-activation server-settings supported-clients switch-pop3-to-imap
+    sync-read-status""".split()
+)
+REQUIRED_CLIENTS = tuple(
+    "outlook new-outlook outlook-mac thunderbird apple-mail ios-mail gmail-android samsung-email gmail-web other".split()
+)
+MAX_ANSWER_CHARS = 1200
+MIN_QUESTIONS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the knowledge base, said so an editor can find and fix it."""
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}" if self.where else f"{self.file}: {self.message}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Article:
+    id: str
+    title: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    answer: dict[str, str]
+    related: tuple[str, ...] = ()
+    offer: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Client:
+    id: str
+    name: dict[str, str]
+    aliases: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    security: str
+    alt_port: int
+    alt_security: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSettings:
+    imap: Endpoint
+    pop3: Endpoint
+    smtp: Endpoint
+    smtp_authentication: bool
+    username: str
+
+    def values(self, domain: str, email: str) -> dict[str, str]:
+        """The answer placeholders with the customer's domain and address filled in."""
+        fill = {"domain": domain, "email": email}
+        out = {"domain": domain}
+        for name in ("imap", "pop3", "smtp"):
+            endpoint: Endpoint = getattr(self, name)
+            out[f"{name}_host"] = endpoint.host.format_map(fill)
+            out[f"{name}_port"] = str(endpoint.port)
+            out[f"{name}_port_starttls"] = str(endpoint.alt_port)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class KnowledgeBase:
+    articles: dict[str, Article]
+    clients: dict[str, Client]
+    servers: ServerSettings
+    intents: dict[str, dict[str, tuple[str, ...]]]  # "setup", "smalltalk:greeting", ... -> lang -> phrases
+    synonyms: dict[str, tuple[str, ...]]
+    root: Path
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has problems; ``problems`` lists every one."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` placeholders of ``text``; raises ValueError on unbalanced braces."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+class _Loader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, where: str, message: str) -> None:
+        try:
+            name = str(path.relative_to(self.root.parent))
+        except ValueError:
+            name = str(path)
+        self.problems.append(Problem(name, where, message))
+
+    def read(self, path: Path) -> Any:
+        try:
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        except FileNotFoundError:
+            self.problem(path, "", "file is missing")
+        except UnicodeDecodeError:
+            self.problem(path, "", "file is not UTF-8 text")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else ""
+            self.problem(path, where, f"not valid YAML ({getattr(exc, 'problem', None) or exc})")
+        return None
+
+    def texts(self, path: Path, where: str, value: Any, *, placeholders_allowed: frozenset[str]) -> dict[str, str]:
+        """A ``{it: ..., en: ...}`` mapping of non-empty strings."""
+        if not isinstance(value, dict):
+            self.problem(path, where, "must have an 'it' and an 'en' text")
+            return {}
+        out: dict[str, str] = {}
+        for lang in LANGUAGES:
+            text = value.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                self.problem(path, where, f"the {_LANG_NAMES[lang]} text ({lang}) is missing or empty")
+                continue
+            self.check_placeholders(path, f"{where} ({lang})", text, placeholders_allowed)
+            out[lang] = text.strip()
+        for lang in sorted(set(value) - set(LANGUAGES)):
+            self.problem(path, where, f"unknown language {lang!r} (use it and en)")
+        if len(out) == 2:
+            ph = {lang: placeholders(t) for lang, t in out.items() if _balanced(t)}
+            if len(ph) == 2 and ph["it"] != ph["en"]:
+                self.problem(path, where, f"the languages use different placeholders: it {sorted(ph['it'])}, en {sorted(ph['en'])}")
+        return out
+
+    def check_placeholders(self, path: Path, where: str, text: str, allowed: frozenset[str]) -> None:
+        if not _balanced(text):
+            self.problem(path, where, "unbalanced { or } (write {{ or }} for a literal brace)")
+            return
+        for name in sorted(placeholders(text) - allowed):
+            known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+            self.problem(path, where, f"unknown placeholder {{{name}}} (known: {known})")
+
+    def phrase_lists(self, path: Path, where: str, value: Any, minimum: int = 1) -> dict[str, tuple[str, ...]]:
+        if not isinstance(value, dict):
+            self.problem(path, where, "must have 'it' and 'en' lists")
+            return {}
+        out = {}
+        for lang in LANGUAGES:
+            items = value.get(lang)
+            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+                self.problem(path, where, f"'{lang}' must be a list of non-empty texts")
+                continue
+            if len(items) < minimum:
+                self.problem(path, where, f"'{lang}' has {len(items)} example(s); at least {minimum} are needed")
+            out[lang] = tuple(i.strip() for i in items)
+        return out
+
+    def article(self, path: Path) -> Article | None:
+        data = self.read(path)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.problem(path, "", "an article must be a mapping with id, title, questions, answer")
+            return None
+        article_id = data.get("id")
+        where = f"article {article_id}" if article_id else "article"
+        if article_id != path.stem:
+            self.problem(path, where, f"id must be {path.stem!r}, the file's name")
+            article_id = path.stem
+        if not ID_RE.match(path.stem):
+            self.problem(path, where, "the id must be lower-case words joined by hyphens")
+        for key in sorted(set(data) - {"id", "title", "questions", "answer", "related", "offer"}):
+            self.problem(path, where, f"unknown key {key!r}")
+        title = self.texts(path, f"{where} title", data.get("title"), placeholders_allowed=frozenset())
+        answer = self.texts(path, f"{where} answer", data.get("answer"), placeholders_allowed=ANSWER_PLACEHOLDERS)
+        for lang, text in answer.items():
+            if len(text) > MAX_ANSWER_CHARS:
+                self.problem(path, f"{where} answer ({lang})", f"{len(text)} characters; keep it under {MAX_ANSWER_CHARS} to fit a phone screen")
+        questions = self.phrase_lists(path, f"{where} questions", data.get("questions"), MIN_QUESTIONS)
+        related = data.get("related") or []
+        offer = data.get("offer") or []
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            self.problem(path, f"{where} related", "must be a list of article ids")
+            related = []
+        if not isinstance(offer, list) or any(o not in FLOWS for o in offer):
+            self.problem(path, f"{where} offer", f"must be a list of: {', '.join(FLOWS)}")
+            offer = [o for o in offer if o in FLOWS] if isinstance(offer, list) else []
+        return Article(article_id, title, questions, answer, tuple(related), tuple(offer))
+
+    def clients(self, path: Path) -> dict[str, Client]:
+        data = self.read(path)
+        if data is None:
+            return {}
+        if not isinstance(data, list):
+            self.problem(path, "", "must be a list of clients, each with id, name and aliases")
+            return {}
+        out: dict[str, Client] = {}
+        for n, entry in enumerate(data, 1):
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                self.problem(path, f"client #{n}", "needs an id")
+                continue
+            where = f"client {entry['id']}"
+            if entry["id"] in out:
+                self.problem(path, where, "duplicate id")
+            name = self.texts(path, f"{where} name", entry.get("name"), placeholders_allowed=frozenset())
+            aliases = entry.get("aliases") or []
+            if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):
+                self.problem(path, f"{where} aliases", "must be a list of names")
+                aliases = []
+            out[entry["id"]] = Client(entry["id"], name, tuple(str(a) for a in aliases))
+        return out
+
+    def endpoint(self, path: Path, where: str, value: Any) -> Endpoint:
+        fallback = Endpoint("mail.{domain}", 0, "ssl", 0, "starttls")
+        if not isinstance(value, dict):
+            self.problem(path, where, "must have host, port and security")
+            return fallback
+        host, port, security = value.get("host"), value.get("port"), value.get("security")
+        alt = value.get("alternative") or {}
+        ok = True
+        if not isinstance(host, str) or not host:
+            self.problem(path, f"{where} host", "must be a server name")
+            ok = False
+        else:
+            self.check_placeholders(path, f"{where} host", host, SERVER_PLACEHOLDERS)
+        for key, p in (("port", port), ("alternative port", alt.get("port"))):
+            if not isinstance(p, int) or not 0 < p < 65536:
+                self.problem(path, f"{where} {key}", "must be a port number from 1 to 65535")
+                ok = False
+        for key, s in (("security", security), ("alternative security", alt.get("security"))):
+            if s not in ("ssl", "starttls", "none"):
+                self.problem(path, f"{where} {key}", "must be ssl, starttls or none")
+                ok = False
+        if not ok:
+            return fallback
+        return Endpoint(host, port, security, alt["port"], alt["security"])
+
+    def servers(self, path: Path) -> ServerSettings:
+        data = self.read(path) or {}
+        if not isinstance(data, dict):
+            self.problem(path, "", "must be a mapping with incoming, outgoing and username")
+            data = {}
+        incoming = data.get("incoming") or {}
+        outgoing = data.get("outgoing") or {}
+        smtp = outgoing.get("smtp") if isinstance(outgoing, dict) else None
+        username = data.get("username")
+        if not isinstance(username, str) or not username:
+            self.problem(path, "username", "must be set, e.g. \"{email}\"")
+            username = "{email}"
+        else:
+            self.check_placeholders(path, "username", username, SERVER_PLACEHOLDERS)
+        return ServerSettings(
+            imap=self.endpoint(path, "incoming imap", incoming.get("imap") if isinstance(incoming, dict) else None),
+            pop3=self.endpoint(path, "incoming pop3", incoming.get("pop3") if isinstance(incoming, dict) else None),
+            smtp=self.endpoint(path, "outgoing smtp", smtp),
+            smtp_authentication=bool((smtp or {}).get("authentication", True)) if isinstance(smtp, dict) else True,
+            username=username,
+        )
+
+    def intents(self, path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+        data = self.read(path)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.problem(path, "", f"must be a mapping with {', '.join(INTENT_SECTIONS)}")
+            return {}
+        out: dict[str, dict[str, tuple[str, ...]]] = {}
+        for section in INTENT_SECTIONS:
+            value = data.get(section)
+            if value is None:
+                self.problem(path, section, "section is missing")
+            elif section == "smalltalk":
+                if not isinstance(value, dict):
+                    self.problem(path, section, f"must have the kinds {', '.join(SMALLTALK_KINDS)}")
+                    continue
+                for kind in SMALLTALK_KINDS:
+                    out[f"smalltalk:{kind}"] = self.phrase_lists(path, f"smalltalk {kind}", value.get(kind))
+                for kind in sorted(set(value) - set(SMALLTALK_KINDS)):
+                    self.problem(path, f"smalltalk {kind}", f"unknown kind (use {', '.join(SMALLTALK_KINDS)})")
+            else:
+                out[section] = self.phrase_lists(path, section, value)
+        for section in sorted(set(data) - set(INTENT_SECTIONS)):
+            self.problem(path, section, f"unknown section (use {', '.join(INTENT_SECTIONS)})")
+        return out
+
+    def synonyms(self, path: Path) -> dict[str, tuple[str, ...]]:
+        from bot.knowledge.text import fold
+
+        data = self.read(path)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.problem(path, "", "must map each concept to a list of words")
+            return {}
+        out: dict[str, tuple[str, ...]] = {}
+        owner: dict[str, str] = {}
+        for concept, items in data.items():
+            if not isinstance(items, list) or not items:
+                self.problem(path, str(concept), "must be a list of words")
+                continue
+            phrases = []
+            for item in items:
+                folded = fold(str(item))
+                if not folded:
+                    self.problem(path, str(concept), f"{item!r} has no letters or digits")
+                    continue
+                if folded in owner and owner[folded] != concept:
+                    self.problem(path, str(concept), f"{item!r} is also in {owner[folded]!r}; keep a word in one group")
+                owner[folded] = str(concept)
+                phrases.append(folded)
+            out[str(concept)] = tuple(dict.fromkeys(phrases))
+        return out
+
+
+_LANG_NAMES = {"it": "Italian", "en": "English"}
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _balanced(text: str) -> bool:
+    try:
+        placeholders(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, list[Problem]]:
+    """Read the knowledge folder; with ``strict``, raise KnowledgeError if anything is wrong."""
+    loader = _Loader(root)
+    if not root.is_dir():
+        loader.problem(root, "", "knowledge folder not found")
+        raise KnowledgeError(loader.problems)
+    articles: dict[str, Article] = {}
+    article_files = sorted((root / "articles").glob("*.yaml"))
+    if not article_files:
+        loader.problem(root / "articles", "", "no articles (*.yaml) found")
+    for path in article_files:
+        article = loader.article(path)
+        if article:
+            articles[article.id] = article
+    for article_id in REQUIRED_ARTICLES:
+        if article_id not in articles and (root / "articles").is_dir():
+            loader.problem(root / "articles" / f"{article_id}.yaml", f"article {article_id}", "is required (CONTRACT.md) but missing")
+    for article in articles.values():
+        path = root / "articles" / f"{article.id}.yaml"
+        for rel in article.related:
+            if rel not in articles:
+                loader.problem(path, f"article {article.id} related", f"links to {rel!r}, which does not exist")
+            elif rel == article.id:
+                loader.problem(path, f"article {article.id} related", "links to itself")
+    clients = loader.clients(root / "clients.yaml")
+    for client_id in REQUIRED_CLIENTS:
+        if client_id not in clients:
+            loader.problem(root / "clients.yaml", f"client {client_id}", "is required (CONTRACT.md) but missing")
+    kb = KnowledgeBase(
+        articles=articles,
+        clients=clients,
+        servers=loader.servers(root / "servers.yaml"),
+        intents=loader.intents(root / "intents.yaml"),
+        synonyms=loader.synonyms(root / "synonyms.yaml"),
+        root=root,
+    )
+    if strict and loader.problems:
+        raise KnowledgeError(loader.problems)
+    return kb, loader.problems

@@ -1,0 +1,139 @@
+"""The answer engine: what a message asks for, in which language, and how sure we are.
+
+Order of decisions: an empty or foreign message; intents that start flows (setup, IMAP activation, a
+person) and small talk; then the knowledge articles; below the confidence threshold, "did you mean"
+suggestions; topics outside the mailbox (prices, websites, PEC...) fall back without an article.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bot.knowledge.analyzer import Analyzer
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.index import PhraseIndex
+from bot.knowledge.language import LANGUAGES, LanguageDetector
+from bot.knowledge.text import find_emails, fold
+
+INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
+
+# Tuned on the tuning part of tests/data/questions.yaml by bench/quality.py; never on the held-back part.
+ANSWER_THRESHOLD = 0.42
+SUGGESTION_FLOOR = 0.18
+MAX_SUGGESTIONS = 3
+
+# Words that make a message a question about how something works rather than a request to do it.
+_QUESTION_CUES = frozenset("come how cosa what perche why quando when quanto quanti serve significa mean".split())
+# Words of a request addressed to us ("please switch it on", "vorrei attivare").
+_REQUEST_CUES = frozenset(
+    "vorrei voglio potete potreste puoi potresti mi chiedo richiedo richiesta chiedere please pls plz "
+    "want like need needs request requesting could can per for su on".split()
+)
+_FLOW_CONTEXT = frozenset({"_mail", "_mailbox", "_program", "_phone", "_computer", "_device", "_imap", "_pop3"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Analysis:
+    """What one message asks for. ``confidence`` is between 0 and 1."""
+
+    intent: str
+    lang: str
+    confidence: float
+    article: str | None = None
+    client: str | None = None
+    suggestions: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    smalltalk: str | None = None  # greeting, thanks, goodbye, identity
+    reason: str | None = None  # for fallback: empty, foreign, out_of_scope, unsure
+    lang_detected: bool = False
+
+
+class AnswerEngine:
+    """Built once from the knowledge base; ``analyse`` is pure and fast."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        vocabulary: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+        sources: list[tuple[str, str, str]] = []  # (target, lang, text)
+        for article in kb.articles.values():
+            for lang in LANGUAGES:
+                for text in (article.title.get(lang, ""), *article.questions.get(lang, ())):
+                    sources.append((article.id, lang, text))
+        for intent, by_lang in kb.intents.items():
+            for lang, phrases in by_lang.items():
+                sources.extend(("@" + intent, lang, text) for text in phrases)
+        for _, lang, text in sources:
+            vocabulary[lang].update(fold(text).split())
+        alias_words = {w for client in kb.clients.values() for a in client.aliases for w in fold(a).split()}
+        self.detector = LanguageDetector(vocabulary)
+        self.analyzer = Analyzer(kb.synonyms, vocabulary["it"] | vocabulary["en"] | alias_words)
+        self.index = PhraseIndex()
+        for target, lang, text in sources:
+            words = self.analyzer.repair_all(fold(text).split())
+            self.index.add(target, self.analyzer.terms(words, lang))
+        self.index.freeze()
+        self._aliases: dict[tuple[str, ...], str] = {}
+        for client in kb.clients.values():
+            for alias in client.aliases:
+                self._aliases.setdefault(tuple(fold(alias).split()), client.id)
+        self._longest_alias = max((len(a) for a in self._aliases), default=1)
+
+    def detect_client(self, words: list[str]) -> str | None:
+        """The client the words name: the longest alias found wins."""
+        best: tuple[int, str] | None = None
+        for i in range(len(words)):
+            for size in range(min(self._longest_alias, len(words) - i), 0, -1):
+                client = self._aliases.get(tuple(words[i : i + size]))
+                if client and (best is None or size > best[0]):
+                    best = (size, client)
+                    break
+        return best[1] if best else None
+
+    def analyse(self, text: str, hint: str | None = None, lang: str | None = None) -> Analysis:
+        """Analyse one message. ``hint`` breaks language ties; ``lang`` forces the language."""
+        emails = tuple(find_emails(text))
+        raw = fold(text).split()
+        words = self.analyzer.repair_all(raw)
+        detected, decided = self.detector.detect(words, hint)
+        language = lang if lang in LANGUAGES else (detected or "it")
+        base = dict(lang=language, emails=emails, lang_detected=decided)
+        if not raw:
+            return Analysis("fallback", confidence=1.0, reason="empty", **base)
+        if lang not in LANGUAGES and self._foreign(raw, decided):
+            return Analysis("fallback", confidence=0.9, reason="foreign", **base)
+
+        terms = self.analyzer.terms(words, language)
+        term_set = set(terms)
+        client = self.detect_client(words)
+        ranked = self.index.rank(terms)
+        top_target, top_score = ranked[0] if ranked else (None, 0.0)
+        articles = [(t, s) for t, s in ranked if not t.startswith("@")]
+        intents = {t[1:]: s for t, s in ranked if t.startswith("@")}
+        best_article, article_score = articles[0] if articles else (None, 0.0)
+        word_set = set(words)
+
+        asks_how = bool(word_set & _QUESTION_CUES)
+        if "_activate" in term_set and "_imap" in term_set and not asks_how:
+            if emails or word_set & _REQUEST_CUES or intents.get("activation", 0) >= article_score:
+                return Analysis("activation", confidence=max(0.7, intents.get("activation", 0.0)), **base)
+        if client and ("_configure" in term_set or len(term_set - _FLOW_CONTEXT) <= 2 or top_target == "@setup"):
+            return Analysis("setup", client=client, confidence=max(0.7, intents.get("setup", 0.0)), **base)
+
+        if top_target and top_target.startswith("@") and top_score >= SUGGESTION_FLOOR:
+            intent = top_target[1:]
+            if intent == "out_of_scope":
+                return Analysis("fallback", confidence=top_score, reason="out_of_scope", **base)
+            if intent.startswith("smalltalk:"):
+                return Analysis("smalltalk", smalltalk=intent.split(":", 1)[1], confidence=top_score, **base)
+            return Analysis(intent, client=client if intent == "setup" else None, confidence=top_score, **base)
+
+        suggestions = tuple(t for t, s in articles[:MAX_SUGGESTIONS] if s >= SUGGESTION_FLOOR)
+        if best_article and article_score >= ANSWER_THRESHOLD:
+            others = tuple(t for t in suggestions if t != best_article)
+            return Analysis("answer", article=best_article, confidence=article_score, suggestions=others, **base)
+        return Analysis("fallback", confidence=1.0 - article_score, suggestions=suggestions, reason="unsure", **base)
+
+    def _foreign(self, words: list[str], decided: bool) -> bool:
+        """Whether most words are unknown to both languages (German, French...)."""
+        known = sum(1 for w in words if w in self.analyzer.known or w.isdigit())
+        return len(words) >= (3 if decided else 2) and known / len(words) < 0.5

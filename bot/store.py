@@ -1,0 +1,152 @@
+"""SQLite storage: sessions, answer feedback and unanswered questions.
+
+Sessions sit behind a tiny key-value contract (get, set, delete, keys) so that another backend, such
+as PostgreSQL for several replicas, is one more class with the same shared tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.core.session import SessionKey
+from bot.knowledge.text import fold
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    channel TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (channel, chat_id)
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    channel TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    article TEXT NOT NULL,
+    question TEXT,
+    helpful INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS unanswered (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    lang TEXT NOT NULL,
+    question TEXT NOT NULL,
+    folded TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS unanswered_folded ON unanswered (folded);
+"""
+
+
+class SessionStore(Protocol):
+    def get(self, key: SessionKey) -> dict[str, Any] | None: ...
+    def set(self, key: SessionKey, data: dict[str, Any]) -> None: ...
+    def delete(self, key: SessionKey) -> None: ...
+    def keys(self) -> Iterator[SessionKey]: ...
+
+
+class QuestionLog(Protocol):
+    """Where the dialogue records what customers thought of answers, and what it could not answer."""
+
+    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None: ...
+    def record_unanswered(self, lang: str, question: str, reason: str) -> None: ...
+
+
+class NullQuestionLog:
+    """For one-off answers outside any conversation (``mailbot ask``): nothing is recorded."""
+
+    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None:
+        pass
+
+    def record_unanswered(self, lang: str, question: str, reason: str) -> None:
+        pass
+
+
+class SQLiteStore:
+    """Sessions, feedback and unanswered questions in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path | str):
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA busy_timeout=5000")
+            self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # sessions
+    def get(self, key: SessionKey) -> dict[str, Any] | None:
+        rows = self._execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id))
+        if not rows:
+            return None
+        try:
+            data = json.loads(rows[0][0])
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def set(self, key: SessionKey, data: dict[str, Any]) -> None:
+        self._execute(
+            "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+            (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
+        )
+
+    def delete(self, key: SessionKey) -> None:
+        self._execute("DELETE FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id))
+
+    def keys(self) -> Iterator[SessionKey]:
+        for channel, chat_id in self._execute("SELECT channel, chat_id FROM sessions ORDER BY channel, chat_id"):
+            yield SessionKey(channel, chat_id)
+
+    # feedback and unanswered questions
+    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None:
+        self._execute(
+            "INSERT INTO feedback (at, channel, chat_id, lang, article, question, helpful) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), key.channel, key.chat_id, lang, article, question, int(helpful)),
+        )
+
+    def record_unanswered(self, lang: str, question: str, reason: str) -> None:
+        question = question.strip()[:1000]
+        self._execute(
+            "INSERT INTO unanswered (at, lang, question, folded, reason) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), lang, question, fold(question) or question, reason),
+        )
+
+    def feedback_summary(self) -> list[tuple[str, int, int]]:
+        """(article, helpful, not helpful) per article."""
+        return self._execute(
+            "SELECT article, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY article ORDER BY article"
+        )
+
+    def unanswered_report(self) -> list[dict[str, Any]]:
+        """Questions the bot could not answer well, grouped by their folded text, most frequent first."""
+        rows = self._execute(
+            "SELECT folded, COUNT(*), MAX(at), "
+            "(SELECT question FROM unanswered u2 WHERE u2.folded = u.folded ORDER BY at DESC LIMIT 1), "
+            "GROUP_CONCAT(DISTINCT lang), GROUP_CONCAT(DISTINCT reason) "
+            "FROM unanswered u GROUP BY folded ORDER BY COUNT(*) DESC, MAX(at) DESC"
+        )
+        return [
+            {"question": q, "count": n, "last": last, "langs": sorted(langs.split(",")), "reasons": sorted(reasons.split(","))}
+            for _, n, last, q, langs, reasons in rows
+        ]

@@ -1,0 +1,147 @@
+"""The answer engine on its own: intents, clients, addresses, languages, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.engine import INTENTS
+
+
+@pytest.mark.parametrize(
+    "text, client",
+    [
+        ("come configuro la posta su iPhone?", "ios-mail"),
+        ("configurare outlook 2019", "outlook"),
+        ("set up my mail on my new Pixel", "gmail-android"),
+        ("come aggiungo la mail su thunderbrid", "thunderbird"),
+        ("add my email to the new outlook", "new-outlook"),
+        ("outlook sul mac come si configura la casella", "outlook-mac"),
+        ("configurare la casella sul samsung galaxy", "samsung-email"),
+        ("how do I set up mail on my macbook", "apple-mail"),
+    ],
+)
+def test_setup_requests_name_or_imply_the_client(engine, text, client):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.client) == ("setup", client)
+
+
+def test_setup_without_a_client_has_none(engine):
+    analysis = engine.analyse("come configuro la posta?")
+    assert analysis.intent == "setup"
+    assert analysis.client is None
+
+
+def test_activation_request_keeps_the_addresses(engine):
+    analysis = engine.analyse("vorrei attivare imap per info@rossi.it e amministrazione@rossi.it")
+    assert analysis.intent == "activation"
+    assert analysis.emails == ("info@rossi.it", "amministrazione@rossi.it")
+    assert analysis.lang == "it"
+
+
+def test_question_about_activation_is_an_answer(engine):
+    analysis = engine.analyse("come funziona l'attivazione dell'imap?")
+    assert (analysis.intent, analysis.article) == ("answer", "imap-activation")
+
+
+@pytest.mark.parametrize(
+    "text, article",
+    [
+        ("che differenza c'è tra pop3 e imap?", "pop3-vs-imap"),
+        ("what's the difference between pop and imap", "pop3-vs-imap"),
+        ("differenza tra pop e imao", "pop3-vs-imap"),
+        ("what is smtp", "smtp"),
+        ("quali sono le porte del server in uscita e in entrata", "server-settings"),
+        ("if my laptop gets stolen do i lose my emails?", "lost-device-safety"),
+    ],
+)
+def test_knowledge_questions_find_their_article(engine, text, article):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.article) == ("answer", article)
+    assert 0 < analysis.confidence <= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quanto costa rinnovare il dominio?",
+        "how do I pay my invoice",
+        "il mio sito wordpress non si apre",
+        "come configuro la PEC",
+        "what's the weather in Rome",
+    ],
+)
+def test_out_of_scope_falls_back_without_an_article(engine, text):
+    analysis = engine.analyse(text)
+    assert analysis.intent == "fallback"
+    assert analysis.article is None
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("voglio parlare con un operatore", "handoff"),
+        ("agent please", "handoff"),
+        ("ciao", "smalltalk"),
+        ("thanks a lot!", "smalltalk"),
+        ("are you a bot?", "smalltalk"),
+    ],
+)
+def test_handoff_and_smalltalk(engine, text, intent):
+    assert engine.analyse(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("come faccio a leggere la posta senza internet", "it"),
+        ("how can I read my mail without internet", "en"),
+        ("perche non ricevo piu le mail sul cellulare", "it"),
+        ("my phone doesn't get new emails anymore", "en"),
+    ],
+)
+def test_language_is_detected_from_the_text(engine, text, lang):
+    assert engine.analyse(text, hint="en" if lang == "it" else "it").lang == lang
+
+
+def test_language_hint_breaks_ties(engine):
+    assert engine.analyse("imap", hint="en").lang == "en"
+    assert engine.analyse("imap", hint="it").lang == "it"
+
+
+BAD_INPUTS = [
+    "",
+    "   \n\t  ",
+    "a" * 4096,
+    "imap " * 819,
+    "😀😀😀",
+    "👍",
+    "\x00\x01\x02\x1b[31m imap \x7f",
+    "ciao, what is the difference tra pop e imap?",
+    "<b>imap</b> <script>alert(1)</script>",
+    "**pop3** _vs_ `imap` [link](http://example.com)",
+    "'; DROP TABLE sessions; --",
+    "Wie richte ich mein E-Mail-Konto ein?",
+    "Bonjour, comment configurer ma messagerie ?",
+    "?!?!...",
+    "12345",
+    "\u202e\u200b\ufeff",
+]
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS)
+def test_bad_input_never_raises_and_gets_a_sensible_analysis(engine, text):
+    analysis = engine.analyse(text)
+    assert analysis.intent in INTENTS
+    assert analysis.lang in ("it", "en")
+    assert 0 <= analysis.confidence <= 1
+
+
+def test_empty_text_is_a_fallback_of_its_own(engine):
+    assert engine.analyse("   ").reason == "empty"
+    assert engine.analyse("😀😀").reason == "empty"
+
+
+@pytest.mark.parametrize("text", ["Wie richte ich mein E-Mail-Konto ein?", "Bonjour, comment configurer ma messagerie ?"])
+def test_other_languages_are_recognised_as_foreign(engine, text):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.reason) == ("fallback", "foreign")

@@ -1,0 +1,98 @@
+"""The knowledge base as shipped, and what ``kb check`` says about broken ones."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.base import REQUIRED_ARTICLES, REQUIRED_CLIENTS, load_knowledge
+from bot.paths import resource_dir
+
+
+def test_shipped_knowledge_base_has_no_problems():
+    _, problems = load_knowledge(resource_dir("knowledge"), strict=False)
+    assert [str(p) for p in problems] == []
+
+
+def test_every_contract_article_and_client_exists_in_both_languages(kb):
+    for article_id in REQUIRED_ARTICLES:
+        article = kb.articles[article_id]
+        for lang in ("it", "en"):
+            assert article.title[lang] and article.answer[lang]
+            assert len(article.questions[lang]) >= 10
+    assert set(REQUIRED_CLIENTS) <= set(kb.clients)
+
+
+def test_answers_mentioning_imap_activation_offer_it(kb):
+    article = kb.articles["imap-activation"]
+    assert "activation" in article.offer
+    assert "{support_email}" in article.answer["it"] and "{support_email}" in article.answer["en"]
+
+
+@pytest.fixture
+def broken_kb(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    shutil.copytree(resource_dir("knowledge"), root)
+    return root
+
+
+def problems_of(root: Path) -> list[str]:
+    _, problems = load_knowledge(root, strict=False)
+    return [str(p) for p in problems]
+
+
+def test_invalid_yaml_names_the_file_and_line(broken_kb):
+    (broken_kb / "articles" / "smtp.yaml").write_text("id: smtp\ntitle: [unclosed\n", encoding="utf-8")
+    problems = problems_of(broken_kb)
+    assert any(p.startswith("knowledge/articles/smtp.yaml: line") and "not valid YAML" in p for p in problems)
+
+
+def test_missing_translation_names_article_and_language(broken_kb):
+    path = broken_kb / "articles" / "smtp.yaml"
+    text = path.read_text(encoding="utf-8")
+    import yaml
+
+    data = yaml.safe_load(text)
+    del data["answer"]["en"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert "knowledge/articles/smtp.yaml: article smtp answer: the English text (en) is missing or empty" in problems_of(broken_kb)
+
+
+def test_unknown_placeholder_and_broken_link_are_reported(broken_kb):
+    import yaml
+
+    path = broken_kb / "articles" / "smtp.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["answer"]["it"] += " {smtp_server}"
+    data["related"] = ["no-such-article"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = problems_of(broken_kb)
+    assert any("article smtp answer (it): unknown placeholder {smtp_server}" in p for p in problems)
+    assert any("article smtp related: links to 'no-such-article', which does not exist" in p for p in problems)
+    assert any("different placeholders" in p for p in problems)
+
+
+def test_duplicate_and_mismatched_ids(broken_kb):
+    shutil.copy(broken_kb / "articles" / "smtp.yaml", broken_kb / "articles" / "smtp-copy.yaml")
+    assert any("smtp-copy.yaml: article smtp: id must be 'smtp-copy'" in p for p in problems_of(broken_kb))
+
+
+def test_missing_contract_article_is_reported(broken_kb):
+    (broken_kb / "articles" / "webmail.yaml").unlink()
+    (broken_kb / "articles" / "offline-access.yaml").unlink()
+    problems = problems_of(broken_kb)
+    assert any("offline-access" in p and "required" in p for p in problems)
+
+
+def test_bad_server_settings_are_reported(broken_kb):
+    path = broken_kb / "servers.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("port: 993", "port: 99999"), encoding="utf-8")
+    assert any("servers.yaml: incoming imap port: must be a port number" in p for p in problems_of(broken_kb))
+
+
+def test_a_word_in_two_synonym_groups_is_reported(broken_kb):
+    path = broken_kb / "synonyms.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "extra: [posta]\n", encoding="utf-8")
+    assert any("'posta' is also in 'mail'" in p for p in problems_of(broken_kb))
