@@ -27,7 +27,7 @@ def _compile(po_path: Path) -> gettext.GNUTranslations:
     from babel.messages.pofile import read_po
 
     with po_path.open("rb") as handle:
-        catalog = read_po(handle)
+        catalog = read_po(handle, abort_invalid=True)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

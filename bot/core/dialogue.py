@@ -114,7 +114,7 @@ class Dialogue:
         if kind == "art" and value in self.kb.articles:
             session.remember("customer", f"[{self.kb.articles[value].title[lang]}]")
             return self._answer(session, lang, value, question=None)
-        if kind == "fb":
+        if kind == "fb" and value[:2] in ("0:", "1:") and value[2:] in self.kb.articles:
             return self._feedback(key, session, lang, value)
         if kind == "flow" and value == "setup":
             return self._setup(session, lang, client=None)
@@ -261,7 +261,7 @@ class Dialogue:
     def _feedback(self, key: SessionKey, session: Session, lang: str, value: str) -> list[Reply]:
         _ = self._gettext(lang)
         helpful, _sep, article_id = value.partition(":")
-        if session.rated or article_id != session.last_article or helpful not in ("0", "1"):
+        if session.rated or article_id != session.last_article:
             return [Reply(_("Thanks, I have already noted your opinion on that answer."))]
         session.rated = True
         self.log.record_feedback(key, lang, article_id, session.last_question, helpful == "1")

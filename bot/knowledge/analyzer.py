@@ -24,9 +24,10 @@ _STEMMER_NAMES = {"it": "italian", "en": "english"}
 
 
 def _max_typos(word: str) -> int:
-    if len(word) < 4 or word.isdigit():
+    # Short words are too often other real words one letter away ("link" is not "line").
+    if len(word) < 5 or any(c.isdigit() for c in word):
         return 0
-    return 1 if len(word) <= 6 else 2
+    return 1 if len(word) <= 8 else 2
 
 
 class Analyzer:

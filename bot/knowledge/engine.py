@@ -18,17 +18,24 @@ from bot.knowledge.text import find_emails, fold
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
 # Tuned on the tuning part of tests/data/questions.yaml by bench/quality.py; never on the held-back part.
-ANSWER_THRESHOLD = 0.42
+ANSWER_THRESHOLD = 0.36
 SUGGESTION_FLOOR = 0.18
+# A word of the "offtopic" synonym group ("PEC", "fattura") sends the message to the fallback unless
+# an article matches it this well.
+OFF_TOPIC = "_offtopic"
+OUT_OF_SCOPE_OVERRIDE = 0.9
+TROUBLESHOOTING_SCORE = 0.5
+ANSWER_TEXT_WEIGHT = 0.3
 MAX_SUGGESTIONS = 3
 
 # Words that make a message a question about how something works rather than a request to do it.
 _QUESTION_CUES = frozenset("come how cosa what perche why quando when quanto quanti serve significa mean".split())
 # Words of a request addressed to us ("please switch it on", "vorrei attivare").
 _REQUEST_CUES = frozenset(
-    "vorrei voglio potete potreste puoi potresti mi chiedo richiedo richiesta chiedere please pls plz "
-    "want like need needs request requesting could can per for su on".split()
+    "vorrei voglio vogliamo potete potreste puoi potresti attivatemi abilitatemi attivami abilitami "
+    "attivatela attivatelo chiedo richiedo richiesta please pls plz want wanna need request".split()
 )
+_REQUEST_PHRASES = ("can you", "could you", "would like", "i d like", "mi serve", "ci serve", "per favore")
 _FLOW_CONTEXT = frozenset({"_mail", "_mailbox", "_program", "_phone", "_computer", "_device", "_imap", "_pop3"})
 
 
@@ -73,14 +80,23 @@ class AnswerEngine:
             self.index.add(target, self.analyzer.terms(words, lang))
         self.index.freeze()
         self._aliases: dict[tuple[str, ...], str] = {}
+        self._combinations: list[tuple[frozenset[str], str]] = []
         for client in kb.clients.values():
             for alias in client.aliases:
-                self._aliases.setdefault(tuple(fold(alias).split()), client.id)
+                if "+" in alias:
+                    parts = frozenset(fold(part) for part in alias.split("+"))
+                    self._combinations.append((parts, client.id))
+                else:
+                    self._aliases.setdefault(tuple(fold(alias).split()), client.id)
         self._longest_alias = max((len(a) for a in self._aliases), default=1)
 
     def detect_client(self, words: list[str]) -> str | None:
-        """The client the words name: the longest alias found wins."""
+        """The client the words name: the longest alias found wins; "a + b" aliases need both words."""
         best: tuple[int, str] | None = None
+        present = set(words)
+        for parts, client in self._combinations:
+            if parts <= present and (best is None or len(parts) > best[0]):
+                best = (len(parts), client)
         for i in range(len(words)):
             for size in range(min(self._longest_alias, len(words) - i), 0, -1):
                 client = self._aliases.get(tuple(words[i : i + size]))
@@ -114,11 +130,23 @@ class AnswerEngine:
 
         asks_how = bool(word_set & _QUESTION_CUES)
         if "_activate" in term_set and "_imap" in term_set and not asks_how:
-            if emails or word_set & _REQUEST_CUES or intents.get("activation", 0) >= article_score:
+            joined = " " + " ".join(words) + " "
+            if emails or word_set & _REQUEST_CUES or any(f" {p} " in joined for p in _REQUEST_PHRASES):
                 return Analysis("activation", confidence=max(0.7, intents.get("activation", 0.0)), **base)
-        if client and ("_configure" in term_set or len(term_set - _FLOW_CONTEXT) <= 2 or top_target == "@setup"):
-            return Analysis("setup", client=client, confidence=max(0.7, intents.get("setup", 0.0)), **base)
+        setup_score = intents.get("setup", 0.0)
+        # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
+        # is that question, not a request to set the program up again.
+        troubleshooting = article_score >= TROUBLESHOOTING_SCORE and article_score > setup_score + 0.1
+        if client and not troubleshooting and (
+            "_configure" in term_set or len(term_set - _FLOW_CONTEXT) <= 1 or top_target == "@setup"
+        ):
+            return Analysis("setup", client=client, confidence=max(0.7, setup_score), **base)
+        if OFF_TOPIC in term_set and article_score < OUT_OF_SCOPE_OVERRIDE:
+            return Analysis("fallback", confidence=max(0.6, intents.get("out_of_scope", 0.0)), reason="out_of_scope", **base)
 
+        if top_target and top_target.startswith("@smalltalk") and article_score >= ANSWER_THRESHOLD and len(terms) >= 3:
+            # "hi, what is smtp?": the greeting is politeness, the question is the point.
+            top_target, top_score = best_article, article_score
         if top_target and top_target.startswith("@") and top_score >= SUGGESTION_FLOOR:
             intent = top_target[1:]
             if intent == "out_of_scope":

@@ -1,0 +1,60 @@
+"""Settings from the environment and a YAML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_follow_the_contract():
+    s = load_settings({})
+    assert s.support_email == "supporto@mosajco.com"
+    assert (s.smtp_host, s.smtp_port, s.smtp_security) == ("localhost", 25, "none")
+    assert s.telegram_base_url == "https://api.telegram.org/bot"
+    assert s.bot_data_dir == Path("./data")
+    assert s.outbox_retry_seconds == 30
+
+
+@pytest.mark.parametrize("port, security", [("587", "starttls"), ("465", "tls"), ("2525", "none")])
+def test_smtp_security_defaults_from_the_port(port, security):
+    assert load_settings({"SMTP_PORT": port}).smtp_security == security
+
+
+def test_yaml_file_in_lower_case_and_the_environment_wins(tmp_path):
+    config = tmp_path / "bot.yaml"
+    config.write_text("support_email: help@example.com\nsmtp_port: 587\nlog_level: debug\n")
+    s = load_settings({"BOT_CONFIG": str(config), "SMTP_PORT": "465"})
+    assert s.support_email == "help@example.com"
+    assert (s.smtp_port, s.smtp_security) == (465, "tls")
+    assert s.log_level == "DEBUG"
+
+
+def test_secrets_never_print(tmp_path):
+    s = load_settings({"TELEGRAM_BOT_TOKEN": "123:ABC-secret", "SMTP_PASSWORD": "hunter2"})
+    assert "ABC-secret" not in repr(s) and "hunter2" not in repr(s)
+    assert "ABC-secret" not in str(s.telegram_bot_token)
+    assert s.telegram_bot_token.value == "123:ABC-secret"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"SMTP_PORT": "abc"}, "SMTP_PORT must be a whole number"),
+        ({"SMTP_SECURITY": "ssl3"}, "SMTP_SECURITY must be one of"),
+        ({"OUTBOX_RETRY_SECONDS": "-1"}, "must not be negative"),
+        ({"BOT_CONFIG": "/no/such/file.yaml"}, "cannot read the configuration file"),
+    ],
+)
+def test_bad_values_get_a_clear_message(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
+
+
+def test_unknown_keys_in_the_file_are_refused(tmp_path):
+    config = tmp_path / "bot.yaml"
+    config.write_text("smtp_hots: mail.example.com\n")
+    with pytest.raises(ConfigError, match="smtp_hots"):
+        load_settings({"BOT_CONFIG": str(config)})

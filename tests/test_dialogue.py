@@ -1,0 +1,186 @@
+"""The conversation core driven directly, with a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+
+from bot.core.session import Session, SessionKey
+from bot.core.types import Customer, Inbound
+
+KEY = SessionKey("test", "42")
+IT = Customer(id="42", name="Mario", language_code="it")
+EN = Customer(id="42", name="Mary", language_code="en-GB")
+
+
+def say(dialogue, session, text, customer=IT):
+    return dialogue.handle(KEY, session, Inbound(text=text, customer=customer))
+
+
+def press(dialogue, session, button, customer=IT):
+    return dialogue.handle(KEY, session, Inbound(button=button, customer=customer))
+
+
+def command(dialogue, session, name, args="", customer=IT):
+    return dialogue.handle(KEY, session, Inbound(command=name, text=args, customer=customer))
+
+
+def ids(replies):
+    return [b.id for r in replies for b in r.all_buttons]
+
+
+def test_start_greets_in_the_telegram_language_with_the_main_menu(dialogue):
+    session = Session()
+    replies = command(dialogue, session, "start", customer=EN)
+    assert replies[0].text.startswith("Hi!")
+    assert ids(replies)[:4] == ["art:pop3-vs-imap", "flow:setup", "flow:imap", "flow:human"]
+    assert "lang:it" in ids(replies)
+    assert command(dialogue, Session(), "start", customer=IT)[0].text.startswith("Ciao!")
+
+
+def test_answer_comes_with_related_articles_offers_and_feedback(dialogue, kb):
+    session = Session()
+    replies = say(dialogue, session, "che differenza c'è tra pop3 e imap?")
+    answer, ask = replies
+    assert answer.title == kb.articles["pop3-vs-imap"].title["it"]
+    assert "supporto@mosajco.com" in answer.text  # the placeholder is filled
+    assert "{" not in answer.text
+    assert any(i.startswith("art:") for i in ids([answer]))
+    assert ids([ask]) == ["fb:1:pop3-vs-imap", "fb:0:pop3-vs-imap"]
+    assert ask.text == "Ti è stato utile?"
+
+
+def test_feedback_is_stored_once_and_thumbs_down_is_logged_as_unanswered(dialogue, store):
+    session = Session()
+    say(dialogue, session, "what is smtp?", customer=EN)
+    replies = press(dialogue, session, "fb:0:smtp", customer=EN)
+    assert "Sorry" in replies[0].text
+    again = press(dialogue, session, "fb:1:smtp", customer=EN)
+    assert "already" in again[0].text
+    assert store.feedback_summary() == [("smtp", 0, 1)]
+    report = store.unanswered_report()
+    assert [(r["question"], r["count"], r["reasons"]) for r in report] == [("what is smtp?", 1, ["disliked"])]
+
+
+def test_feedback_button_of_an_older_answer_does_nothing(dialogue, store):
+    session = Session()
+    say(dialogue, session, "what is smtp?", customer=EN)
+    say(dialogue, session, "what is imap?", customer=EN)
+    press(dialogue, session, "fb:1:smtp", customer=EN)
+    assert store.feedback_summary() == []
+
+
+def test_fallback_questions_are_logged_and_counted_most_frequent_first(dialogue, store):
+    session = Session()
+    for text in ("quanto costa il dominio?", "Quanto costa il dominio", "come pago la fattura?"):
+        replies = say(dialogue, session, text)
+        assert "flow:human" in ids(replies)
+        assert "supporto@mosajco.com" in replies[0].text
+    report = store.unanswered_report()
+    assert [(r["count"], r["reasons"]) for r in report] == [(2, ["out_of_scope"]), (1, ["out_of_scope"])]
+    assert "Vuoi che ti metta in contatto con una persona?" in replies[0].text
+
+
+def test_the_language_follows_the_text_until_the_customer_chooses_one(dialogue):
+    session = Session()
+    assert say(dialogue, session, "what is smtp?", customer=IT)[1].text == "Was this helpful?"
+    assert session.lang == "en"
+    assert say(dialogue, session, "cos'è smtp?", customer=IT)[1].text == "Ti è stato utile?"
+    replies = command(dialogue, session, "language", "en")
+    assert session.lang_chosen and replies[0].text == "Done: I'll write to you in English."
+    assert say(dialogue, session, "cos'è smtp?")[1].text == "Was this helpful?"
+
+
+def test_language_command_without_argument_offers_buttons_and_the_button_switches(dialogue):
+    session = Session()
+    replies = command(dialogue, session, "language", customer=EN)
+    assert ids(replies) == ["lang:it", "lang:en"]
+    replies = press(dialogue, session, "lang:it", customer=EN)
+    assert replies[0].text == "Fatto: ti scriverò in italiano."
+    assert session.lang == "it"
+
+
+def test_typing_a_button_number_or_label_presses_it(dialogue):
+    session = Session()
+    command(dialogue, session, "start", customer=EN)
+    replies = say(dialogue, session, "1", customer=EN)
+    assert replies[0].title == "POP3 or IMAP: what's the difference?" or "POP3" in replies[0].title
+    replies = say(dialogue, session, "yes", customer=EN)  # the label "👍 Yes", typed without the emoji
+    assert replies[0].text.startswith("Great")
+
+
+def test_setup_request_fills_the_settings_for_the_customers_domain(dialogue):
+    session = Session()
+    replies = say(dialogue, session, "come configuro la posta di info@rossi.it su iPhone?")
+    assert "iPhone" in replies[0].text
+    assert "mail.rossi.it" in replies[0].text
+    assert "flow:imap" in ids(replies)
+
+
+def test_activation_request_names_the_mailboxes_and_the_support_address(dialogue):
+    session = Session()
+    replies = say(dialogue, session, "vorrei attivare imap per info@rossi.it")
+    assert "info@rossi.it" in replies[0].text and "supporto@mosajco.com" in replies[0].text
+
+
+def test_handoff_without_a_support_group_gives_the_support_address(dialogue):
+    replies = say(dialogue, Session(), "voglio parlare con un operatore")
+    assert replies[0].handoff and "supporto@mosajco.com" in replies[0].text
+
+
+def test_a_foreign_language_gets_an_answer_in_both_languages(dialogue):
+    replies = say(dialogue, Session(), "Wie richte ich mein E-Mail-Konto ein?")
+    assert "italiano" in replies[0].text and "English" in replies[0].text
+
+
+def test_stale_or_garbage_buttons_show_the_menu(dialogue):
+    for button in ("art:no-such-article", "zzz", "", "flow:teleport", "fb:", "lang:de"):
+        replies = press(dialogue, Session(), button)
+        assert replies and "flow:setup" in ids(replies)
+
+
+def test_unknown_command_and_cancel(dialogue):
+    session = Session()
+    assert "flow:setup" in ids(command(dialogue, session, "frobnicate"))
+    assert command(dialogue, session, "cancel")[0].text.startswith("Non c'era niente")
+
+
+def test_every_interface_reply_is_translated(dialogue):
+    # Italian and English replies to the same events differ: nothing falls back to English silently.
+    for event in (("command", "start"), ("command", "help"), ("text", "grazie"), ("text", "quanto costa il dominio")):
+        it_session, en_session = Session(lang="it", lang_chosen=True), Session(lang="en", lang_chosen=True)
+        if event[0] == "command":
+            it_text = command(dialogue, it_session, event[1])[0].text
+            en_text = command(dialogue, en_session, event[1])[0].text
+        else:
+            it_text = say(dialogue, it_session, event[1])[0].text
+            en_text = say(dialogue, en_session, event[1])[0].text
+        assert it_text != en_text
+
+
+def test_session_survives_a_json_round_trip_through_the_store(dialogue, store):
+    session = Session()
+    say(dialogue, session, "what is smtp?", customer=EN)
+    store.set(KEY, session.to_dict())
+    restored = Session.from_dict(json.loads(json.dumps(store.get(KEY))))
+    assert restored == session
+    replies = press(dialogue, restored, "fb:1:smtp", customer=EN)
+    assert replies[0].text.startswith("Great")
+
+
+def test_sessions_from_other_versions_load_with_defaults():
+    assert Session.from_dict({"lang": "en", "unknown_key": 1, "history": []}).lang == "en"
+    assert Session.from_dict(None) == Session()
+    assert Session.from_dict("garbage") == Session()
+
+
+def test_transcript_is_kept_short(dialogue):
+    session = Session()
+    for n in range(30):
+        say(dialogue, session, f"what is smtp {n}?", customer=EN)
+    assert len(session.history) <= 12
+
+
+def test_bad_input_gets_a_reply_in_the_conversation(dialogue):
+    for text in ("", "   ", "😀", "a" * 5000, "<b>x</b>", "'; DROP TABLE sessions; --", "\x00\x1b[2J"):
+        replies = say(dialogue, Session(), text)
+        assert replies and all(r.text for r in replies)

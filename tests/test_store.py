@@ -1,0 +1,46 @@
+"""The session store contract, run against every implementation (today: SQLite)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.session import SessionKey
+from bot.store import SQLiteStore
+
+
+@pytest.fixture(params=["sqlite"])
+def any_store(request, tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    yield store
+    store.close()
+
+
+def test_get_set_delete_keys(any_store):
+    a, b = SessionKey("telegram", "1"), SessionKey("terminal", "1")
+    assert any_store.get(a) is None
+    any_store.set(a, {"lang": "it", "history": [["customer", "ciao 👋"]]})
+    any_store.set(b, {"lang": "en"})
+    any_store.set(a, {"lang": "en"})
+    assert any_store.get(a) == {"lang": "en"}
+    assert list(any_store.keys()) == [a, b]
+    any_store.delete(a)
+    assert any_store.get(a) is None and list(any_store.keys()) == [b]
+
+
+def test_data_survives_reopening_the_file(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    first = SQLiteStore(path)
+    first.set(SessionKey("telegram", "7"), {"flow": "setup"})
+    first.record_unanswered("it", "quanto costa?", "out_of_scope")
+    first.close()
+    second = SQLiteStore(path)
+    assert second.get(SessionKey("telegram", "7")) == {"flow": "setup"}
+    assert second.unanswered_report()[0]["question"] == "quanto costa?"
+    second.close()
+
+
+def test_a_corrupt_session_row_reads_as_no_session(tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    store._execute("INSERT INTO sessions VALUES ('telegram', '9', 'not json', 0)")
+    assert store.get(SessionKey("telegram", "9")) is None
+    store.close()
