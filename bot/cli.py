@@ -94,13 +94,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     core = build_core(settings, with_store=False)
     key = SessionKey("ask", "-")
 
+    customer = Customer(id="ask")
+
     def answer(question: str) -> str:
         session = Session(lang=args.lang, lang_chosen=args.lang is not None)
-        analysis = core.engine.analyse(question, lang=args.lang)
-        replies = core.dialogue.handle(key, session, Inbound(text=question, customer=Customer(id="ask")))
-        text = "\n\n".join(r.plain() for r in replies)
+        turn = core.dialogue.respond(key, session, Inbound(text=question, customer=customer))
+        text = "\n\n".join(r.plain() for r in turn.replies)
         if not args.json:
             return text
+        analysis = turn.analysis
         return json.dumps(
             {
                 "intent": analysis.intent,

@@ -33,6 +33,12 @@ class DialogueSettings:
     support_email: str
 
 
+@dataclasses.dataclass
+class Turn:
+    replies: list[Reply]
+    analysis: Analysis | None = None
+
+
 class Dialogue:
     def __init__(
         self,
@@ -48,18 +54,24 @@ class Dialogue:
         self.settings = settings
         self.log = log
 
-    # entry point
+    # entry points
     def handle(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
+        """The replies to one event; ``session`` is updated in place."""
+        return self.respond(key, session, inbound).replies
+
+    def respond(self, key: SessionKey, session: Session, inbound: Inbound) -> "Turn":
+        """Like ``handle``, with the engine's analysis of typed text alongside the replies."""
+        turn = Turn([])
         if inbound.command:
-            replies = self._command(session, inbound)
+            turn.replies = self._command(session, inbound)
         elif inbound.button:
-            replies = self._button(key, session, inbound.button, inbound)
+            turn.replies = self._button(key, session, inbound.button, inbound)
         else:
-            replies = self._text(key, session, inbound)
-        session.offered = [[b.label, b.id] for r in replies for b in r.all_buttons]
-        for reply in replies:
+            turn.replies = self._text(key, session, inbound, turn)
+        session.offered = [[b.label, b.id] for r in turn.replies for b in r.all_buttons]
+        for reply in turn.replies:
             session.remember("bot", reply.plain())
-        return replies
+        return turn
 
     # language
     def _gettext(self, lang: str) -> Gettext:
@@ -69,9 +81,10 @@ class Dialogue:
         return session.lang or negotiate(inbound.language_hint)
 
     def _lang(self, session: Session, inbound: Inbound, analysis: Analysis | None = None) -> str:
+        """The reply language: the customer's choice, else what the text clearly is, else what we had."""
         if session.lang_chosen and session.lang:
             return session.lang
-        if analysis is not None and analysis.lang_detected:
+        if analysis is not None and (analysis.lang_detected or not session.lang):
             return analysis.lang
         return self._hint(session, inbound) or "it"
 
@@ -142,13 +155,13 @@ class Dialogue:
         return best if best_score >= _LABEL_MATCH else None
 
     # typed text
-    def _text(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
+    def _text(self, key: SessionKey, session: Session, inbound: Inbound, turn: "Turn") -> list[Reply]:
         text = inbound.text[:MAX_INPUT_CHARS]
         pressed = self._pressed(session, text)
         if pressed:
             return self._button(key, session, pressed, inbound)
         session.remember("customer", text)
-        analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
+        analysis = turn.analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
         lang = self._lang(session, inbound, analysis)
         session.lang = lang
         if analysis.emails:

@@ -21,6 +21,9 @@ _MEANINGFUL = frozenset(
 )
 MATCH_STOPWORDS = {lang: words - _MEANINGFUL for lang, words in STOPWORDS.items()}
 _STEMMER_NAMES = {"it": "italian", "en": "english"}
+NEGATIONS = frozenset("non not no never nothing cannot cant dont doesnt didnt wont isnt t niente nulla mai nessun nessuna nessuno".split())
+NEGATION_BREAKS = frozenset("ma but pero however mentre while".split())
+NEGATION_SCOPE = 3
 
 
 def _max_typos(word: str) -> int:
@@ -77,20 +80,35 @@ class Analyzer:
         return stem
 
     def terms(self, words: list[str], lang: str) -> list[str]:
-        """The terms of already repaired, folded ``words`` read as language ``lang``."""
+        """The terms of already repaired, folded ``words`` read as language ``lang``.
+
+        A concept within a few words after a negation ("non riesco a inviare", "can't send") also
+        yields its negated form ("!_send"), which tells "cannot send" from "cannot receive".
+        """
         out: list[str] = []
         stop = MATCH_STOPWORDS[lang]
+        negated = 0
         i, n = 0, len(words)
         while i < n:
+            word = words[i]
+            if word in NEGATIONS:
+                negated = NEGATION_SCOPE
+                i += 1
+                continue
+            if word in NEGATION_BREAKS:
+                negated = 0
             for size in range(min(self._longest, n - i), 0, -1):
                 concept = self._phrases.get(tuple(words[i : i + size]))
                 if concept:
                     out.append(concept)
+                    if negated:
+                        out.append("!" + concept)
                     i += size
                     break
             else:
-                word = words[i]
                 if word not in stop:
                     out.append(self.stem(word, lang))
                 i += 1
+            if negated and word not in stop:
+                negated -= 1
         return out

@@ -89,6 +89,14 @@ class AnswerEngine:
                 else:
                     self._aliases.setdefault(tuple(fold(alias).split()), client.id)
         self._longest_alias = max((len(a) for a in self._aliases), default=1)
+        self._alias_words = frozenset(w for alias in self._aliases for w in alias) | frozenset(
+            w for parts, _ in self._combinations for w in parts
+        )
+
+    def _beyond_setup(self, words: list[str], lang: str) -> bool:
+        """Whether the message says more than "set up my mail in <program>"."""
+        rest = [w for w in words if w not in self._alias_words]
+        return bool(set(self.analyzer.terms(rest, lang)) - _FLOW_CONTEXT - {"_configure"})
 
     def detect_client(self, words: list[str]) -> str | None:
         """The client the words name: the longest alias found wins; "a + b" aliases need both words."""
@@ -136,7 +144,11 @@ class AnswerEngine:
         setup_score = intents.get("setup", 0.0)
         # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
         # is that question, not a request to set the program up again.
-        troubleshooting = article_score >= TROUBLESHOOTING_SCORE and article_score > setup_score + 0.1
+        troubleshooting = (
+            article_score >= TROUBLESHOOTING_SCORE
+            and article_score > setup_score + 0.1
+            and self._beyond_setup(words, language)
+        )
         if client and not troubleshooting and (
             "_configure" in term_set or len(term_set - _FLOW_CONTEXT) <= 1 or top_target == "@setup"
         ):
@@ -144,6 +156,9 @@ class AnswerEngine:
         if OFF_TOPIC in term_set and article_score < OUT_OF_SCOPE_OVERRIDE:
             return Analysis("fallback", confidence=max(0.6, intents.get("out_of_scope", 0.0)), reason="out_of_scope", **base)
 
+        if top_target == "@activation" and asks_how and best_article and article_score >= ANSWER_THRESHOLD:
+            # "how does one get IMAP switched on?" asks how it works, it does not ask us to do it.
+            top_target, top_score = best_article, article_score
         if top_target and top_target.startswith("@smalltalk") and article_score >= ANSWER_THRESHOLD and len(terms) >= 3:
             # "hi, what is smtp?": the greeting is politeness, the question is the point.
             top_target, top_score = best_article, article_score

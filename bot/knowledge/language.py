@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 LANGUAGES = ("it", "en")
+CLEAR_MARGIN = 1.0
 
 STOPWORDS = {
     "it": frozenset(
@@ -27,7 +28,7 @@ STOPWORDS = {
         did do does doing don done for from get gets got had has have having he her here him his how i if
         in into is it its just me mine more most my no not now of off on once only or other our out over
         please should so some such than that the their them then there these they this those through to
-        too under until up us very was we were what when where which while who whom why will with would
+        too ok under until up us very was we were what when where which while who whom why will with would
         you your yours hi hello hey thanks thank the what whats difference works better choose should
         isn doesn didn won can t s m ll ve re d""".split()
     ),
@@ -63,13 +64,14 @@ class LanguageDetector:
         return it_score, en_score
 
     def detect(self, words: list[str], hint: str | None = None) -> tuple[str | None, bool]:
-        """The language of ``words`` and whether the words themselves decided it.
+        """The language of ``words`` and whether the words clearly decided it.
 
-        Returns ``(None, False)`` when the words belong to neither language and no hint is given.
+        Clearly means by at least one function word's weight: "no" or "ok" do not switch a conversation
+        from one language to the other. Below that the leaning language is returned, else the hint, else
+        None when the words belong to neither language.
         """
         it_score, en_score = self.scores(words)
-        if it_score > en_score:
-            return "it", True
-        if en_score > it_score:
-            return "en", True
-        return (hint if hint in LANGUAGES else None), False
+        margin = abs(it_score - en_score)
+        if margin == 0:
+            return (hint if hint in LANGUAGES else None), False
+        return ("it" if it_score > en_score else "en"), margin >= CLEAR_MARGIN
