@@ -60,7 +60,8 @@ class Report:
         return (hits / n if n else 0.0), n
 
 
-def evaluate(engine: AnswerEngine, baseline: BM25Baseline, questions: list[Question]) -> Report:
+def evaluate(engine: AnswerEngine, baselines: dict[str, BM25Baseline], questions: list[Question]) -> Report:
+    """Score the engine, and each named baseline's article top-1, on ``questions``."""
     report = Report()
     for q in questions:
         got = engine.analyse(q.text)
@@ -74,7 +75,8 @@ def evaluate(engine: AnswerEngine, baseline: BM25Baseline, questions: list[Quest
             report.add(part, q.lang, "wrong_fallback", got.intent == "fallback")
         if q.intent == "answer":
             report.add(part, q.lang, "article", got.intent == "answer" and got.article == q.article)
-            report.add(part, q.lang, "baseline", baseline.best(q.text) == q.article)
+            for name, baseline in baselines.items():
+                report.add(part, q.lang, name, baseline.best(q.text) == q.article)
         if q.intent == "setup":
             report.add(part, q.lang, "client", got.intent == "setup" and got.client == q.client)
         correct = got.intent == q.intent and (

@@ -1,7 +1,8 @@
-"""A plain BM25 ranker over the same knowledge base: the yardstick the answer engine must beat.
+"""Plain BM25 rankers over the same knowledge base: the yardsticks the answer engine must beat.
 
-No stemming, synonyms, typo repair or intents: one document per article and language (title, example
-questions and answer), lower-cased words, Okapi BM25 with the usual k1 and b.
+No stemming, synonyms, typo repair or intents: one document per article and language, lower-cased
+words, Okapi BM25 with the usual k1 and b. Two variants: the articles as a reader sees them (title and
+answer), and everything the knowledge base holds (title, example questions and answer).
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ def _tokens(text: str) -> list[str]:
 
 
 class BM25Baseline:
-    def __init__(self, kb: KnowledgeBase, k1: float = 1.5, b: float = 0.75):
+    def __init__(self, kb: KnowledgeBase, with_questions: bool = True, k1: float = 1.5, b: float = 0.75):
         self.k1, self.b = k1, b
         self.docs: list[tuple[str, Counter[str], int]] = []
         for article in kb.articles.values():
             for lang in article.title:
-                text = " ".join([article.title[lang], *article.questions[lang], article.answer[lang]])
+                questions = article.questions[lang] if with_questions else ()
+                text = " ".join([article.title[lang], *questions, article.answer[lang]])
                 tokens = _tokens(text)
                 self.docs.append((article.id, Counter(tokens), len(tokens)))
         self.avg_len = sum(n for _, _, n in self.docs) / max(1, len(self.docs))

@@ -12,7 +12,7 @@ import dataclasses
 from bot.knowledge.analyzer import Analyzer
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.index import PhraseIndex
-from bot.knowledge.language import LANGUAGES, LanguageDetector
+from bot.knowledge.language import FILLER, LANGUAGES, LanguageDetector
 from bot.knowledge.text import find_emails, fold
 
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
@@ -78,7 +78,9 @@ class AnswerEngine:
         for target, lang, text in sources:
             words = self.analyzer.repair_all(fold(text).split())
             self.index.add(target, self.analyzer.terms(words, lang))
-        self.index.freeze()
+        self.index.freeze(
+            light_terms=frozenset(self.analyzer.stem(w, lang) for w in FILLER for lang in LANGUAGES)
+        )
         self._aliases: dict[tuple[str, ...], str] = {}
         self._combinations: list[tuple[frozenset[str], str]] = []
         for client in kb.clients.values():

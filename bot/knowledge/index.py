@@ -17,7 +17,16 @@ COVERAGE_POWER = 0.25
 # question about IMAP must not get the POP3 answer.
 KEY_TERMS = ("_imap", "_pop3", "_smtp", "_webmail")
 KEY_TERM_FLOOR = 3.5
+LIGHT_TERM_CEILING = 0.5
 BEST_WEIGHT = 0.85  # the rest of the score is the agreement of the target's other phrases
+# Okapi BM25 over each target's phrases taken together, blended into the ranking: the best single phrase
+# is precise, the whole target is robust to a question that borrows words from several phrases.
+BM25_WEIGHT = 0.3
+BM25_K1, BM25_B = 1.2, 0.75
+# A message naming one protocol but not the other ("what does IMAP do?") holds back the targets whose
+# phrases are mostly about the other one.
+RIVAL_TERMS = {"_imap": "_pop3", "_pop3": "_imap"}
+RIVAL_PENALTY = 0.7
 
 
 class PhraseIndex:
@@ -29,8 +38,8 @@ class PhraseIndex:
         if unique:
             self._phrases.setdefault((target, unique), None)  # the same phrase twice counts once
 
-    def freeze(self) -> None:
-        """Compute weights and postings once every phrase is in."""
+    def freeze(self, light_terms: frozenset[str] = frozenset()) -> None:
+        """Compute weights and postings once every phrase is in; ``light_terms`` weigh almost nothing."""
         phrases = list(self._phrases)
         self.targets = sorted({target for target, _ in phrases})
         target_number = {t: n for n, t in enumerate(self.targets)}
@@ -49,8 +58,37 @@ class PhraseIndex:
         for term in KEY_TERMS:
             if term in self._idf:
                 self._idf[term] = max(self._idf[term], KEY_TERM_FLOOR)
+        for term in light_terms:
+            if term in self._idf:
+                self._idf[term] = min(self._idf[term], LIGHT_TERM_CEILING)
         self._postings = dict(postings)
+        share: dict[str, list[float]] = {term: [0.0] * len(self.targets) for term in RIVAL_TERMS}
+        for target, terms in phrases:
+            for term in RIVAL_TERMS:
+                if term in terms:
+                    share[term][target_number[target]] += 1
+        self._rival_share = {
+            term: [count / size for count, size in zip(counts, self._target_size)] for term, counts in share.items()
+        }
         self._inverse_norms = [1 / math.sqrt(sum(self._idf[t] ** 2 for t in terms)) for _, terms in phrases]
+        # Target documents for BM25: term frequencies over all of a target's phrases.
+        frequencies: list[dict[str, int]] = [defaultdict(int) for _ in self.targets]
+        for target, terms in phrases:
+            for term in terms:
+                frequencies[target_number[target]][term] += 1
+        lengths = [sum(f.values()) for f in frequencies]
+        average = sum(lengths) / len(lengths)
+        n_targets = len(self.targets)
+        target_df: dict[str, int] = defaultdict(int)
+        for f in frequencies:
+            for term in f:
+                target_df[term] += 1
+        self._bm25: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for number, f in enumerate(frequencies):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[number] / average)
+            for term, tf in f.items():
+                idf = math.log(1 + (n_targets - target_df[term] + 0.5) / (target_df[term] + 0.5))
+                self._bm25[term].append((number, idf * tf * (BM25_K1 + 1) / (tf + norm)))
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, 0.0)
@@ -77,6 +115,17 @@ class PhraseIndex:
             if score > best[target]:
                 best[target] = score
         q_norm = math.sqrt(total)
+        bm25 = [0.0] * size
+        for term in squares:
+            for target, weight in self._bm25.get(term, ()):
+                bm25[target] += weight
+        bm25_top = max(bm25) or 1.0
+        penalised: set[int] = set()
+        for term, rival in RIVAL_TERMS.items():
+            if term in squares and rival not in squares:
+                mine, theirs = self._rival_share[term], self._rival_share[rival]
+                penalised.update(t for t in range(size) if theirs[t] > 2 * mine[t] and theirs[t] > 0.3)
+        overall_top = max(best) / q_norm
         ranked = []
         for target, top in enumerate(best):
             if not top:
@@ -85,6 +134,9 @@ class PhraseIndex:
             coverage = sum(sq for t, sq in squares.items() if t in vocabulary) / total
             mean = support[target] / (self._target_size[target] * q_norm)
             score = (BEST_WEIGHT * top / q_norm + (1 - BEST_WEIGHT) * min(1.0, 4 * mean)) * coverage**COVERAGE_POWER
+            score = (1 - BM25_WEIGHT) * score + BM25_WEIGHT * overall_top * bm25[target] / bm25_top
+            if target in penalised:
+                score *= RIVAL_PENALTY
             ranked.append((self.targets[target], min(1.0, score)))
         ranked.sort(key=lambda item: item[1], reverse=True)
         return ranked

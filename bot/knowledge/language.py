@@ -35,6 +35,16 @@ STOPWORDS = {
 }
 
 
+# Politeness and filler words: they make a greeting a greeting, but weigh almost nothing in a question
+# ("ciao, una domanda: cos'è smtp?").
+FILLER = frozenset(
+    """hi hello hey ciao salve buongiorno buonasera question questions quick domanda domande domandina
+    scusa scusate scusami sorry please pls plz favore piacere grazie thanks thank ok okay allora actually
+    really just basically esattamente praticamente tipo comunque anyway guys ragazzi gentilmente kindly
+    cortesemente""".split()
+)
+
+
 class LanguageDetector:
     """Scores a message's words against each language's function words and vocabulary."""
 
