@@ -36,40 +36,48 @@ def _max_typos(word: str) -> int:
 class Analyzer:
     """Turns folded words into terms; one instance serves every message."""
 
-    def __init__(self, synonyms: dict[str, tuple[str, ...]], vocabulary: Iterable[str]):
+    def __init__(self, synonyms: dict[str, tuple[str, ...]], vocabulary: dict[str, set[str]], shared: Iterable[str] = ()):
+        """``vocabulary`` holds each language's known words; ``shared`` words belong to both (program names)."""
         self._phrases: dict[tuple[str, ...], str] = {}
         for concept, phrases in synonyms.items():
             for phrase in phrases:
                 self._phrases[tuple(phrase.split())] = "_" + concept
         self._longest = max((len(p) for p in self._phrases), default=1)
-        known = set(vocabulary) | {w for p in self._phrases for w in p}
-        for words in STOPWORDS.values():
-            known |= words
-        self.known = frozenset(known)
-        self._choices = sorted(w for w in self.known if len(w) >= 3 and not w.isdigit())
         self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMER_NAMES.items()}
         self._stem_cache: dict[tuple[str, str], str] = {}
-        self._repairs: dict[str, str] = {}
+        common = set(shared) | {w for p in self._phrases for w in p}
+        by_lang = {lang: set(vocabulary.get(lang, ())) | common | STOPWORDS[lang] for lang in _STEMMER_NAMES}
+        self.known = frozenset().union(*by_lang.values())
+        self._known_stems = {lang: {self.stem(w, lang) for w in words} for lang, words in by_lang.items()}
+        self._choices = {
+            lang: sorted(w for w in words if len(w) >= 3 and not w.isdigit()) for lang, words in by_lang.items()
+        }
+        self._repairs: dict[tuple[str, str], str] = {}
 
-    def repair(self, word: str) -> str:
-        """The known word closest to ``word`` within a typo or two, else ``word`` itself."""
+    def repair(self, word: str, lang: str) -> str:
+        """The known word of ``lang`` closest to ``word`` within a typo or two, else ``word`` itself.
+
+        A word whose stem is already known is left alone ("things" is not a typo of "thing"), and only
+        the message's own language is searched ("start" is not a typo of the Italian "stare").
+        """
         if word in self.known:
             return word
-        cached = self._repairs.get(word)
+        key = (word, lang)
+        cached = self._repairs.get(key)
         if cached is not None:
             return cached
         limit = _max_typos(word)
         best = word
-        if limit:
-            match = process.extractOne(word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit)
+        if limit and self.stem(word, lang) not in self._known_stems[lang]:
+            match = process.extractOne(word, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
             if match:
                 best = match[0]
         if len(self._repairs) < 50_000:
-            self._repairs[word] = best
+            self._repairs[key] = best
         return best
 
-    def repair_all(self, words: list[str]) -> list[str]:
-        return [self.repair(w) for w in words]
+    def repair_all(self, words: list[str], lang: str) -> list[str]:
+        return [self.repair(w, lang) for w in words]
 
     def stem(self, word: str, lang: str) -> str:
         key = (word, lang)

@@ -73,11 +73,10 @@ class AnswerEngine:
             vocabulary[lang].update(fold(text).split())
         alias_words = {w for client in kb.clients.values() for a in client.aliases for w in fold(a).split()}
         self.detector = LanguageDetector(vocabulary)
-        self.analyzer = Analyzer(kb.synonyms, vocabulary["it"] | vocabulary["en"] | alias_words)
+        self.analyzer = Analyzer(kb.synonyms, vocabulary, shared=alias_words)
         self.index = PhraseIndex()
         for target, lang, text in sources:
-            words = self.analyzer.repair_all(fold(text).split())
-            self.index.add(target, self.analyzer.terms(words, lang))
+            self.index.add(target, self.analyzer.terms(fold(text).split(), lang))
         self.index.freeze(
             light_terms=frozenset(self.analyzer.stem(w, lang) for w in FILLER for lang in LANGUAGES)
         )
@@ -119,9 +118,9 @@ class AnswerEngine:
         """Analyse one message. ``hint`` breaks language ties; ``lang`` forces the language."""
         emails = tuple(find_emails(text))
         raw = fold(text).split()
-        words = self.analyzer.repair_all(raw)
-        detected, decided = self.detector.detect(words, hint)
+        detected, decided = self.detector.detect(raw, hint)
         language = lang if lang in LANGUAGES else (detected or "it")
+        words = self.analyzer.repair_all(raw, language)
         base = dict(lang=language, emails=emails, lang_detected=decided)
         if not raw:
             return Analysis("fallback", confidence=1.0, reason="empty", **base)
@@ -176,6 +175,9 @@ class AnswerEngine:
         if best_article and article_score >= ANSWER_THRESHOLD:
             others = tuple(t for t in suggestions if t != best_article)
             return Analysis("answer", article=best_article, confidence=article_score, suggestions=others, **base)
+        if client or "_configure" in term_set:
+            # No article fits, but the message names a mail program or setting up: that is what they want.
+            return Analysis("setup", client=client, confidence=max(setup_score, 0.5), **base)
         return Analysis("fallback", confidence=1.0 - article_score, suggestions=suggestions, reason="unsure", **base)
 
     def _foreign(self, words: list[str], decided: bool) -> bool:
