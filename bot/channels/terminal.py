@@ -17,13 +17,17 @@ from bot.core.types import Customer, Inbound, Reply
 from bot.store import SessionStore
 
 
-def render(reply: Reply, files_dir: Path) -> str:
-    """A reply as terminal text: title, text, numbered buttons, the path of any file."""
+def render(reply: Reply, files_dir: Path, first_number: int = 1) -> str:
+    """A reply as terminal text: title, text, numbered buttons, the path of any file.
+
+    Buttons are numbered across all the replies of a turn, as the dialogue counts them, so that
+    typing "3" presses the button shown as [3].
+    """
     lines = []
     if reply.title:
         lines += [f"== {reply.title} ==", ""]
     lines.append(reply.text)
-    for number, button in enumerate(reply.all_buttons, 1):
+    for number, button in enumerate(reply.all_buttons, first_number):
         lines.append(f"  [{number}] {button.label}")
     if reply.attachment:
         files_dir.mkdir(parents=True, exist_ok=True)
@@ -31,11 +35,6 @@ def render(reply: Reply, files_dir: Path) -> str:
         path.write_bytes(reply.attachment.content)
         lines.append(f"  (file: {path.resolve()})")
     return "\n".join(lines)
-
-
-def _numbered(replies: list[Reply]) -> list[Reply]:
-    """Number buttons across all replies of a turn, as the session counts them."""
-    return replies
 
 
 def parse_line(line: str, customer: Customer) -> Inbound:
@@ -58,14 +57,16 @@ def run_chat(
     customer = Customer(id="local", name="terminal", language_code=lang)
     session = Session(lang=lang, lang_chosen=lang is not None)
     interactive = stdin.isatty()
+    if interactive:
+        import readline  # noqa: F401  (line editing and history at the prompt)
 
     def turn(inbound: Inbound) -> None:
         replies = dialogue.handle(key, session, inbound)
         store.set(key, session.to_dict())  # saved before the replies are shown, as on Telegram
-        offset = 0
+        number = 1
         for reply in replies:
-            stdout.write(_render_from(reply, files_dir, offset) + "\n\n")
-            offset += len(reply.all_buttons)
+            stdout.write(render(reply, files_dir, number) + "\n\n")
+            number += len(reply.all_buttons)
         stdout.flush()
 
     turn(Inbound(command="start", customer=customer))
@@ -80,17 +81,3 @@ def run_chat(
             continue
         turn(parse_line(line, customer))
 
-
-def _render_from(reply: Reply, files_dir: Path, offset: int) -> str:
-    text = render(reply, files_dir)
-    if not offset:
-        return text
-    # Buttons are numbered across the whole turn, so that "3" means the same everywhere.
-    out = []
-    number = offset
-    for line in text.split("\n"):
-        if line.startswith("  [") and "] " in line:
-            number += 1
-            line = f"  [{number}] " + line.split("] ", 1)[1]
-        out.append(line)
-    return "\n".join(out)
