@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from bot.cache import cached, fingerprint
 from bot.config import Settings
 from bot.core.dialogue import Dialogue, DialogueSettings
 from bot.i18n import Translator
@@ -28,11 +29,17 @@ class Core:
     store: SQLiteStore | None
 
 
+def _build_knowledge(settings: Settings) -> tuple[KnowledgeBase, AnswerEngine, dict[str, bytes]]:
+    kb, _ = load_knowledge(settings.knowledge_dir)
+    compiled = Translator(settings.locales_dir).compiled
+    return kb, AnswerEngine(kb), compiled
+
+
 def build_core(settings: Settings, *, with_store: bool = True) -> Core:
     """Load everything the conversation needs; raises on a broken knowledge base or catalogue."""
-    kb, _ = load_knowledge(settings.knowledge_dir)
-    engine = AnswerEngine(kb)
-    translator = Translator(settings.locales_dir)
+    key = fingerprint(settings.knowledge_dir, settings.locales_dir)
+    kb, engine, compiled = cached(settings.bot_data_dir / "cache", key, lambda: _build_knowledge(settings))
+    translator = Translator(compiled=compiled)
     store = SQLiteStore(settings.database_path) if with_store else None
     question_log: QuestionLog = store if store is not None else NullQuestionLog()
     dialogue = Dialogue(kb, engine, translator, DialogueSettings(support_email=settings.support_email), question_log)

@@ -22,7 +22,7 @@ class CatalogueError(RuntimeError):
     """A catalogue is missing or unreadable."""
 
 
-def _compile(po_path: Path) -> gettext.GNUTranslations:
+def _compile(po_path: Path) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
@@ -30,29 +30,34 @@ def _compile(po_path: Path) -> gettext.GNUTranslations:
         catalog = read_po(handle, abort_invalid=True)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return buffer.getvalue()
 
 
-def load_catalogue(locales_dir: Path, lang: str) -> gettext.GNUTranslations:
+def compiled_catalogue(locales_dir: Path, lang: str) -> bytes:
+    """The compiled (.mo) form of a language's catalogue: the .mo file if current, else the .po compiled."""
     folder = locales_dir / lang / "LC_MESSAGES"
     po_path, mo_path = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
     if not po_path.is_file() and not mo_path.is_file():
         raise CatalogueError(f"no catalogue for language {lang!r}: {po_path} is missing")
     try:
         if mo_path.is_file() and (not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
-            with mo_path.open("rb") as handle:
-                return gettext.GNUTranslations(handle)
-        return _compile(po_path)
+            data = mo_path.read_bytes()
+        else:
+            data = _compile(po_path)
+        gettext.GNUTranslations(io.BytesIO(data))  # parse once here, so that a bad file fails now
+        return data
     except Exception as exc:  # any parse error makes the catalogue unusable
         raise CatalogueError(f"cannot read the catalogue {po_path}: {exc}") from exc
 
 
 class Translator:
-    """The catalogues of every supported language; ``get(lang)`` gives that language's gettext."""
+    """The catalogues of every supported language."""
 
-    def __init__(self, locales_dir: Path):
-        self._catalogues = {lang: load_catalogue(locales_dir, lang) for lang in LANGUAGES}
+    def __init__(self, locales_dir: Path | None = None, compiled: dict[str, bytes] | None = None):
+        if compiled is None:
+            compiled = {lang: compiled_catalogue(locales_dir, lang) for lang in LANGUAGES}
+        self.compiled = compiled
+        self._catalogues = {lang: gettext.GNUTranslations(io.BytesIO(data)) for lang, data in compiled.items()}
 
     def gettext(self, lang: str, message: str) -> str:
         return self._catalogues.get(lang, self._catalogues[DEFAULT_LANGUAGE]).gettext(message)

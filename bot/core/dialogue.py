@@ -12,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from rapidfuzz import fuzz
-
 from bot.core.session import Session, SessionKey
 from bot.core.types import Button, Inbound, Reply
 from bot.i18n import N_, Translator, negotiate
@@ -147,6 +145,8 @@ class Dialogue:
         folded = fold(typed)
         if not folded:
             return None
+        from rapidfuzz import fuzz
+
         best, best_score = None, 0.0
         for label, button_id in session.offered:
             score = 100.0 if fold(label) == folded else fuzz.ratio(fold(label), folded)

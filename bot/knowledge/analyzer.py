@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import Stemmer
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.language import STOPWORDS
 
@@ -54,6 +52,17 @@ class Analyzer:
         }
         self._repairs: dict[tuple[str, str], str] = {}
 
+    def __getstate__(self) -> dict:
+        """For the start-up cache: the Snowball stemmers are rebuilt rather than stored."""
+        state = dict(self.__dict__)
+        del state["_stemmers"]
+        state["_repairs"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMER_NAMES.items()}
+
     def repair(self, word: str, lang: str) -> str:
         """The known word of ``lang`` closest to ``word`` within a typo or two, else ``word`` itself.
 
@@ -69,6 +78,9 @@ class Analyzer:
         limit = _max_typos(word)
         best = word
         if limit and self.stem(word, lang) not in self._known_stems[lang]:
+            from rapidfuzz import process
+            from rapidfuzz.distance import Levenshtein
+
             match = process.extractOne(word, self._choices[lang], scorer=Levenshtein.distance, score_cutoff=limit)
             if match:
                 best = match[0]

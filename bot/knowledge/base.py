@@ -18,8 +18,6 @@ import string
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.knowledge.language import LANGUAGES
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -140,8 +138,10 @@ class _Loader:
         self.problems.append(Problem(name, where, message))
 
     def read(self, path: Path) -> Any:
+        import yaml  # here, so that a start from the cache never pays for it
+
         try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except FileNotFoundError:
             self.problem(path, "", "file is missing")
         except UnicodeDecodeError:
@@ -354,7 +354,6 @@ class _Loader:
 
 
 _LANG_NAMES = {"it": "Italian", "en": "English"}
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _balanced(text: str) -> bool:
