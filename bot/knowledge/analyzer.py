@@ -43,6 +43,15 @@ class Analyzer:
         self._longest = max((len(p) for p in self._phrases), default=1)
         self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMER_NAMES.items()}
         self._stem_cache: dict[tuple[str, str], str] = {}
+        # The same phrases by their stems, so that "disappearing" finds the "disappear" of its group.
+        self._stemmed_phrases: dict[str, dict[tuple[str, ...], str]] = {}
+        for lang in _STEMMER_NAMES:
+            stemmed: dict[tuple[str, ...], str] = {}
+            for phrase, concept in self._phrases.items():
+                key = tuple(self.stem(w, lang) for w in phrase)
+                if len(key) > 1 or len(key[0]) >= 4:  # short stems are too often other words
+                    stemmed.setdefault(key, concept)
+            self._stemmed_phrases[lang] = stemmed
         common = set(shared) | {w for p in self._phrases for w in p}
         by_lang = {lang: set(vocabulary.get(lang, ())) | common | STOPWORDS[lang] for lang in _STEMMER_NAMES}
         self.known = frozenset().union(*by_lang.values())
@@ -117,8 +126,10 @@ class Analyzer:
                 continue
             if word in NEGATION_BREAKS:
                 negated = 0
+            stemmed_phrases = self._stemmed_phrases[lang]
             for size in range(min(self._longest, n - i), 0, -1):
-                concept = self._phrases.get(tuple(words[i : i + size]))
+                span = tuple(words[i : i + size])
+                concept = self._phrases.get(span) or stemmed_phrases.get(tuple(self.stem(w, lang) for w in span))
                 if concept:
                     out.append(concept)
                     if negated:

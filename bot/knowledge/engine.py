@@ -29,7 +29,7 @@ ANSWER_TEXT_WEIGHT = 0.3
 MAX_SUGGESTIONS = 3
 
 # Words that make a message a question about how something works rather than a request to do it.
-_QUESTION_CUES = frozenset("come how cosa what perche why quando when quanto quanti serve significa mean".split())
+_QUESTION_CUES = frozenset("come how cosa what perche why quando when quanto quanti significa mean".split())
 # Words of a request addressed to us ("please switch it on", "vorrei attivare").
 _REQUEST_CUES = frozenset(
     "vorrei voglio vogliamo potete potreste puoi potresti attivatemi abilitatemi attivami abilitami "
@@ -85,7 +85,7 @@ class AnswerEngine:
         for client in kb.clients.values():
             for alias in client.aliases:
                 if "+" in alias:
-                    parts = frozenset(fold(part) for part in alias.split("+"))
+                    parts = frozenset(w for part in alias.split("+") for w in fold(part).split())
                     self._combinations.append((parts, client.id))
                 else:
                     self._aliases.setdefault(tuple(fold(alias).split()), client.id)
@@ -138,6 +138,9 @@ class AnswerEngine:
         word_set = set(words)
 
         asks_how = bool(word_set & _QUESTION_CUES)
+        if OFF_TOPIC in term_set and article_score < OUT_OF_SCOPE_OVERRIDE:
+            # Checked first: "how do I set up my PEC on the iPhone" is about PEC, which is not ours.
+            return Analysis("fallback", confidence=max(0.6, intents.get("out_of_scope", 0.0)), reason="out_of_scope", **base)
         if "_activate" in term_set and "_imap" in term_set and not asks_how:
             joined = " " + " ".join(words) + " "
             if emails or word_set & _REQUEST_CUES or any(f" {p} " in joined for p in _REQUEST_PHRASES):
@@ -154,8 +157,6 @@ class AnswerEngine:
             "_configure" in term_set or len(term_set - _FLOW_CONTEXT) <= 1 or top_target == "@setup"
         ):
             return Analysis("setup", client=client, confidence=max(0.7, setup_score), **base)
-        if OFF_TOPIC in term_set and article_score < OUT_OF_SCOPE_OVERRIDE:
-            return Analysis("fallback", confidence=max(0.6, intents.get("out_of_scope", 0.0)), reason="out_of_scope", **base)
 
         if top_target == "@activation" and asks_how and best_article and article_score >= ANSWER_THRESHOLD:
             # "how does one get IMAP switched on?" asks how it works, it does not ask us to do it.

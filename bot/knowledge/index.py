@@ -16,7 +16,7 @@ COVERAGE_POWER = 0.25
 # The protocols are named in most phrases, which makes them weigh little by frequency alone; yet a
 # question about IMAP must not get the POP3 answer.
 KEY_TERMS = ("_imap", "_pop3", "_smtp", "_webmail")
-KEY_TERM_FLOOR = 3.5
+KEY_TERM_FLOOR = 7.0
 LIGHT_TERM_CEILING = 0.5
 BEST_WEIGHT = 0.85  # the rest of the score is the agreement of the target's other phrases
 # Okapi BM25 over each target's phrases taken together, blended into the ranking: the best single phrase
@@ -26,7 +26,7 @@ BM25_K1, BM25_B = 1.2, 0.75
 # A message naming one protocol but not the other ("what does IMAP do?") holds back the targets whose
 # phrases are mostly about the other one.
 RIVAL_TERMS = {"_imap": "_pop3", "_pop3": "_imap"}
-RIVAL_PENALTY = 0.7
+RIVAL_PENALTY = 0.5
 
 
 class PhraseIndex:
