@@ -18,6 +18,10 @@ COVERAGE_POWER = 0.25
 KEY_TERMS = ("_imap", "_pop3", "_smtp", "_webmail")
 KEY_TERM_FLOOR = 7.0
 LIGHT_TERM_CEILING = 0.5
+# The concepts of synonyms.yaml are what a question is about, however many phrases name them; the
+# generic ones (mail, a device) are left to their frequency.
+CONCEPT_FLOOR = 5.5
+GENERIC_CONCEPTS = frozenset({"_mail", "_message", "_mailbox", "_computer", "_phone", "_device", "_program"})
 BEST_WEIGHT = 0.85  # the rest of the score is the agreement of the target's other phrases
 # Okapi BM25 over each target's phrases taken together, blended into the ranking: the best single phrase
 # is precise, the whole target is robust to a question that borrows words from several phrases.
@@ -55,9 +59,11 @@ class PhraseIndex:
             self._target_vocabulary[target_number[target]].update(terms)
         n = len(phrases)
         self._idf = {t: math.log(1 + n / len(docs)) for t, docs in postings.items()}
-        for term in KEY_TERMS:
-            if term in self._idf:
+        for term in self._idf:
+            if term in KEY_TERMS:
                 self._idf[term] = max(self._idf[term], KEY_TERM_FLOOR)
+            elif term.startswith("_") and term not in GENERIC_CONCEPTS:
+                self._idf[term] = max(self._idf[term], CONCEPT_FLOOR)
         for term in light_terms:
             if term in self._idf:
                 self._idf[term] = min(self._idf[term], LIGHT_TERM_CEILING)
