@@ -1,8 +1,9 @@
 """The answer engine: what a message asks for, in which language, and how sure we are.
 
-Order of decisions: an empty or foreign message; intents that start flows (setup, IMAP activation, a
-person) and small talk; then the knowledge articles; below the confidence threshold, "did you mean"
-suggestions; topics outside the mailbox (prices, websites, PEC...) fall back without an article.
+Order of decisions: an empty or foreign message; words that settle it (off-topic words such as PEC or
+prices, a request to activate IMAP, a program to set up); then the best intent or article by score
+(a person, small talk, out-of-scope phrases, articles); below the confidence threshold, "did you mean"
+suggestions, or the setup guide when a program is named.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ SUGGESTION_FLOOR = 0.18
 OFF_TOPIC = "_offtopic"
 OUT_OF_SCOPE_OVERRIDE = 0.9
 TROUBLESHOOTING_SCORE = 0.5
-ANSWER_TEXT_WEIGHT = 0.3
 MAX_SUGGESTIONS = 3
 
 # Words that make a message a question about how something works rather than a request to do it.
@@ -53,6 +53,20 @@ class Analysis:
     smalltalk: str | None = None  # greeting, thanks, goodbye, identity
     reason: str | None = None  # for fallback: empty, foreign, out_of_scope, unsure
     lang_detected: bool = False
+
+
+class _Message:
+    """One message's words, terms and scores, as the decisions read them."""
+
+    def __init__(self, words, terms, lang, emails, client, ranked):
+        self.words, self.terms, self.lang, self.emails, self.client = words, terms, lang, emails, client
+        self.term_set, self.word_set = set(terms), set(words)
+        self.joined = " " + " ".join(words) + " "
+        self.asks_how = bool(self.word_set & _QUESTION_CUES)
+        self.top_target, self.top_score = ranked[0] if ranked else (None, 0.0)
+        self.articles = [(t, s) for t, s in ranked if not t.startswith("@")]
+        self.intents = {t[1:]: s for t, s in ranked if t.startswith("@")}
+        self.best_article, self.article_score = self.articles[0] if self.articles else (None, 0.0)
 
 
 class AnswerEngine:
@@ -120,66 +134,62 @@ class AnswerEngine:
         raw = fold(text).split()
         detected, decided = self.detector.detect(raw, hint)
         language = lang if lang in LANGUAGES else (detected or "it")
-        words = self.analyzer.repair_all(raw, language)
         base = dict(lang=language, emails=emails, lang_detected=decided)
         if not raw:
             return Analysis("fallback", confidence=1.0, reason="empty", **base)
         if lang not in LANGUAGES and self._foreign(raw, decided):
             return Analysis("fallback", confidence=0.9, reason="foreign", **base)
-
+        words = self.analyzer.repair_all(raw, language)
         terms = self.analyzer.terms(words, language)
-        term_set = set(terms)
-        client = self.detect_client(words)
-        ranked = self.index.rank(terms)
-        top_target, top_score = ranked[0] if ranked else (None, 0.0)
-        articles = [(t, s) for t, s in ranked if not t.startswith("@")]
-        intents = {t[1:]: s for t, s in ranked if t.startswith("@")}
-        best_article, article_score = articles[0] if articles else (None, 0.0)
-        word_set = set(words)
+        message = _Message(words, terms, language, emails, self.detect_client(words), self.index.rank(terms))
+        return self._by_rule(message, base) or self._by_rank(message, base)
 
-        asks_how = bool(word_set & _QUESTION_CUES)
-        if OFF_TOPIC in term_set and article_score < OUT_OF_SCOPE_OVERRIDE:
-            # Checked first: "how do I set up my PEC on the iPhone" is about PEC, which is not ours.
-            return Analysis("fallback", confidence=max(0.6, intents.get("out_of_scope", 0.0)), reason="out_of_scope", **base)
-        if "_activate" in term_set and "_imap" in term_set and not asks_how:
-            joined = " " + " ".join(words) + " "
-            if emails or word_set & _REQUEST_CUES or any(f" {p} " in joined for p in _REQUEST_PHRASES):
-                return Analysis("activation", confidence=max(0.7, intents.get("activation", 0.0)), **base)
-        setup_score = intents.get("setup", 0.0)
+    def _by_rule(self, m: "_Message", base: dict) -> Analysis | None:
+        """The decisions that words alone settle: off-topic words, requests to activate IMAP, setup."""
+        if OFF_TOPIC in m.term_set and m.article_score < OUT_OF_SCOPE_OVERRIDE:
+            # First: "how do I set up my PEC on the iPhone" is about PEC, which is not ours.
+            confidence = max(0.6, m.intents.get("out_of_scope", 0.0))
+            return Analysis("fallback", confidence=confidence, reason="out_of_scope", **base)
+        if "_activate" in m.term_set and "_imap" in m.term_set and not m.asks_how:
+            if m.emails or m.word_set & _REQUEST_CUES or any(f" {p} " in m.joined for p in _REQUEST_PHRASES):
+                return Analysis("activation", confidence=max(0.7, m.intents.get("activation", 0.0)), **base)
+        setup_score = m.intents.get("setup", 0.0)
         # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
         # is that question, not a request to set the program up again.
         troubleshooting = (
-            article_score >= TROUBLESHOOTING_SCORE
-            and article_score > setup_score + 0.1
-            and self._beyond_setup(words, language)
+            m.article_score >= TROUBLESHOOTING_SCORE
+            and m.article_score > setup_score + 0.1
+            and self._beyond_setup(m.words, m.lang)
         )
-        if client and not troubleshooting and (
-            "_configure" in term_set or len(term_set - _FLOW_CONTEXT) <= 1 or top_target == "@setup"
+        if m.client and not troubleshooting and (
+            "_configure" in m.term_set or len(m.term_set - _FLOW_CONTEXT) <= 1 or m.top_target == "@setup"
         ):
-            return Analysis("setup", client=client, confidence=max(0.7, setup_score), **base)
+            return Analysis("setup", client=m.client, confidence=max(0.7, setup_score), **base)
+        return None
 
-        if top_target == "@activation" and asks_how and best_article and article_score >= ANSWER_THRESHOLD:
-            # "how does one get IMAP switched on?" asks how it works, it does not ask us to do it.
-            top_target, top_score = best_article, article_score
-        if top_target and top_target.startswith("@smalltalk") and article_score >= ANSWER_THRESHOLD and len(terms) >= 3:
-            # "hi, what is smtp?": the greeting is politeness, the question is the point.
-            top_target, top_score = best_article, article_score
+    def _by_rank(self, m: "_Message", base: dict) -> Analysis:
+        """The best intent or article by score, with "did you mean" below the threshold."""
+        top_target, top_score = m.top_target, m.top_score
+        if m.best_article and m.article_score >= ANSWER_THRESHOLD and (
+            (top_target == "@activation" and m.asks_how)  # "how does one get IMAP switched on?"
+            or (top_target and top_target.startswith("@smalltalk") and len(m.terms) >= 3)  # "hi, what is smtp?"
+        ):
+            top_target, top_score = m.best_article, m.article_score
         if top_target and top_target.startswith("@") and top_score >= SUGGESTION_FLOOR:
             intent = top_target[1:]
             if intent == "out_of_scope":
                 return Analysis("fallback", confidence=top_score, reason="out_of_scope", **base)
             if intent.startswith("smalltalk:"):
                 return Analysis("smalltalk", smalltalk=intent.split(":", 1)[1], confidence=top_score, **base)
-            return Analysis(intent, client=client if intent == "setup" else None, confidence=top_score, **base)
-
-        suggestions = tuple(t for t, s in articles[:MAX_SUGGESTIONS] if s >= SUGGESTION_FLOOR)
-        if best_article and article_score >= ANSWER_THRESHOLD:
-            others = tuple(t for t in suggestions if t != best_article)
-            return Analysis("answer", article=best_article, confidence=article_score, suggestions=others, **base)
-        if client or "_configure" in term_set:
+            return Analysis(intent, client=m.client if intent == "setup" else None, confidence=top_score, **base)
+        suggestions = tuple(t for t, s in m.articles[:MAX_SUGGESTIONS] if s >= SUGGESTION_FLOOR)
+        if m.best_article and m.article_score >= ANSWER_THRESHOLD:
+            others = tuple(t for t in suggestions if t != m.best_article)
+            return Analysis("answer", article=m.best_article, confidence=m.article_score, suggestions=others, **base)
+        if m.client or "_configure" in m.term_set:
             # No article fits, but the message names a mail program or setting up: that is what they want.
-            return Analysis("setup", client=client, confidence=max(setup_score, 0.5), **base)
-        return Analysis("fallback", confidence=1.0 - article_score, suggestions=suggestions, reason="unsure", **base)
+            return Analysis("setup", client=m.client, confidence=max(m.intents.get("setup", 0.0), 0.5), **base)
+        return Analysis("fallback", confidence=1.0 - m.article_score, suggestions=suggestions, reason="unsure", **base)
 
     def _foreign(self, words: list[str], decided: bool) -> bool:
         """Whether most words are unknown to both languages (German, French...)."""
