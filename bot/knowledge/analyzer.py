@@ -22,6 +22,7 @@ _STEMMER_NAMES = {"it": "italian", "en": "english"}
 NEGATIONS = frozenset("non not no never nothing cannot cant dont doesnt didnt wont isnt t niente nulla mai nessun nessuna nessuno".split())
 NEGATION_BREAKS = frozenset("ma but pero however mentre while".split())
 NEGATION_SCOPE = 3
+MAX_INFLECTION = 3  # letters a word may add to a synonym and still be read as that synonym
 
 
 def _max_typos(word: str) -> int:
@@ -44,13 +45,13 @@ class Analyzer:
         self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMER_NAMES.items()}
         self._stem_cache: dict[tuple[str, str], str] = {}
         # The same phrases by their stems, so that "disappearing" finds the "disappear" of its group.
-        self._stemmed_phrases: dict[str, dict[tuple[str, ...], str]] = {}
+        self._stemmed_phrases: dict[str, dict[tuple[str, ...], tuple[str, tuple[int, ...]]]] = {}
         for lang in _STEMMER_NAMES:
-            stemmed: dict[tuple[str, ...], str] = {}
+            stemmed: dict[tuple[str, ...], tuple[str, tuple[int, ...]]] = {}
             for phrase, concept in self._phrases.items():
                 key = tuple(self.stem(w, lang) for w in phrase)
                 if len(key) > 1 or len(key[0]) >= 4:  # short stems are too often other words
-                    stemmed.setdefault(key, concept)
+                    stemmed.setdefault(key, (concept, tuple(len(w) for w in phrase)))
             self._stemmed_phrases[lang] = stemmed
         common = set(shared) | {w for p in self._phrases for w in p}
         by_lang = {lang: set(vocabulary.get(lang, ())) | common | STOPWORDS[lang] for lang in _STEMMER_NAMES}
@@ -108,6 +109,14 @@ class Analyzer:
             self._stem_cache[key] = stem
         return stem
 
+    def _by_stem(self, stemmed_phrases: dict, span: tuple[str, ...], lang: str) -> str | None:
+        """The concept of a synonym phrase with the same stems, if its words are inflections, not
+        longer words that happen to share a stem ("arrivederci" is not "arriva")."""
+        found = stemmed_phrases.get(tuple(self.stem(w, lang) for w in span))
+        if found and all(len(w) - n <= MAX_INFLECTION for w, n in zip(span, found[1])):
+            return found[0]
+        return None
+
     def terms(self, words: list[str], lang: str) -> list[str]:
         """The terms of already repaired, folded ``words`` read as language ``lang``.
 
@@ -129,7 +138,7 @@ class Analyzer:
             stemmed_phrases = self._stemmed_phrases[lang]
             for size in range(min(self._longest, n - i), 0, -1):
                 span = tuple(words[i : i + size])
-                concept = self._phrases.get(span) or stemmed_phrases.get(tuple(self.stem(w, lang) for w in span))
+                concept = self._phrases.get(span) or self._by_stem(stemmed_phrases, span, lang)
                 if concept:
                     out.append(concept)
                     if negated:

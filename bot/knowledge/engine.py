@@ -91,9 +91,8 @@ class AnswerEngine:
         self.index = PhraseIndex()
         for target, lang, text in sources:
             self.index.add(target, self.analyzer.terms(fold(text).split(), lang))
-        self.index.freeze(
-            light_terms=frozenset(self.analyzer.stem(w, lang) for w in FILLER for lang in LANGUAGES)
-        )
+        self._light_terms = frozenset(self.analyzer.stem(w, lang) for w in FILLER for lang in LANGUAGES)
+        self.index.freeze(light_terms=self._light_terms)
         self._aliases: dict[tuple[str, ...], str] = {}
         self._combinations: list[tuple[frozenset[str], str]] = []
         for client in kb.clients.values():
@@ -172,7 +171,8 @@ class AnswerEngine:
         top_target, top_score = m.top_target, m.top_score
         if m.best_article and m.article_score >= ANSWER_THRESHOLD and (
             (top_target == "@activation" and m.asks_how)  # "how does one get IMAP switched on?"
-            or (top_target and top_target.startswith("@smalltalk") and len(m.terms) >= 3)  # "hi, what is smtp?"
+            # "hi, what is smtp?" (but "ok grazie, arrivederci" is small talk through and through)
+            or (top_target and top_target.startswith("@smalltalk") and len(m.term_set - self._light_terms) >= 2)
         ):
             top_target, top_score = m.best_article, m.article_score
         if top_target and top_target.startswith("@") and top_score >= SUGGESTION_FLOOR:
