@@ -58,11 +58,14 @@ class Analysis:
 class _Message:
     """One message's words, terms and scores, as the decisions read them."""
 
-    def __init__(self, words, terms, lang, emails, client, ranked):
+    def __init__(self, words, terms, lang, emails, client, ranked, question_mark):
         self.words, self.terms, self.lang, self.emails, self.client = words, terms, lang, emails, client
         self.term_set, self.word_set = set(terms), set(words)
         self.joined = " " + " ".join(words) + " "
-        self.asks_how = bool(self.word_set & _QUESTION_CUES)
+        self.requests = bool(self.word_set & _REQUEST_CUES) or any(f" {p} " in self.joined for p in _REQUEST_PHRASES)
+        # "how...?", or a question that is not a polite request ("is IMAP on by default?" is not
+        # "can you switch IMAP on?")
+        self.asks_how = bool(self.word_set & _QUESTION_CUES) or (question_mark and not self.requests)
         self.top_target, self.top_score = ranked[0] if ranked else (None, 0.0)
         self.articles = [(t, s) for t, s in ranked if not t.startswith("@")]
         self.intents = {t[1:]: s for t, s in ranked if t.startswith("@")}
@@ -140,7 +143,7 @@ class AnswerEngine:
             return Analysis("fallback", confidence=0.9, reason="foreign", **base)
         words = self.analyzer.repair_all(raw, language)
         terms = self.analyzer.terms(words, language)
-        message = _Message(words, terms, language, emails, self.detect_client(words), self.index.rank(terms))
+        message = _Message(words, terms, language, emails, self.detect_client(words), self.index.rank(terms), "?" in text)
         return self._by_rule(message, base) or self._by_rank(message, base)
 
     def _by_rule(self, m: "_Message", base: dict) -> Analysis | None:
@@ -150,7 +153,7 @@ class AnswerEngine:
             confidence = max(0.6, m.intents.get("out_of_scope", 0.0))
             return Analysis("fallback", confidence=confidence, reason="out_of_scope", **base)
         if "_activate" in m.term_set and "_imap" in m.term_set and not m.asks_how:
-            if m.emails or m.word_set & _REQUEST_CUES or any(f" {p} " in m.joined for p in _REQUEST_PHRASES):
+            if m.emails or m.requests:
                 return Analysis("activation", confidence=max(0.7, m.intents.get("activation", 0.0)), **base)
         setup_score = m.intents.get("setup", 0.0)
         # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
