@@ -172,12 +172,15 @@ class AnswerEngine:
     def _by_rank(self, m: "_Message", base: dict) -> Analysis:
         """The best intent or article by score, with "did you mean" below the threshold."""
         top_target, top_score = m.top_target, m.top_score
-        if m.best_article and m.article_score >= ANSWER_THRESHOLD and (
-            (top_target == "@activation" and m.asks_how)  # "how does one get IMAP switched on?"
-            # "hi, what is smtp?" (but "ok grazie, arrivederci" is small talk through and through)
-            or (top_target and top_target.startswith("@smalltalk") and len(m.term_set - self._light_terms) >= 2)
-        ):
+        if top_target == "@activation" and m.asks_how and m.article_score >= ANSWER_THRESHOLD:
+            # "how does one get IMAP switched on?" asks how it works, not for us to do it.
             top_target, top_score = m.best_article, m.article_score
+        elif top_target and top_target.startswith("@smalltalk"):
+            # "hi, what is smtp?": without the greeting, is there a question an article answers?
+            content = [t for t in m.terms if t not in self._light_terms]
+            ranked = self.index.rank(content) if content != m.terms else []
+            if ranked and not ranked[0][0].startswith("@") and ranked[0][1] >= ANSWER_THRESHOLD:
+                return Analysis("answer", article=ranked[0][0], confidence=ranked[0][1], **base)
         if top_target and top_target.startswith("@") and top_score >= SUGGESTION_FLOOR:
             intent = top_target[1:]
             if intent == "out_of_scope":
