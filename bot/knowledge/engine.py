@@ -35,7 +35,10 @@ _REQUEST_CUES = frozenset(
     "vorrei voglio vogliamo potete potreste puoi potresti attivatemi abilitatemi attivami abilitami "
     "attivatela attivatelo chiedo richiedo richiesta please pls plz want wanna need request".split()
 )
-_REQUEST_PHRASES = ("can you", "could you", "would like", "i d like", "mi serve", "ci serve", "per favore")
+_REQUEST_PHRASES = (
+    "can you", "could you", "would like", "i d like", "mi serve", "ci serve", "per favore", "mi attivate",
+    "mi abilitate", "ci attivate", "ci abilitate",
+)
 _FLOW_CONTEXT = frozenset({"_mail", "_mailbox", "_program", "_phone", "_computer", "_device", "_imap", "_pop3"})
 
 
@@ -62,7 +65,9 @@ class _Message:
         self.words, self.terms, self.lang, self.emails, self.client = words, terms, lang, emails, client
         self.term_set, self.word_set = set(terms), set(words)
         self.joined = " " + " ".join(words) + " "
-        self.requests = bool(self.word_set & _REQUEST_CUES) or any(f" {p} " in self.joined for p in _REQUEST_PHRASES)
+        self.requests = (
+            bool(emails) or bool(self.word_set & _REQUEST_CUES) or any(f" {p} " in self.joined for p in _REQUEST_PHRASES)
+        )
         # "how...?", or a question that is not a polite request ("is IMAP on by default?" is not
         # "can you switch IMAP on?")
         self.asks_how = bool(self.word_set & _QUESTION_CUES) or (question_mark and not self.requests)
@@ -153,7 +158,7 @@ class AnswerEngine:
             confidence = max(0.6, m.intents.get("out_of_scope", 0.0))
             return Analysis("fallback", confidence=confidence, reason="out_of_scope", **base)
         if "_activate" in m.term_set and "_imap" in m.term_set and not m.asks_how:
-            if m.emails or m.requests:
+            if m.requests:
                 return Analysis("activation", confidence=max(0.7, m.intents.get("activation", 0.0)), **base)
         setup_score = m.intents.get("setup", 0.0)
         # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
