@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="*", help="the question; none or '-' reads standard input")
 
+    run = commands.add_parser("run", help="run the Telegram bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook instead of polling")
+
+    commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh (for health checks)")
+
     kb = commands.add_parser("kb", help="the knowledge base")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kb_commands.add_parser("check", help="validate knowledge/")
@@ -47,12 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb}[args.command]
+    configure_logging(settings)
+    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health}[args.command]
     try:
         return handler(args, settings)
     except KeyboardInterrupt:
@@ -72,6 +73,72 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mailbot: {exc}", file=sys.stderr)
             return 1
         raise
+
+
+class _Redact(logging.Filter):
+    """Removes secrets from every log line, whoever writes it (libraries log request URLs)."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "<SECRET>")
+            record.msg, record.args = message, None
+            if record.exc_info and record.exc_info[1] is not None:
+                text = logging.Formatter().formatException(record.exc_info)
+                for secret in self.secrets:
+                    text = text.replace(secret, "<SECRET>")
+                record.exc_text, record.exc_info = text, None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret) if s]
+    handler.addFilter(_Redact(secrets))
+    logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO), handlers=[handler], force=True)
+    # httpx logs every request with its URL, which holds the bot's token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.telegram_bot_token:
+        print("mailbot: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; see docs/deploy.md)", file=sys.stderr)
+        return 2
+    if args.webhook and not settings.webhook_url:
+        print("mailbot: --webhook needs WEBHOOK_URL, the public https address Telegram calls", file=sys.stderr)
+        return 2
+    from bot.app import build_core
+    from bot.channels.telegram import run
+
+    core = build_core(settings)
+    try:
+        return run(core, webhook=args.webhook)
+    finally:
+        core.store.close()
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from bot.channels.health import HEARTBEAT_FILE, STALE_AFTER
+
+    path = settings.bot_data_dir / HEARTBEAT_FILE
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        print(f"unhealthy: no heartbeat at {path}")
+        return 1
+    if age > STALE_AFTER:
+        print(f"unhealthy: last heartbeat {age:.0f} s ago")
+        return 1
+    print(f"healthy: last heartbeat {age:.0f} s ago")
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:

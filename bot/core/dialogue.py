@@ -60,7 +60,9 @@ class Dialogue:
     def respond(self, key: SessionKey, session: Session, inbound: Inbound) -> "Turn":
         """Like ``handle``, with the engine's analysis of typed text alongside the replies."""
         turn = Turn([])
-        if inbound.command:
+        if inbound.media:
+            turn.replies = [self._unreadable(session, inbound)]
+        elif inbound.command:
             turn.replies = self._command(session, inbound)
         elif inbound.button:
             turn.replies = self._button(key, session, inbound.button, inbound)
@@ -70,6 +72,29 @@ class Dialogue:
         for reply in turn.replies:
             session.remember("bot", reply.plain())
         return turn
+
+    # messages the channel says on the dialogue's behalf
+    def apology(self, session: Session, inbound: Inbound) -> Reply:
+        """What a customer is told when handling their message failed."""
+        _ = self._gettext(self._lang(session, inbound))
+        return Reply(_("Sorry, something went wrong on my side. Please try again in a moment."))
+
+    def slow_down(self, session: Session, inbound: Inbound) -> Reply:
+        """What a customer sending a storm of messages is told, once, before the rest is ignored."""
+        _ = self._gettext(self._lang(session, inbound))
+        return Reply(_("You're writing faster than I can read! Please wait a minute, then send your question again."))
+
+    def _unreadable(self, session: Session, inbound: Inbound) -> Reply:
+        lang = self._lang(session, inbound)
+        session.lang = lang
+        _ = self._gettext(lang)
+        session.remember("customer", f"[{inbound.media}]")
+        if inbound.media == "edited":
+            return Reply(_("I only read new messages: please send your correction as a new message."))
+        return Reply(
+            _("I can only read text. Write your question in words, or pick one of these:"),
+            buttons=self._menu_buttons(lang),
+        )
 
     # language
     def _gettext(self, lang: str) -> Gettext:

@@ -34,11 +34,13 @@ class Customer:
 
 @dataclasses.dataclass(frozen=True)
 class Inbound:
-    """One event from the customer: text typed, a button pressed, or a command with its arguments."""
+    """One event from the customer: text typed, a button pressed, a command with its arguments, or
+    something the bot cannot read (``media``: "photo", "sticker", "voice", "edited"...)."""
 
     text: str = ""
     button: str | None = None
     command: str | None = None
+    media: str | None = None
     customer: Customer | None = None
 
     @property

@@ -1,0 +1,273 @@
+"""The Telegram channel: python-telegram-bot's Application around the conversation core.
+
+    update ──► Inbound ──► Dialogue.handle ──► session saved ──► replies rendered and sent
+
+Private chats only: groups and channels get silence (the support group comes with the handoff).
+Updates are handled one at a time, which keeps every chat's order. Outgoing calls go through
+AIORateLimiter (Telegram's limits, 429 answers retried after ``retry_after``); network errors and 5xx
+answers are retried with backoff; a customer who blocked the bot is logged and left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import Core
+from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
+from bot.channels.telegram_render import keyboard, split_html, to_html
+from bot.core.flood import DROP, WARN, FloodGuard
+from bot.core.session import Session, SessionKey
+from bot.core.types import Customer, Inbound, Reply
+from bot.i18n import N_
+from bot.knowledge.language import LANGUAGES
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
+SEND_ATTEMPTS = 4
+# What a customer may send that is not text, by the Message attribute that holds it.
+MEDIA = ("photo", "sticker", "voice", "video", "video_note", "audio", "document", "location", "venue",
+         "contact", "animation", "poll", "dice", "game", "story")
+
+
+class TelegramBot:
+    """The handlers and the sending, bound to one core."""
+
+    def __init__(self, core: Core):
+        self.core = core
+        self.store = core.store
+        self.flood = FloodGuard()
+        self.conflict = False
+
+    # plumbing
+    def build(self) -> Application:
+        settings = self.core.settings
+        application = (
+            ApplicationBuilder()
+            .token(settings.telegram_bot_token.value)
+            .base_url(settings.telegram_base_url)
+            .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot", 1))
+            .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
+            .concurrent_updates(False)
+            .post_init(self._post_init)
+            .post_shutdown(self._post_shutdown)
+            .build()
+        )
+        private = filters.ChatType.PRIVATE
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited))
+        application.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
+        application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(private, self.on_media))
+        # Anything else (groups, channels, member updates...) matches no handler: silence.
+        application.add_error_handler(self.on_error)
+        return application
+
+    async def _post_init(self, application: Application) -> None:
+        await self._set_commands(application)
+        self._heartbeat_task = asyncio.create_task(self._heartbeat())
+
+    async def _post_shutdown(self, application: Application) -> None:
+        task = getattr(self, "_heartbeat_task", None)
+        if task:
+            task.cancel()
+
+    async def _heartbeat(self) -> None:
+        """Touch a file in the data folder while running: ``mailbot health`` reads its age."""
+        path = self.core.settings.bot_data_dir / HEARTBEAT_FILE
+        while True:
+            try:
+                path.write_text(str(int(time.time())))
+            except OSError as exc:
+                log.warning("cannot write the heartbeat file %s: %s", path, exc.strerror)
+            self.flood.forget_idle()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _set_commands(self, application: Application) -> None:
+        """The command menu in each language; a failure here never stops the bot."""
+        translator = self.core.translator
+        for lang in (*LANGUAGES, None):
+            code = lang or "it"
+            commands = [BotCommand(c, translator.gettext(code, COMMAND_DESCRIPTIONS[c])) for c in COMMANDS]
+            try:
+                await application.bot.set_my_commands(commands, language_code=lang)
+            except Exception as exc:  # non-essential: log and go on
+                log.warning("could not register the %s command menu: %s", lang or "default", exc)
+
+    # handlers
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start, /help, /language... and unknown commands, which the dialogue answers too."""
+        message = update.effective_message
+        command, _, args = (message.text or "").partition(" ")
+        await self._turn(update, context, Inbound(command=command.lstrip("/").split("@")[0], text=args.strip(),
+                                                  customer=_customer(update)))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A question or an answer typed by the customer."""
+        await self._turn(update, context, Inbound(text=update.effective_message.text or "", customer=_customer(update)))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button pressed: answered at once, its keyboard removed so it cannot act twice."""
+        query = update.callback_query
+        try:
+            await query.answer()
+        except BadRequest as exc:  # too old or already answered: the press itself still counts
+            log.info("callback query not answered: %s", exc)
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        if query.message is not None:
+            try:
+                await query.edit_message_reply_markup(reply_markup=None)
+            except BadRequest as exc:
+                log.debug("keyboard not removed: %s", exc)
+        await self._turn(update, context, Inbound(button=query.data or "", customer=_customer(update)), flood=False)
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: the customer is asked to write the correction anew."""
+        await self._turn(update, context, Inbound(media="edited", customer=_customer(update)))
+
+    async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Photos, stickers, voice, documents, locations...: the customer is told what the bot reads."""
+        message = update.effective_message
+        kind = next((name for name in MEDIA if getattr(message, name, None)), "other")
+        await self._turn(update, context, Inbound(media=kind, customer=_customer(update)))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: log without secrets, apologise to the customer in their language."""
+        error = context.error
+        if isinstance(error, Conflict):
+            log.error("another process is polling this bot's token (409 Conflict): only one may run; stopping")
+            self.conflict = True
+            context.application.stop_running()
+            return
+        if isinstance(error, InvalidToken):
+            log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+            context.application.stop_running()
+            return
+        if update is None:  # polling errors: the library retries them
+            log.warning("while fetching updates: %s: %s", type(error).__name__, error)
+            return
+        log.error("error while handling update: %s", error, exc_info=error)
+        if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            key = SessionKey(CHANNEL, str(update.effective_chat.id))
+            session = Session.from_dict(self.store.get(key))
+            reply = self.core.dialogue.apology(session, Inbound(customer=_customer(update)))
+            await self._send(context, update.effective_chat.id, reply)
+
+    # one turn of the conversation
+    async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inbound, flood: bool = True) -> None:
+        chat_id = update.effective_chat.id
+        key = SessionKey(CHANNEL, str(chat_id))
+        session = Session.from_dict(self.store.get(key))
+        if flood:
+            verdict = self.flood.check(chat_id)
+            if verdict == DROP:
+                return
+            if verdict == WARN:
+                await self._send(context, chat_id, self.core.dialogue.slow_down(session, inbound))
+                return
+        replies = self.core.dialogue.handle(key, session, inbound)
+        self.store.set(key, session.to_dict())  # before sending: a restart never forgets where we were
+        for reply in replies:
+            if not await self._send(context, chat_id, reply):
+                break
+
+    async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> bool:
+        """Send one reply (several messages if long); False when the customer cannot be reached."""
+        pieces = split_html(to_html(reply))
+        rows = keyboard(reply)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row] for row in rows]) if rows else None
+        try:
+            for n, piece in enumerate(pieces):
+                last = n == len(pieces) - 1
+                await self._with_retries(
+                    lambda piece=piece, last=last: context.bot.send_message(
+                        chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+                    )
+                )
+            if reply.attachment:
+                document = InputFile(reply.attachment.content, filename=Path(reply.attachment.filename).name)
+                await self._with_retries(lambda: context.bot.send_document(chat_id, document))
+        except Forbidden as exc:
+            log.info("chat %s cannot be reached (%s): not retried", chat_id, exc)
+            return False
+        return True
+
+    @staticmethod
+    async def _with_retries(call) -> object:
+        """Network errors and 5xx answers retried with backoff; 429 is the rate limiter's."""
+        delay = 1.0
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await call()
+            except (Forbidden, BadRequest, RetryAfter):
+                raise
+            except (NetworkError, TimedOut) as exc:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                log.warning("sending failed (%s), attempt %d of %d, retrying in %.0f s", exc, attempt, SEND_ATTEMPTS, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        return None
+
+
+def _customer(update: Update) -> Customer:
+    user = update.effective_user
+    if user is None:
+        return Customer(id=str(update.effective_chat.id) if update.effective_chat else "")
+    return Customer(id=str(user.id), name=user.full_name, username=user.username, language_code=user.language_code)
+
+
+# Descriptions in the command menu, translated with the catalogues.
+COMMAND_DESCRIPTIONS = {
+    "start": N_("Main menu"),
+    "help": N_("What I can do"),
+    "language": N_("Change language"),
+    "setup": N_("Set up my mail"),
+    "imap": N_("Activate IMAP"),
+    "human": N_("Talk to a person"),
+    "cancel": N_("Stop what we are doing"),
+}
+
+
+def run(core: Core, webhook: bool = False) -> int:
+    """Run the bot until stopped; returns the process exit status."""
+    bot = TelegramBot(core)
+    application = bot.build()
+    settings = core.settings
+    allowed = Update.ALL_TYPES
+    try:
+        if webhook:
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret.value if settings.webhook_secret else None,
+                allowed_updates=allowed,
+                drop_pending_updates=False,
+            )
+        else:
+            application.run_polling(allowed_updates=allowed, drop_pending_updates=False)
+    except InvalidToken:
+        log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+        return 1
+    return 1 if bot.conflict else 0

@@ -1,0 +1,42 @@
+"""Rendering replies for Telegram: escaping, splitting, buttons."""
+
+from __future__ import annotations
+
+from bot.channels.telegram_render import MAX_TEXT, keyboard, split_html, to_html
+from bot.core.types import Button, Reply
+
+
+def test_customer_and_knowledge_text_is_escaped():
+    reply = Reply("a < b & <script>alert(1)</script> **bold**", title="POP3 <vs> IMAP")
+    assert to_html(reply) == "<b>POP3 &lt;vs&gt; IMAP</b>\n\na &lt; b &amp; &lt;script&gt;alert(1)&lt;/script&gt; **bold**"
+
+
+def test_long_text_is_split_at_paragraphs_under_the_limit():
+    paragraphs = ["x" * 1500 for _ in range(6)]
+    pieces = split_html("\n\n".join(paragraphs))
+    assert all(len(p) <= MAX_TEXT for p in pieces)
+    assert len(pieces) == 3
+    assert "\n\n".join(pieces) == "\n\n".join(paragraphs)
+
+
+def test_text_without_breaks_is_split_without_cutting_an_entity():
+    text = ("a&amp;" * 1000)[: MAX_TEXT + 500]
+    pieces = split_html(text)
+    assert all(len(p) <= MAX_TEXT for p in pieces)
+    for piece in pieces:
+        assert not piece.endswith(("&", "&a", "&am", "&amp"))
+
+
+def test_short_text_is_one_piece():
+    assert split_html("ciao") == ["ciao"]
+
+
+def test_buttons_over_64_bytes_are_left_out():
+    reply = Reply("x", buttons=((Button("ok", "art:smtp"), Button("too long", "art:" + "è" * 40)),))
+    assert keyboard(reply) == [[{"text": "ok", "callback_data": "art:smtp"}]]
+    assert keyboard(Reply("x")) is None
+
+
+def test_every_knowledge_button_fits_64_bytes(kb):
+    longest = max(len(f"fb:0:{article_id}".encode()) for article_id in kb.articles)
+    assert longest <= 64
