@@ -18,6 +18,7 @@ from pathlib import Path
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -57,19 +58,23 @@ class TelegramBot:
         self.conflict = False
 
     # plumbing
-    def build(self) -> Application:
+    def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
+        """The Application; ``request`` replaces the HTTP client (benchmarks), ``rate_limits`` the limiter."""
         settings = self.core.settings
-        application = (
+        builder = (
             ApplicationBuilder()
             .token(settings.telegram_bot_token.value)
             .base_url(settings.telegram_base_url)
             .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot", 1))
-            .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
             .concurrent_updates(False)
             .post_init(self._post_init)
             .post_shutdown(self._post_shutdown)
-            .build()
         )
+        if rate_limits:
+            builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
+        application = builder.build()
         private = filters.ChatType.PRIVATE
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited))

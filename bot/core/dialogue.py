@@ -285,16 +285,10 @@ class Dialogue:
                 rows.append((Button(self.kb.articles[related].title[lang], f"art:{related}"),))
         session.last_article, session.last_question, session.rated = article_id, question, False
         session.fallbacks_in_row = 0
-        answer = Reply(
-            article.answer[lang].format_map(self._placeholders(session, lang)),
-            title=article.title[lang],
-            buttons=tuple(rows[:5]),
-        )
-        ask = Reply(
-            _("Was this helpful?"),
-            buttons=((Button(_("👍 Yes"), f"fb:1:{article_id}"), Button(_("👎 No"), f"fb:0:{article_id}")),),
-        )
-        return [answer, ask]
+        # One message: the answer, "was this helpful?" and its buttons under the related ones.
+        feedback = (Button(_("👍 Yes"), f"fb:1:{article_id}"), Button(_("👎 No"), f"fb:0:{article_id}"))
+        text = article.answer[lang].format_map(self._placeholders(session, lang)) + "\n\n" + _("Was this helpful?")
+        return [Reply(text, title=article.title[lang], buttons=(*rows[:5], feedback))]
 
     def _feedback(self, key: SessionKey, session: Session, lang: str, value: str) -> list[Reply]:
         _ = self._gettext(lang)

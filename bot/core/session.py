@@ -44,7 +44,8 @@ class Session:
         del self.history[:-HISTORY_TURNS]
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The session as JSON-ready data (a shallow copy: serialise it before changing the session)."""
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Session":

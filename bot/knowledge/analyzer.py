@@ -109,10 +109,11 @@ class Analyzer:
             self._stem_cache[key] = stem
         return stem
 
-    def _by_stem(self, stemmed_phrases: dict, span: tuple[str, ...], lang: str) -> str | None:
+    @staticmethod
+    def _by_stem(stemmed_phrases: dict, span: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
         """The concept of a synonym phrase with the same stems, if its words are inflections, not
         longer words that happen to share a stem ("arrivederci" is not "arriva")."""
-        found = stemmed_phrases.get(tuple(self.stem(w, lang) for w in span))
+        found = stemmed_phrases.get(stems)
         if found and all(len(w) - n <= MAX_INFLECTION for w, n in zip(span, found[1])):
             return found[0]
         return None
@@ -127,6 +128,7 @@ class Analyzer:
         stop = MATCH_STOPWORDS[lang]
         negated = 0
         i, n = 0, len(words)
+        stems = [self.stem(w, lang) for w in words]
         while i < n:
             word = words[i]
             if word in NEGATIONS:
@@ -138,7 +140,7 @@ class Analyzer:
             stemmed_phrases = self._stemmed_phrases[lang]
             for size in range(min(self._longest, n - i), 0, -1):
                 span = tuple(words[i : i + size])
-                concept = self._phrases.get(span) or self._by_stem(stemmed_phrases, span, lang)
+                concept = self._phrases.get(span) or self._by_stem(stemmed_phrases, span, tuple(stems[i : i + size]))
                 if concept:
                     out.append(concept)
                     if negated:
@@ -147,7 +149,7 @@ class Analyzer:
                     break
             else:
                 if word not in stop:
-                    out.append(self.stem(word, lang))
+                    out.append(stems[i])
                 i += 1
             if negated and word not in stop:
                 negated -= 1

@@ -1,0 +1,167 @@
+"""Updates per second through the real Telegram Application, beside a bare python-telegram-bot echo bot.
+
+    python bench/throughput.py [--updates 3000] [--customers 100]
+
+Both bots run python-telegram-bot's Application with a request class that answers like the Bot API
+without any network, and process the same text updates one at a time (as in production, which keeps
+every chat's order). Each runs in its own process, so that its peak memory is its own. Prints updates
+per second, p50 and p99 time per update, and peak RSS, then the ratio of the two throughputs.
+Rate limiting is left out of both: it caps what Telegram accepts, not what the bot can do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TOKEN = "123456:BENCH"
+QUESTIONS = [
+    "che differenza c'è tra pop3 e imap?", "what is smtp?", "come configuro la posta su iphone?",
+    "la casella è piena", "how do I keep a copy on the server", "ciao", "grazie!", "quanto costa il dominio?",
+    "my laptop broke, is my mail lost?", "vorrei attivare imap per info@rossi.it", "porte del server smtp",
+    "emails missing on my phone",
+]
+
+
+def make_request_class():
+    from telegram.request import BaseRequest
+
+    class OfflineBotAPI(BaseRequest):
+        """Answers every Bot API call as Telegram would, from memory."""
+
+        def __init__(self):
+            self.message_id = 0
+
+        @property
+        def read_timeout(self):
+            return 1.0
+
+        async def initialize(self):
+            pass
+
+        async def shutdown(self):
+            pass
+
+        async def do_request(self, url, method, request_data=None, *args, **kwargs):
+            name = url.rsplit("/", 1)[-1]
+            params = request_data.parameters if request_data else {}
+            if name == "getMe":
+                result = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+            elif name in ("sendMessage", "editMessageText", "sendDocument"):
+                self.message_id += 1
+                result = {
+                    "message_id": self.message_id, "date": int(time.time()),
+                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"}, "text": params.get("text", ""),
+                }
+            elif name == "getUpdates":
+                result = []
+            else:
+                result = True
+            return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    return OfflineBotAPI
+
+
+def updates(count: int, customers: int):
+    from telegram import Update
+
+    out = []
+    for n in range(count):
+        user = 1000 + n % customers
+        data = {
+            "update_id": n + 1,
+            "message": {
+                "message_id": n + 1, "date": int(time.time()),
+                "chat": {"id": user, "type": "private", "first_name": "C"},
+                "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": "it"},
+                "text": QUESTIONS[n % len(QUESTIONS)],
+            },
+        }
+        out.append(data)
+    return [Update.de_json(d, None) for d in out]
+
+
+async def measure(application, batch) -> list[float]:
+    await application.initialize()
+    times = []
+    for update in batch:
+        update.set_bot(application.bot)
+        start = time.perf_counter()
+        await application.process_update(update)
+        times.append(time.perf_counter() - start)
+    await application.shutdown()
+    return times
+
+
+def run_one(kind: str, count: int, customers: int) -> dict:
+    request = make_request_class()()
+    if kind == "echo":
+        from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+        async def echo(update, context):
+            await update.message.reply_text(update.message.text)
+
+        application = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
+        application.add_handler(MessageHandler(filters.TEXT, echo))
+    else:
+        os.environ["BOT_DATA_DIR"] = tempfile.mkdtemp(prefix="mailbot-throughput-")
+        from bot.app import build_core
+        from bot.channels.telegram import TelegramBot
+        from bot.config import load_settings
+
+        settings = load_settings({"BOT_DATA_DIR": os.environ["BOT_DATA_DIR"], "TELEGRAM_BOT_TOKEN": TOKEN})
+        application = TelegramBot(build_core(settings)).build(request=request, rate_limits=False)
+    batch = updates(count, customers)
+    started = time.perf_counter()
+    times = asyncio.run(measure(application, batch))
+    elapsed = time.perf_counter() - started
+    times.sort()
+    return {
+        "kind": kind,
+        "per_second": count / elapsed,
+        "p50_ms": statistics.median(times) * 1000,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--one", choices=("mailbot", "echo"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.updates, args.customers)))
+        return 0
+    results = {}
+    for kind in ("echo", "mailbot"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", kind, "--updates", str(args.updates), "--customers", str(args.customers)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )
+        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{args.updates} text updates from {args.customers} customers, processed one at a time")
+    print(f"{'bot':<10}{'updates/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'peak RSS MB':>14}")
+    for kind in ("echo", "mailbot"):
+        r = results[kind]
+        print(f"{kind:<10}{r['per_second']:>12.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['peak_rss_mb']:>14.1f}")
+    ratio = results["mailbot"]["per_second"] / results["echo"]["per_second"]
+    print(f"throughput ratio mailbot / echo: {ratio:.2f}  (bar: at least 0.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
