@@ -22,6 +22,7 @@ LIGHT_TERM_CEILING = 0.5
 # generic ones (mail, a device) are left to their frequency.
 CONCEPT_FLOOR = 5.5
 GENERIC_CONCEPTS = frozenset({"_mail", "_message", "_mailbox", "_computer", "_phone", "_device", "_program"})
+COMMON_SHARE = 0.05  # a term in more than this share of phrases is walked only through rarer ones
 BEST_WEIGHT = 0.85  # the rest of the score is the agreement of the target's other phrases
 # Okapi BM25 over each target's phrases taken together, blended into the ranking: the best single phrase
 # is precise, the whole target is robust to a question that borrows words from several phrases.
@@ -68,6 +69,8 @@ class PhraseIndex:
             if term in self._idf:
                 self._idf[term] = min(self._idf[term], LIGHT_TERM_CEILING)
         self._postings = dict(postings)
+        self._phrase_terms = [terms for _, terms in phrases]
+        self._common_postings = max(50, int(len(phrases) * COMMON_SHARE))
         share: dict[str, list[float]] = {term: [0.0] * len(self.targets) for term in RIVAL_TERMS}
         for target, terms in phrases:
             for term in RIVAL_TERMS:
@@ -107,9 +110,21 @@ class PhraseIndex:
             return []
         dots: dict[int, float] = {}
         get = dots.get
-        for term, square in squares.items():
+        # Phrases are found through the message's rarer terms; the very common ones ("mail") only add
+        # their weight to phrases found that way, unless the message has nothing rarer.
+        common = [t for t in squares if len(self._postings[t]) > self._common_postings]
+        walked = [t for t in squares if t not in common] or common
+        for term in walked:
+            square = squares[term]
             for doc in self._postings[term]:
                 dots[doc] = get(doc, 0.0) + square
+        if walked is not common:
+            phrase_terms = self._phrase_terms
+            for term in common:
+                square = squares[term]
+                for doc in dots:
+                    if term in phrase_terms[doc]:
+                        dots[doc] += square
         size = len(self.targets)
         best = [0.0] * size
         support = [0.0] * size
