@@ -56,6 +56,7 @@ class TelegramBot:
         self.store = core.store
         self.flood = FloodGuard()
         self.conflict = False
+        self._groups_seen: set[int] = set()
 
     # plumbing
     def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
@@ -81,7 +82,8 @@ class TelegramBot:
         application.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
         application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(private, self.on_media))
-        # Anything else (groups, channels, member updates...) matches no handler: silence.
+        # Groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
+        application.add_handler(MessageHandler(~private, self.on_group))
         application.add_error_handler(self.on_error)
         return application
 
@@ -154,6 +156,13 @@ class TelegramBot:
         message = update.effective_message
         kind = next((name for name in MEDIA if getattr(message, name, None)), "other")
         await self._turn(update, context, Inbound(media=kind, customer=_customer(update)))
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message in a group or channel: not answered; the chat is logged the first time."""
+        chat = update.effective_chat
+        if chat is not None and chat.id not in self._groups_seen:
+            self._groups_seen.add(chat.id)
+            log.info("not answering in %s chat %s (%r)", chat.type, chat.id, chat.title)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error handler: log without secrets, apologise to the customer in their language."""
