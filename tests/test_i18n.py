@@ -78,3 +78,9 @@ def test_po_files_are_compiled_when_no_mo_exists(tmp_path):
 )
 def test_negotiate_telegram_language_codes(code, lang):
     assert negotiate(code) == lang
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_no_fuzzy_translations(lang):
+    # A fuzzy entry is a guess by pybabel update; gettext ignores it and shows the English text.
+    assert [m.id for m in catalogue(lang) if m.id and m.fuzzy] == []

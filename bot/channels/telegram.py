@@ -23,9 +23,11 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
 SEND_ATTEMPTS = 4
+LAST_UPDATE_KEY = "telegram_last_update"
 # What a customer may send that is not text, by the Message attribute that holds it.
 MEDIA = ("photo", "sticker", "voice", "video", "video_note", "audio", "document", "location", "venue",
          "contact", "animation", "poll", "dice", "game", "story")
@@ -57,6 +60,7 @@ class TelegramBot:
         self.flood = FloodGuard()
         self.conflict = False
         self._groups_seen: set[int] = set()
+        self._last_handled = int(self.store.get_meta(LAST_UPDATE_KEY) or 0)
 
     # plumbing
     def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
@@ -77,6 +81,10 @@ class TelegramBot:
             builder = builder.request(request).get_updates_request(request)
         application = builder.build()
         private = filters.ChatType.PRIVATE
+        # Updates are confirmed to Telegram only at the next poll: one handled just before a crash comes
+        # again after the restart. The last one handled is kept, and what comes again is skipped.
+        application.add_handler(TypeHandler(Update, self.skip_handled), group=-1)
+        application.add_handler(TypeHandler(Update, self.mark_handled), group=1)
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited))
         application.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
@@ -119,6 +127,17 @@ class TelegramBot:
                 log.warning("could not register the %s command menu: %s", lang or "default", exc)
 
     # handlers
+    async def skip_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop an update already handled before a restart."""
+        if update.update_id <= self._last_handled:
+            log.info("update %s was handled before the restart: skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def mark_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Remember the last update handled."""
+        self._last_handled = update.update_id
+        self.store.set_meta(LAST_UPDATE_KEY, str(update.update_id))
+
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, /help, /language... and unknown commands, which the dialogue answers too."""
         message = update.effective_message
@@ -140,7 +159,7 @@ class TelegramBot:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
             return
-        if query.message is not None:
+        if query.message is not None and getattr(query.message, "reply_markup", None):
             try:
                 await query.edit_message_reply_markup(reply_markup=None)
             except BadRequest as exc:
