@@ -44,10 +44,6 @@ CREATE TABLE IF NOT EXISTS unanswered (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS unanswered_folded ON unanswered (folded);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
 """
 
 
@@ -121,17 +117,6 @@ class SQLiteStore:
     def keys(self) -> Iterator[SessionKey]:
         for channel, chat_id in self._execute("SELECT channel, chat_id FROM sessions ORDER BY channel, chat_id"):
             yield SessionKey(channel, chat_id)
-
-    # small named values (the last Telegram update handled...)
-    def get_meta(self, key: str) -> str | None:
-        rows = self._execute("SELECT value FROM meta WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
 
     # feedback and unanswered questions
     def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None:

@@ -23,11 +23,9 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -45,7 +43,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
 SEND_ATTEMPTS = 4
-LAST_UPDATE_KEY = "telegram_last_update"
 # What a customer may send that is not text, by the Message attribute that holds it.
 MEDIA = ("photo", "sticker", "voice", "video", "video_note", "audio", "document", "location", "venue",
          "contact", "animation", "poll", "dice", "game", "story")
@@ -60,7 +57,6 @@ class TelegramBot:
         self.flood = FloodGuard()
         self.conflict = False
         self._groups_seen: set[int] = set()
-        self._last_handled = int(self.store.get_meta(LAST_UPDATE_KEY) or 0)
 
     # plumbing
     def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
@@ -81,10 +77,6 @@ class TelegramBot:
             builder = builder.request(request).get_updates_request(request)
         application = builder.build()
         private = filters.ChatType.PRIVATE
-        # Updates are confirmed to Telegram only at the next poll: one handled just before a crash comes
-        # again after the restart. The last one handled is kept, and what comes again is skipped.
-        application.add_handler(TypeHandler(Update, self.skip_handled), group=-1)
-        application.add_handler(TypeHandler(Update, self.mark_handled), group=1)
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self.on_edited))
         application.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
@@ -127,17 +119,6 @@ class TelegramBot:
                 log.warning("could not register the %s command menu: %s", lang or "default", exc)
 
     # handlers
-    async def skip_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stop an update already handled before a restart."""
-        if update.update_id <= self._last_handled:
-            log.info("update %s was handled before the restart: skipped", update.update_id)
-            raise ApplicationHandlerStop
-
-    async def mark_handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Remember the last update handled."""
-        self._last_handled = update.update_id
-        self.store.set_meta(LAST_UPDATE_KEY, str(update.update_id))
-
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, /help, /language... and unknown commands, which the dialogue answers too."""
         message = update.effective_message
@@ -210,11 +191,18 @@ class TelegramBot:
         chat_id = update.effective_chat.id
         key = SessionKey(CHANNEL, str(chat_id))
         session = Session.from_dict(self.store.get(key))
+        # Telegram hears that an update was received only at the next poll: one handled just before a
+        # crash comes again after the restart. The session, saved with each turn, knows it was handled.
+        if update.update_id <= session.last_event:
+            log.info("update %s was handled before a restart: skipped", update.update_id)
+            return
+        session.last_event = update.update_id
         if flood:
             verdict = self.flood.check(chat_id)
             if verdict == DROP:
                 return
             if verdict == WARN:
+                self.store.set(key, session.to_dict())
                 await self._send(context, chat_id, self.core.dialogue.slow_down(session, inbound))
                 return
         replies = self.core.dialogue.handle(key, session, inbound)

@@ -36,6 +36,7 @@ class Session:
     dislikes_in_row: int = 0
     email: str | None = None  # the customer's address, once they have given it
     history: list[list[str]] = dataclasses.field(default_factory=list)  # [who, text], oldest first
+    last_event: int = 0  # the channel's id of the last event handled (Telegram's update_id)
     version: int = SESSION_VERSION
 
     def remember(self, who: str, text: str) -> None:
