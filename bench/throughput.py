@@ -27,12 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TOKEN = "123456:BENCH"
-QUESTIONS = [
-    "che differenza c'è tra pop3 e imap?", "what is smtp?", "come configuro la posta su iphone?",
-    "la casella è piena", "how do I keep a copy on the server", "ciao", "grazie!", "quanto costa il dominio?",
-    "my laptop broke, is my mail lost?", "vorrei attivare imap per info@rossi.it", "porte del server smtp",
-    "emails missing on my phone",
-]
+# What customers write: the labelled questions of the tests, in Italian and English.
+QUESTIONS = [q["text"] for q in __import__("yaml").safe_load((ROOT / "tests" / "data" / "questions.yaml").read_text())]
 
 
 def make_request_class():

@@ -23,6 +23,9 @@ from bot.store import QuestionLog
 
 Gettext = Callable[[str], str]
 MAX_INPUT_CHARS = 4096
+BOT_TURN_CHARS = 200  # of each bot reply kept in the transcript: enough for the team to follow
+MAX_ANSWER_ROWS = 4  # offers and related articles under an answer: more is clutter on a phone
+_LONGEST_LABEL = 60
 _LABEL_MATCH = 88  # rapidfuzz ratio above which a typed text presses the button it spells
 
 
@@ -70,7 +73,7 @@ class Dialogue:
             turn.replies = self._text(key, session, inbound, turn)
         session.offered = [[b.label, b.id] for r in turn.replies for b in r.all_buttons]
         for reply in turn.replies:
-            session.remember("bot", reply.plain())
+            session.remember("bot", reply.plain(), limit=BOT_TURN_CHARS)
         return turn
 
     # messages the channel says on the dialogue's behalf
@@ -168,7 +171,7 @@ class Dialogue:
         if typed.isdigit() and 1 <= int(typed) <= len(session.offered):
             return session.offered[int(typed) - 1][1]
         folded = fold(typed)
-        if not folded:
+        if not folded or len(folded) > _LONGEST_LABEL:  # a question, not a label
             return None
         from rapidfuzz import fuzz
 
@@ -288,7 +291,7 @@ class Dialogue:
         # One message: the answer, "was this helpful?" and its buttons under the related ones.
         feedback = (Button(_("👍 Yes"), f"fb:1:{article_id}"), Button(_("👎 No"), f"fb:0:{article_id}"))
         text = article.answer[lang].format_map(self._placeholders(session, lang)) + "\n\n" + _("Was this helpful?")
-        return [Reply(text, title=article.title[lang], buttons=(*rows[:5], feedback))]
+        return [Reply(text, title=article.title[lang], buttons=(*rows[:MAX_ANSWER_ROWS], feedback))]
 
     def _feedback(self, key: SessionKey, session: Session, lang: str, value: str) -> list[Reply]:
         _ = self._gettext(lang)

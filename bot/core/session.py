@@ -39,9 +39,9 @@ class Session:
     last_event: int = 0  # the channel's id of the last event handled (Telegram's update_id)
     version: int = SESSION_VERSION
 
-    def remember(self, who: str, text: str) -> None:
+    def remember(self, who: str, text: str, limit: int = 500) -> None:
         """Keep a short transcript for the support team; long texts are cut."""
-        self.history.append([who, text if len(text) <= 500 else text[:499] + "…"])
+        self.history.append([who, text if len(text) <= limit else text[: limit - 1] + "…"])
         del self.history[:-HISTORY_TURNS]
 
     def to_dict(self) -> dict[str, Any]:

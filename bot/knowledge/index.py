@@ -53,11 +53,9 @@ class PhraseIndex:
         for n in self._doc_target:
             self._target_size[n] += 1
         postings: dict[str, list[int]] = defaultdict(list)
-        self._target_vocabulary: list[set[str]] = [set() for _ in self.targets]
         for doc, (target, terms) in enumerate(phrases):
             for term in terms:
                 postings[term].append(doc)
-            self._target_vocabulary[target_number[target]].update(terms)
         n = len(phrases)
         self._idf = {t: math.log(1 + n / len(docs)) for t, docs in postings.items()}
         for term in self._idf:
@@ -76,8 +74,17 @@ class PhraseIndex:
             for term in RIVAL_TERMS:
                 if term in terms:
                     share[term][target_number[target]] += 1
-        self._rival_share = {
+        rival_share = {
             term: [count / size for count, size in zip(counts, self._target_size)] for term, counts in share.items()
+        }
+        # For a message naming only ``term``: the targets mostly about its rival.
+        self._rivals_of = {
+            term: {
+                t
+                for t in range(len(self.targets))
+                if rival_share[rival][t] > 2 * rival_share[term][t] and rival_share[rival][t] > 0.3
+            }
+            for term, rival in RIVAL_TERMS.items()
         }
         self._inverse_norms = [1 / math.sqrt(sum(self._idf[t] ** 2 for t in terms)) for _, terms in phrases]
         # Target documents for BM25: term frequencies over all of a target's phrases.
@@ -137,22 +144,22 @@ class PhraseIndex:
                 best[target] = score
         q_norm = math.sqrt(total)
         bm25 = [0.0] * size
-        for term in squares:
+        covered = [0.0] * size  # the weight of the message's terms that each target uses at all
+        for term, square in squares.items():
             for target, weight in self._bm25.get(term, ()):
                 bm25[target] += weight
+                covered[target] += square
         bm25_top = max(bm25) or 1.0
         penalised: set[int] = set()
         for term, rival in RIVAL_TERMS.items():
             if term in squares and rival not in squares:
-                mine, theirs = self._rival_share[term], self._rival_share[rival]
-                penalised.update(t for t in range(size) if theirs[t] > 2 * mine[t] and theirs[t] > 0.3)
+                penalised |= self._rivals_of[term]
         overall_top = max(best) / q_norm
         ranked = []
         for target, top in enumerate(best):
             if not top:
                 continue
-            vocabulary = self._target_vocabulary[target]
-            coverage = sum(sq for t, sq in squares.items() if t in vocabulary) / total
+            coverage = covered[target] / total
             mean = support[target] / (self._target_size[target] * q_norm)
             score = (BEST_WEIGHT * top / q_norm + (1 - BEST_WEIGHT) * min(1.0, 4 * mean)) * coverage**COVERAGE_POWER
             score = (1 - BM25_WEIGHT) * score + BM25_WEIGHT * overall_top * bm25[target] / bm25_top
