@@ -1,0 +1,118 @@
+"""The Telegram channel's handlers driven through python-telegram-bot's Application, offline.
+
+A request class records every Bot API call and answers like Telegram, so handlers run for real
+(``Application.process_update``) without a network; the end-to-end tests cover the process itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from telegram import Update
+from telegram.error import Conflict
+from telegram.request import BaseRequest
+
+from bot.app import build_core
+from bot.channels.telegram import TelegramBot
+from bot.config import load_settings
+from bot.core.session import Session, SessionKey
+
+TOKEN = "42:OFFLINE"
+
+
+class RecordingBotAPI(BaseRequest):
+    """Answers as the Bot API would and records each call; fails the test on a method it does not know."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+
+    @property
+    def read_timeout(self):
+        return 1.0
+
+    async def initialize(self):
+        pass
+
+    async def shutdown(self):
+        pass
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs):
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        self.calls.append((name, params))
+        if name == "getMe":
+            result = {"id": 42, "is_bot": True, "first_name": "Mailbot", "username": "mailbot_bot"}
+        elif name == "sendMessage":
+            result = {"message_id": len(self.calls), "date": int(time.time()),
+                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params["text"]}
+        elif name in ("answerCallbackQuery", "editMessageReplyMarkup", "setMyCommands"):
+            result = True
+        else:
+            pytest.fail(f"unexpected Bot API call {name}")
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def sent(self) -> list[dict]:
+        return [params for name, params in self.calls if name == "sendMessage"]
+
+
+@pytest.fixture
+def telegram(tmp_path):
+    settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN})
+    core = build_core(settings)
+    bot = TelegramBot(core)
+    api = RecordingBotAPI()
+    application = bot.build(request=api, rate_limits=False)
+    asyncio.run(application.initialize())
+    yield bot, application, api, core
+    asyncio.run(application.shutdown())
+    core.store.close()
+
+
+def text_update(update_id: int, text: str, chat_id: int = 7, language: str = "it") -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id, "date": int(time.time()), "text": text,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Mario"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Mario", "language_code": language},
+        },
+    }
+
+
+def process(application, data: dict) -> None:
+    asyncio.run(application.process_update(Update.de_json(data, application.bot)))
+
+
+def test_a_failing_turn_is_logged_and_the_customer_gets_an_apology_in_their_language(telegram, caplog):
+    bot, application, api, core = telegram
+    core.store.set(SessionKey("telegram", "7"), Session(lang="en", lang_chosen=True).to_dict())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the engine broke")
+
+    core.dialogue.respond = broken
+    process(application, text_update(1, "what is smtp?"))
+    assert [m["text"] for m in api.sent()] == ["Sorry, something went wrong on my side. Please try again in a moment."]
+    assert "the engine broke" in caplog.text
+
+
+def test_a_polling_conflict_stops_the_bot_with_a_clear_message(telegram, caplog):
+    bot, application, api, core = telegram
+
+    async def conflict():
+        await application.process_error(update=None, error=Conflict("terminated by other getUpdates request"))
+
+    application.stop_running = lambda: None  # not running here; the flag is what run() returns on
+    asyncio.run(conflict())
+    assert bot.conflict
+    assert "another process is polling this bot's token" in caplog.text
+
+
+def test_the_same_update_twice_is_answered_once(telegram):
+    bot, application, api, core = telegram
+    process(application, text_update(10, "ciao"))
+    process(application, text_update(10, "ciao"))
+    assert len(api.sent()) == 1
