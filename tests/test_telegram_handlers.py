@@ -7,13 +7,12 @@ A request class records every Bot API call and answers like Telegram, so handler
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
+from offline_bot_api import OfflineBotAPI
 from telegram import Update
 from telegram.error import Conflict
-from telegram.request import BaseRequest
 
 from bot.app import build_core
 from bot.channels.telegram import TelegramBot
@@ -23,50 +22,16 @@ from bot.core.session import Session, SessionKey
 TOKEN = "42:OFFLINE"
 
 
-class RecordingBotAPI(BaseRequest):
-    """Answers as the Bot API would and records each call; fails the test on a method it does not know."""
-
-    def __init__(self):
-        self.calls: list[tuple[str, dict]] = []
-
-    @property
-    def read_timeout(self):
-        return 1.0
-
-    async def initialize(self):
-        pass
-
-    async def shutdown(self):
-        pass
-
-    async def do_request(self, url, method, request_data=None, *args, **kwargs):
-        name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        self.calls.append((name, params))
-        if name == "getMe":
-            result = {"id": 42, "is_bot": True, "first_name": "Mailbot", "username": "mailbot_bot"}
-        elif name == "sendMessage":
-            result = {"message_id": len(self.calls), "date": int(time.time()),
-                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params["text"]}
-        elif name in ("answerCallbackQuery", "editMessageReplyMarkup", "setMyCommands"):
-            result = True
-        else:
-            pytest.fail(f"unexpected Bot API call {name}")
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def sent(self) -> list[dict]:
-        return [params for name, params in self.calls if name == "sendMessage"]
-
-
 @pytest.fixture
 def telegram(tmp_path):
     settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN})
     core = build_core(settings)
     bot = TelegramBot(core)
-    api = RecordingBotAPI()
+    api = OfflineBotAPI()
     application = bot.build(request=api, rate_limits=False)
     asyncio.run(application.initialize())
     yield bot, application, api, core
+    assert api.unknown == []
     asyncio.run(application.shutdown())
     core.store.close()
 

@@ -1,0 +1,55 @@
+"""A python-telegram-bot request class that answers like the Bot API from memory, recording each call.
+
+Used by the handler tests and by bench/throughput.py: handlers run for real, with no network.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from telegram.request import BaseRequest
+
+KNOWN = {"getMe", "sendMessage", "editMessageText", "sendDocument", "answerCallbackQuery",
+         "editMessageReplyMarkup", "setMyCommands", "getUpdates", "deleteWebhook"}
+
+
+class OfflineBotAPI(BaseRequest):
+    def __init__(self, record: bool = True):
+        self.record = record
+        self.calls: list[tuple[str, dict]] = []
+        self.unknown: list[str] = []
+        self.message_id = 0
+
+    @property
+    def read_timeout(self) -> float:
+        return 1.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(self, url, method, request_data=None, *args, **kwargs) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        if self.record:
+            self.calls.append((name, params))
+        if name not in KNOWN:
+            self.unknown.append(name)
+            return 404, json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}).encode()
+        if name == "getMe":
+            result = {"id": 42, "is_bot": True, "first_name": "Mailbot", "username": "mailbot_bot"}
+        elif name in ("sendMessage", "editMessageText", "sendDocument"):
+            self.message_id += 1
+            result = {"message_id": self.message_id, "date": int(time.time()),
+                      "chat": {"id": int(params.get("chat_id", 0)), "type": "private"}, "text": params.get("text", "")}
+        elif name == "getUpdates":
+            result = []
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def sent(self) -> list[dict]:
+        return [params for name, params in self.calls if name == "sendMessage"]
