@@ -108,12 +108,13 @@ def test_typing_a_button_number_or_label_presses_it(dialogue):
     assert replies[0].text.startswith("Great")
 
 
-def test_setup_request_fills_the_settings_for_the_customers_domain(dialogue):
+def test_setup_request_starts_the_guide_and_remembers_the_address(dialogue):
     session = Session()
     replies = say(dialogue, session, "come configuro la posta di info@rossi.it su iPhone?")
     assert "iPhone" in replies[0].text
-    assert "mail.rossi.it" in replies[0].text
-    assert "flow:imap" in ids(replies)
+    assert session.flow == "setup" and session.form["client"] == "ios-mail"
+    replies = press(dialogue, session, next(i for i in ids(replies) if i.endswith(":p:pop3")))
+    assert any(b.label == "info@rossi.it" for r in replies for b in r.all_buttons)  # offered, not asked again
 
 
 def test_activation_request_names_the_mailboxes_and_the_support_address(dialogue):

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from bot.core.session import Session, SessionKey
 from bot.core.types import Button, Inbound, Reply
+from bot.flows.setup import FLOW as SETUP_FLOW
+from bot.flows.setup import SetupFlow
 from bot.i18n import N_, Translator, negotiate
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import Analysis, AnswerEngine
@@ -54,6 +56,9 @@ class Dialogue:
         self.translator = translator
         self.settings = settings
         self.log = log
+        self.setup = SetupFlow(
+            kb, self._gettext, engine.detect_client, engine.analyzer.known, settings.support_email, log
+        )
 
     # entry points
     def handle(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
@@ -155,6 +160,8 @@ class Dialogue:
             return self._answer(session, lang, value, question=None)
         if kind == "fb" and value[:2] in ("0:", "1:") and value[2:] in self.kb.articles:
             return self._feedback(key, session, lang, value)
+        if kind == "su":
+            return self.setup.button(key, session, lang, value)
         if kind == "flow" and value == "setup":
             return self._setup(session, lang, client=None)
         if kind == "flow" and value == "imap":
@@ -189,9 +196,22 @@ class Dialogue:
         if pressed:
             return self._button(key, session, pressed, inbound)
         session.remember("customer", text)
+        if session.flow == SETUP_FLOW:
+            replies = self.setup.text(key, session, self._lang(session, inbound), text)
+            if replies is not None:
+                return replies
         analysis = turn.analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
         lang = self._lang(session, inbound, analysis)
         session.lang = lang
+        replies = self._answer_text(key, session, lang, analysis, text)
+        if session.flow == SETUP_FLOW and analysis.intent not in ("setup", "handoff") and replies:
+            # A question in the middle of the guide: answered, with the way back to the guide.
+            _ = self._gettext(lang)
+            back = Button(_("▶️ Back to the guide"), f"su:{session.form.get('token')}:resume")
+            replies[-1] = dataclasses.replace(replies[-1], buttons=(*replies[-1].buttons, (back,)))
+        return replies
+
+    def _answer_text(self, key: SessionKey, session: Session, lang: str, analysis: Analysis, text: str) -> list[Reply]:
         if analysis.emails:
             session.email = analysis.emails[0]
         if analysis.intent != "fallback":
@@ -312,20 +332,7 @@ class Dialogue:
         return [Reply(text, buttons=((Button(_("🙋 Talk to a person"), "flow:human"),), (Button(_("🏠 Menu"), "menu"),)))]
 
     def _setup(self, session: Session, lang: str, client: str | None) -> list[Reply]:
-        _ = self._gettext(lang)
-        name = self.kb.clients[client].name[lang] if client in self.kb.clients else _("your mail program")
-        settings = self.kb.articles.get("server-settings")
-        text = _("To set up your mailbox in {client}, add a new mail account and enter these settings.").format(client=name)
-        if settings:
-            text += "\n\n" + settings.answer[lang].format_map(self._placeholders(session, lang))
-        buttons = (
-            (Button(self.kb.articles["which-protocol"].title[lang], "art:which-protocol"),)
-            if "which-protocol" in self.kb.articles
-            else (),
-            (Button(_("🔓 Activate IMAP"), "flow:imap"),),
-            (Button(_("🙋 Talk to a person"), "flow:human"),),
-        )
-        return [Reply(text, title=_("Set up your mail"), buttons=tuple(row for row in buttons if row))]
+        return self.setup.start(session, lang, client)
 
     def _activation(self, session: Session, lang: str, emails: list[str]) -> list[Reply]:
         _ = self._gettext(lang)

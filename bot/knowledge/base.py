@@ -93,13 +93,29 @@ class ServerSettings:
     def values(self, domain: str, email: str) -> dict[str, str]:
         """The answer placeholders with the customer's domain and address filled in."""
         fill = {"domain": domain, "email": email}
-        out = {"domain": domain}
+        out = {"domain": domain, "email": email}
         for name in ("imap", "pop3", "smtp"):
             endpoint: Endpoint = getattr(self, name)
             out[f"{name}_host"] = endpoint.host.format_map(fill)
             out[f"{name}_port"] = str(endpoint.port)
             out[f"{name}_port_starttls"] = str(endpoint.alt_port)
         return out
+
+
+PROTOCOLS = ("pop3", "imap")
+GUIDE_PLACEHOLDERS = frozenset(
+    """email imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls smtp_host smtp_port
+    smtp_port_starttls""".split()
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Guide:
+    """A client's setup guide: an introduction and, per protocol, the steps in both languages."""
+
+    client: str
+    intro: dict[str, str]
+    steps: dict[str, tuple[dict[str, str], ...]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +126,7 @@ class KnowledgeBase:
     intents: dict[str, dict[str, tuple[str, ...]]]  # "setup", "smalltalk:greeting", ... -> lang -> phrases
     synonyms: dict[str, tuple[str, ...]]
     root: Path
+    guides: dict[str, Guide] = dataclasses.field(default_factory=dict)
 
 
 class KnowledgeError(Exception):
@@ -324,6 +341,39 @@ class _Loader:
             self.problem(path, section, f"unknown section (use {', '.join(INTENT_SECTIONS)})")
         return out
 
+    def guide(self, path: Path, clients: dict[str, "Client"]) -> Guide | None:
+        data = self.read(path)
+        if data is None:
+            return None
+        where = f"guide {path.stem}"
+        if not isinstance(data, dict):
+            self.problem(path, where, "must be a mapping with client, intro and steps")
+            return None
+        if data.get("client") != path.stem:
+            self.problem(path, where, f"client must be {path.stem!r}, the file's name")
+        if path.stem not in clients:
+            self.problem(path, where, f"{path.stem!r} is not a client of clients.yaml")
+        for key in sorted(set(data) - {"client", "intro", "steps"}):
+            self.problem(path, where, f"unknown key {key!r}")
+        intro = self.texts(path, f"{where} intro", data.get("intro"), placeholders_allowed=GUIDE_PLACEHOLDERS)
+        steps_data = data.get("steps")
+        steps: dict[str, tuple[dict[str, str], ...]] = {}
+        if not isinstance(steps_data, dict):
+            self.problem(path, f"{where} steps", f"must have the protocols {', '.join(PROTOCOLS)}")
+            steps_data = {}
+        for protocol in PROTOCOLS:
+            items = steps_data.get(protocol)
+            if not isinstance(items, list) or not items:
+                self.problem(path, f"{where} steps {protocol}", "must be a list of steps")
+                continue
+            steps[protocol] = tuple(
+                self.texts(path, f"{where} {protocol} step {n}", item, placeholders_allowed=GUIDE_PLACEHOLDERS)
+                for n, item in enumerate(items, 1)
+            )
+        for protocol in sorted(set(steps_data) - set(PROTOCOLS)):
+            self.problem(path, f"{where} steps", f"unknown protocol {protocol!r} (use pop3 and imap)")
+        return Guide(path.stem, intro, steps)
+
     def synonyms(self, path: Path) -> dict[str, tuple[str, ...]]:
         from bot.knowledge.text import fold
 
@@ -392,7 +442,16 @@ def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, l
     for client_id in REQUIRED_CLIENTS:
         if client_id not in clients:
             loader.problem(root / "clients.yaml", f"client {client_id}", "is required (CONTRACT.md) but missing")
+    guides: dict[str, Guide] = {}
+    for path in sorted((root / "guides").glob("*.yaml")):
+        guide = loader.guide(path, clients)
+        if guide:
+            guides[guide.client] = guide
+    for client_id in clients:
+        if client_id not in guides:
+            loader.problem(root / "guides" / f"{client_id}.yaml", f"guide {client_id}", "is missing: every client needs a setup guide")
     kb = KnowledgeBase(
+        guides=guides,
         articles=articles,
         clients=clients,
         servers=loader.servers(root / "servers.yaml"),
