@@ -96,3 +96,21 @@ def test_a_word_in_two_synonym_groups_is_reported(broken_kb):
     path = broken_kb / "synonyms.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "extra: [posta]\n", encoding="utf-8")
     assert any("'posta' is also in 'mail'" in p for p in problems_of(broken_kb))
+
+
+def test_a_guide_step_missing_a_language_or_with_an_unknown_placeholder_is_reported(broken_kb):
+    import yaml
+
+    path = broken_kb / "guides" / "thunderbird.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["steps"]["pop3"][1]["it"]
+    data["steps"]["imap"][0]["en"] += " {password}"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = problems_of(broken_kb)
+    assert "knowledge/guides/thunderbird.yaml: guide thunderbird pop3 step 2: the Italian text (it) is missing or empty" in problems
+    assert any("guide thunderbird imap step 1 (en): unknown placeholder {password}" in p for p in problems)
+
+
+def test_a_client_without_a_guide_is_reported(broken_kb):
+    (broken_kb / "guides" / "samsung-email.yaml").unlink()
+    assert any("guide samsung-email: is missing" in p for p in problems_of(broken_kb))

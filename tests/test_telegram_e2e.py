@@ -337,3 +337,24 @@ def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     assert post("s3cret-path-token") == 200
     fake.wait_for_messages(MARY, 1)
     assert "s3cret-path-token" not in bot.output()
+
+
+def test_the_setup_guide_on_telegram_sends_the_profile_as_a_document(fake, start_bot):
+    start_bot()
+    fake.send_text(MARY, "how do I set up my mail on my iPhone?")
+    [protocol] = fake.wait_for_messages(MARY, 1)
+    pop3 = next(b for b in buttons(protocol) if b.endswith(":p:pop3"))
+    fake.press_button(MARY, protocol["message_id"], pop3)
+    fake.wait_for_messages(MARY, 2)
+    fake.send_text(MARY, "info@rossi.it")
+    fake.wait_for(lambda: any(m.get("document_filename") for m in fake.sent_to(MARY)))
+    [document] = [m for m in fake.sent_to(MARY) if m.get("document_filename")]
+    assert document["document_filename"] == "info_at_rossi.it.mobileconfig"
+    assert b"com.apple.mail.managed" in document["document_bytes"]
+    fake.wait_for(lambda: any("Step 1 of" in (m["plain_text"] or "") for m in fake.sent_to(MARY)))
+    step = next(m for m in fake.sent_to(MARY) if "Step 1 of" in (m["plain_text"] or ""))
+    next_button = next(b for b in buttons(step) if b.endswith(":n"))
+    fake.press_button(MARY, step["message_id"], next_button)
+    fake.wait_for(lambda: any("Step 2 of" in (m["plain_text"] or "") for m in fake.sent_to(MARY)))
+    fake.press_button(MARY, step["message_id"], next_button, check_button=False)  # the same, stale press
+    fake.wait_for(lambda: len(fake.answered_callbacks) == 2)
