@@ -42,6 +42,9 @@ def build_core(settings: Settings, *, with_store: bool = True) -> Core:
     translator = Translator(compiled=compiled)
     store = SQLiteStore(settings.database_path) if with_store else None
     question_log: QuestionLog = store if store is not None else NullQuestionLog()
-    dialogue = Dialogue(kb, engine, translator, DialogueSettings(support_email=settings.support_email), question_log)
+    dialogue = Dialogue(
+        kb, engine, translator, DialogueSettings(support_email=settings.support_email), question_log,
+        outbox=store.outbox if store is not None else None,
+    )
     log.debug("core ready: %d articles, %d clients", len(kb.articles), len(kb.clients))
     return Core(settings, kb, engine, translator, dialogue, store)

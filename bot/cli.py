@@ -35,6 +35,12 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("health", help="exit 0 if the running bot's heartbeat is fresh (for health checks)")
 
+    outbox = commands.add_parser("outbox", help="IMAP activation requests and their delivery")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="OUTBOX_COMMAND")
+    outbox_commands.add_parser("list", help="every request and its delivery state")
+    retry = outbox_commands.add_parser("retry", help="try to deliver a request now")
+    retry.add_argument("id", help="the request's id or reference (IMAP-...)")
+
     kb = commands.add_parser("kb", help="the knowledge base")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kb_commands.add_parser("check", help="validate knowledge/")
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health}[args.command]
+    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health, "outbox": cmd_outbox}[args.command]
     try:
         return handler(args, settings)
     except KeyboardInterrupt:
@@ -148,9 +154,69 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     core = build_core(settings)
     files_dir = args.files or settings.bot_data_dir / "files"
     try:
-        return run_chat(core.dialogue, core.store, args.lang, files_dir)
+        return run_chat(core.dialogue, core.store, args.lang, files_dir, after_turn=_terminal_postman(core))
     finally:
         core.store.close()
+
+
+def _terminal_postman(core):
+    """In the terminal chat, IMAP requests are delivered right after the turn that confirms them."""
+    import asyncio
+
+    from bot.mail import Postman
+
+    notices = []
+
+    async def delivered(request):
+        notices.append(core.dialogue.request_delivered(request.payload.get("lang", "it"), request.reference))
+
+    postman = Postman(core.store.outbox, core.settings, on_delivered=delivered)
+
+    def after_turn():
+        notices.clear()
+        if core.store.outbox.due():
+            asyncio.run(postman.deliver_due())
+        return list(notices)
+
+    return after_turn
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import datetime as dt
+
+    from bot.mail import Postman
+    from bot.store import SQLiteStore
+
+    store = SQLiteStore(settings.database_path)
+    try:
+        outbox = store.outbox
+        if args.outbox_command == "list":
+            requests = outbox.all()
+            if not requests:
+                print("The outbox is empty.")
+                return 0
+            print(f"{'id':>4}  {'reference':<12} {'state':<10} {'tries':>5}  {'created':<16}  mailboxes / last error")
+            for r in requests:
+                created = dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M")
+                print(f"{r.id:>4}  {r.reference:<12} {r.state:<10} {r.attempts:>5}  {created:<16}  {', '.join(r.mailboxes)}")
+                if r.last_error and r.state != "delivered":
+                    print(f"{'':>47}{r.last_error}")
+            return 0
+        request = outbox.find(args.id)
+        if request is None:
+            print(f"mailbot: no request {args.id!r} in the outbox", file=sys.stderr)
+            return 1
+        if request.state == "delivered":
+            print(f"{request.reference} was already delivered.")
+            return 0
+        outbox.retry_now(request.id)
+        delivered = asyncio.run(Postman(outbox, settings).deliver(outbox.get(request.id)))
+        after = outbox.get(request.id)
+        print(f"{after.reference}: {'delivered' if delivered else 'not delivered: ' + (after.last_error or '')}")
+        return 0 if delivered else 1
+    finally:
+        store.close()
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -84,6 +84,9 @@ class SQLiteStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
             self._conn.executescript(SCHEMA)
+        from bot.outbox import Outbox
+
+        self.outbox = Outbox(self._conn, self._lock)
 
     def close(self) -> None:
         with self._lock:

@@ -38,7 +38,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def dialogue(kb, engine, translator, store):
-    return Dialogue(kb, engine, translator, DialogueSettings(support_email="supporto@mosajco.com"), store)
+    return Dialogue(kb, engine, translator, DialogueSettings(support_email="supporto@mosajco.com"), store, outbox=store.outbox)
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_
+from bot.mail import Postman
+from bot.outbox import Request
 from bot.knowledge.language import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -88,13 +90,40 @@ class TelegramBot:
         return application
 
     async def _post_init(self, application: Application) -> None:
+        self.application = application
         await self._set_commands(application)
-        self._heartbeat_task = asyncio.create_task(self._heartbeat())
+        self._tasks = [asyncio.create_task(self._heartbeat())]
+        if self.store is not None:
+            postman = Postman(self.store.outbox, self.core.settings, self._tell_delivered, self._alert_support)
+            self.core.dialogue.activation.on_submitted = postman.wake.set
+            self._tasks.append(asyncio.create_task(postman.run()))
 
     async def _post_shutdown(self, application: Application) -> None:
-        task = getattr(self, "_heartbeat_task", None)
-        if task:
+        for task in getattr(self, "_tasks", ()):
             task.cancel()
+
+    async def _tell_delivered(self, request: Request) -> None:
+        """The customer hears that their IMAP request reached support."""
+        payload = request.payload
+        if payload.get("channel") != CHANNEL:
+            return
+        reply = self.core.dialogue.request_delivered(payload.get("lang", "it"), request.reference)
+        await self._send_to(int(payload["chat_id"]), reply)
+
+    async def _alert_support(self, request: Request) -> None:
+        """The support group hears of a request that cannot be delivered (when there is a group)."""
+        chat_id = self.core.settings.support_chat_id
+        if chat_id is None:
+            log.error("request %s not delivered and no SUPPORT_CHAT_ID to alert: %s", request.reference, request.last_error)
+            return
+        text = self.core.dialogue.request_trouble(request.reference, ", ".join(request.mailboxes), request.last_error or "")
+        await self._send_to(chat_id, Reply(text))
+
+    async def _send_to(self, chat_id: int, reply: Reply) -> None:
+        class _Context:  # _send only needs the bot
+            bot = self.application.bot
+
+        await self._send(_Context, chat_id, reply)
 
     async def _heartbeat(self) -> None:
         """Touch a file in the data folder while running: ``mailbot health`` reads its age."""

@@ -8,6 +8,7 @@ paths printed.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -52,7 +53,9 @@ def run_chat(
     files_dir: Path,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    after_turn: Callable[[], list[Reply]] | None = None,
 ) -> int:
+    """The conversation; ``after_turn`` may add messages after each turn (deliveries it made)."""
     key = SessionKey("terminal", "local")
     customer = Customer(id="local", name="terminal", language_code=lang)
     session = Session(lang=lang, lang_chosen=lang is not None)
@@ -63,6 +66,8 @@ def run_chat(
     def turn(inbound: Inbound) -> None:
         replies = dialogue.handle(key, session, inbound)
         store.set(key, session.to_dict())  # saved before the replies are shown, as on Telegram
+        if after_turn is not None:
+            replies = [*replies, *after_turn()]
         number = 1
         for reply in replies:
             stdout.write(render(reply, files_dir, number) + "\n\n")

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from bot.core.session import Session, SessionKey
 from bot.core.types import Button, Inbound, Reply
+from bot.flows.activation import FLOW as ACTIVATION_FLOW
+from bot.flows.activation import ActivationFlow
 from bot.flows.setup import FLOW as SETUP_FLOW
 from bot.flows.setup import SetupFlow
 from bot.i18n import N_, Translator, negotiate
@@ -21,10 +23,12 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import Analysis, AnswerEngine
 from bot.knowledge.language import LANGUAGES
 from bot.knowledge.text import find_emails, fold
+from bot.outbox import Outbox
 from bot.store import QuestionLog
 
 Gettext = Callable[[str], str]
 MAX_INPUT_CHARS = 4096
+TEAM_LANGUAGE = "it"  # the support team's
 BOT_TURN_CHARS = 200  # of each bot reply kept in the transcript: enough for the team to follow
 MAX_ANSWER_ROWS = 4  # offers and related articles under an answer: more is clutter on a phone
 _LONGEST_LABEL = 60
@@ -50,6 +54,7 @@ class Dialogue:
         translator: Translator,
         settings: DialogueSettings,
         log: QuestionLog,
+        outbox: Outbox | None = None,
     ):
         self.kb = kb
         self.engine = engine
@@ -59,6 +64,7 @@ class Dialogue:
         self.setup = SetupFlow(
             kb, self._gettext, engine.detect_client, engine.analyzer.known, settings.support_email, log
         )
+        self.activation = ActivationFlow(self._gettext, outbox)
 
     # entry points
     def handle(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
@@ -91,6 +97,19 @@ class Dialogue:
         """What a customer sending a storm of messages is told, once, before the rest is ignored."""
         _ = self._gettext(self._lang(session, inbound))
         return Reply(_("You're writing faster than I can read! Please wait a minute, then send your question again."))
+
+    def request_delivered(self, lang: str, reference: str) -> Reply:
+        """What a customer is told when their IMAP request has reached the support mailbox."""
+        _ = self._gettext(lang)
+        return Reply(_("Your request {reference} has reached our support team. They will let you know when "
+                       "IMAP is active.").format(reference=reference))
+
+    def request_trouble(self, reference: str, mailboxes: str, error: str) -> str:
+        """The support group's alert for a request that cannot be delivered (in the team's language)."""
+        _ = self._gettext(TEAM_LANGUAGE)
+        return _("⚠️ The IMAP request {reference} ({mailboxes}) has not reached {support_email}: {error}. "
+                 "It stays in the outbox; after fixing the mail settings: mailbot outbox retry {reference}").format(
+            reference=reference, mailboxes=mailboxes, support_email=self.settings.support_email, error=error)
 
     def _unreadable(self, session: Session, inbound: Inbound) -> Reply:
         lang = self._lang(session, inbound)
@@ -162,6 +181,8 @@ class Dialogue:
             return self._feedback(key, session, lang, value)
         if kind == "su":
             return self.setup.button(key, session, lang, value)
+        if kind == "im":
+            return self.activation.button(key, session, lang, value, inbound.customer)
         if kind == "flow" and value == "setup":
             return self._setup(session, lang, client=None)
         if kind == "flow" and value == "imap":
@@ -200,14 +221,21 @@ class Dialogue:
             replies = self.setup.text(key, session, self._lang(session, inbound), text)
             if replies is not None:
                 return replies
+        if session.flow == ACTIVATION_FLOW and not _is_question(text):
+            replies = self.activation.text(key, session, self._lang(session, inbound), text)
+            if replies is not None:
+                return replies
         analysis = turn.analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
         lang = self._lang(session, inbound, analysis)
         session.lang = lang
         replies = self._answer_text(key, session, lang, analysis, text)
-        if session.flow == SETUP_FLOW and analysis.intent not in ("setup", "handoff") and replies:
-            # A question in the middle of the guide: answered, with the way back to the guide.
+        if session.flow in (SETUP_FLOW, ACTIVATION_FLOW) and analysis.intent not in ("setup", "activation", "handoff") and replies:
+            # A question in the middle of a flow: answered, with the way back to it.
             _ = self._gettext(lang)
-            back = Button(_("▶️ Back to the guide"), f"su:{session.form.get('token')}:resume")
+            if session.flow == SETUP_FLOW:
+                back = Button(_("▶️ Back to the guide"), f"su:{session.form.get('token')}:resume")
+            else:
+                back = Button(_("▶️ Back to the request"), f"im:{session.form.get('token')}:resume")
             replies[-1] = dataclasses.replace(replies[-1], buttons=(*replies[-1].buttons, (back,)))
         return replies
 
@@ -335,6 +363,9 @@ class Dialogue:
         return self.setup.start(session, lang, client)
 
     def _activation(self, session: Session, lang: str, emails: list[str]) -> list[Reply]:
+        if self.activation.outbox is not None:
+            return self.activation.start(session, lang, emails)
+        # Outside a conversation (``mailbot ask``) there is no form to fill: say how it works.
         _ = self._gettext(lang)
         mailboxes = ", ".join(emails) if emails else _("your mailbox address")
         text = _(
@@ -342,11 +373,7 @@ class Dialogue:
             "them to activate IMAP for {mailboxes}, with your name or company. They will tell you when it "
             "is on; until then your mailbox keeps working with POP3."
         ).format(support_email=self.settings.support_email, mailboxes=mailboxes)
-        buttons = []
-        if "imap-activation" in self.kb.articles:
-            buttons.append((Button(self.kb.articles["imap-activation"].title[lang], "art:imap-activation"),))
-        buttons.append((Button(_("🙋 Talk to a person"), "flow:human"),))
-        return [Reply(text, title=_("Activate IMAP"), buttons=tuple(buttons))]
+        return [Reply(text, title=_("Activate IMAP"))]
 
     def _handoff(self, session: Session, lang: str) -> list[Reply]:
         _ = self._gettext(lang)
@@ -396,6 +423,12 @@ class Dialogue:
         if session.fallbacks_in_row >= 2:
             text += "\n\n" + _("Shall I put you in touch with a person?")
         return [Reply(text, buttons=(person, (Button(_("🏠 Menu"), "menu"),)))]
+
+
+def _is_question(text: str) -> bool:
+    """A question asked in the middle of a form, to be answered rather than taken as a field."""
+    stripped = text.strip()
+    return stripped.endswith("?") and "@" not in stripped
 
 
 # Each language's name in itself, so a customer finds their own whichever language the menu is in.

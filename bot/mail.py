@@ -1,0 +1,184 @@
+"""Delivering the outbox to the support mailbox by SMTP, with retries that survive restarts.
+
+Each request becomes one plain-text email in Italian for the support team, built with
+``email.message.EmailMessage`` from validated values (no CR or LF from a customer reaches a header), with
+a Message-ID derived from the reference: a retry after a crash is recognisably the same message.
+A refused connection, a timeout, a 4xx answer or a failed login is retried after OUTBOX_RETRY_SECONDS,
+doubling up to an hour; a 5xx answer is permanent. Permanent failures, and requests still undelivered
+after an hour, are reported to the support group once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import aiosmtplib
+
+from bot.config import Settings
+from bot.outbox import Outbox, Request
+
+log = logging.getLogger(__name__)
+
+MAX_DELAY = 3600.0
+ALERT_AFTER = 3600.0
+_LANGUAGE_NAMES = {"it": "italiano", "en": "inglese"}
+
+
+class UnsafeValue(ValueError):
+    """A value for a header contains a line break or a control character."""
+
+
+def _clean(value: str) -> str:
+    if any(c in value for c in "\r\n") or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise UnsafeValue(repr(value))
+    return value
+
+
+def message_id(reference: str, mail_from: str) -> str:
+    domain = mail_from.rsplit("@", 1)[-1] or "localhost"
+    return f"<{reference.lower()}@{domain}>"
+
+
+def build_email(request: Request, settings: Settings) -> EmailMessage:
+    """The email to the support mailbox for one request."""
+    payload = request.payload
+    mailboxes = [_clean(m) for m in request.mailboxes]
+    message = EmailMessage()
+    message["From"] = _clean(settings.mail_from)
+    message["To"] = _clean(settings.support_email)
+    contact = payload.get("contact") or ""
+    if "@" in contact:
+        message["Reply-To"] = _clean(contact)
+    message["Subject"] = _clean(f"[{request.reference}] Attivazione IMAP: {', '.join(mailboxes)}")
+    message["Message-ID"] = message_id(request.reference, settings.mail_from)
+    message["Date"] = format_datetime(dt.datetime.fromtimestamp(request.created, dt.timezone.utc))
+    message["X-Mailbot-Reference"] = request.reference
+    created = dt.datetime.fromtimestamp(request.created).astimezone()
+    lines = [
+        "Nuova richiesta di attivazione IMAP ricevuta dal bot di assistenza.",
+        "",
+        f"Riferimento: {request.reference}",
+        f"Caselle da attivare: {', '.join(mailboxes)}",
+        f"Nome o azienda: {payload.get('name', '')}",
+        f"Recapito per la risposta: {contact or '(non indicato)'}",
+        f"Utente Telegram: {payload.get('telegram_name', '')} "
+        f"(@{payload.get('telegram_username') or '-'}, id {payload.get('telegram_id', '-')})",
+        f"Lingua del cliente: {_LANGUAGE_NAMES.get(payload.get('lang', ''), payload.get('lang', ''))}",
+        f"Data della richiesta: {created.strftime('%d/%m/%Y %H:%M %Z')}",
+        "",
+        "Il cliente è stato avvisato che riceverà conferma dal supporto quando IMAP sarà attivo.",
+    ]
+    message.set_content("\n".join(lines))
+    return message
+
+
+def retry_delay(attempts: int, first: float) -> float:
+    """Seconds before the next try after ``attempts`` failures: first, then doubling, at most an hour."""
+    return min(MAX_DELAY, first * (2 ** max(0, attempts - 1)))
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+async def send(message: EmailMessage, settings: Settings, tls_context: ssl.SSLContext | None = None, timeout: float = 30) -> None:
+    """One delivery attempt; raises aiosmtplib errors as they come."""
+    security = settings.smtp_security
+    context = tls_context or _tls_context(settings)
+    await aiosmtplib.send(
+        message,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        use_tls=security == "tls",
+        start_tls=True if security == "starttls" else False,
+        tls_context=context if security != "none" else None,
+        username=settings.smtp_username or None,
+        password=settings.smtp_password.value if settings.smtp_password else None,
+        timeout=timeout,
+    )
+
+
+def is_permanent(error: Exception) -> bool:
+    code = getattr(error, "code", None)
+    return isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
+        error, aiosmtplib.SMTPAuthenticationError
+    ) and isinstance(code, int) and code >= 500
+
+
+Notify = Callable[[Request], Awaitable[None]]
+
+
+class Postman:
+    """Delivers due requests; tells the customer once delivered, the support group when it keeps failing."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        settings: Settings,
+        on_delivered: Notify | None = None,
+        on_trouble: Notify | None = None,
+        tls_context: ssl.SSLContext | None = None,
+    ):
+        self.outbox, self.settings = outbox, settings
+        self.on_delivered, self.on_trouble = on_delivered, on_trouble
+        self.tls_context = tls_context
+        self.wake = asyncio.Event()
+
+    async def deliver(self, request: Request) -> bool:
+        try:
+            await send(build_email(request, self.settings), self.settings, self.tls_context)
+        except UnsafeValue as error:
+            log.error("request %s has an unsafe value and is not sent: %s", request.reference, error)
+            self.outbox.attempt_failed(request.id, f"unsafe value: {error}", time.time(), permanent=True)
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+            permanent = is_permanent(error)
+            delay = retry_delay(request.attempts + 1, self.settings.outbox_retry_seconds)
+            text = f"{type(error).__name__}: {error}"
+            self.outbox.attempt_failed(request.id, text, time.time() + delay, permanent)
+            log.warning("request %s not delivered (%s)%s", request.reference, text,
+                        "; permanent" if permanent else f"; retrying in {delay:.0f} s")
+        else:
+            self.outbox.delivered(request.id)
+            log.info("request %s delivered to %s", request.reference, self.settings.support_email)
+            if self.on_delivered:
+                await self._safely(self.on_delivered, request, self.outbox.mark_notified)
+            return True
+        current = self.outbox.get(request.id)
+        if current and not current.alerted and (current.state == "failed" or time.time() - current.created >= ALERT_AFTER):
+            if self.on_trouble:
+                await self._safely(self.on_trouble, current, self.outbox.mark_alerted)
+        return False
+
+    async def _safely(self, callback: Notify, request: Request, mark: Callable[[int], None]) -> None:
+        try:
+            await callback(request)
+        except Exception:  # telling someone must never stop deliveries
+            log.exception("could not report on request %s", request.reference)
+        else:
+            mark(request.id)
+
+    async def deliver_due(self) -> int:
+        """Deliver every request that is due; returns how many went out."""
+        sent = 0
+        for request in self.outbox.due():
+            sent += await self.deliver(request)
+        return sent
+
+    async def run(self) -> None:
+        """Deliver for ever: when woken by a new request, or when the next retry is due."""
+        while True:
+            await self.deliver_due()
+            next_due = self.outbox.next_due()
+            timeout = MAX_DELAY if next_due is None else max(0.05, next_due - time.time())
+            self.wake.clear()
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=min(timeout, 60.0))
+            except asyncio.TimeoutError:
+                pass

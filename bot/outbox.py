@@ -1,0 +1,185 @@
+"""The outbox: IMAP activation requests kept in SQLite until support's mailbox has them.
+
+A request is written here, with its reference, in the same step that tells the customer the
+reference; the delivery worker (``bot/mail.py``) takes due requests, sends them and records the result.
+Nothing leaves the table: delivered requests stay as the record of what was asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import sqlite3
+import time
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    customer TEXT NOT NULL,           -- channel:chat_id, for telling the customer and for the daily limit
+    mailboxes TEXT NOT NULL,          -- JSON list of addresses
+    payload TEXT NOT NULL,            -- JSON: name, contact, telegram details, language
+    state TEXT NOT NULL,              -- pending, delivered, failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL,
+    last_error TEXT,
+    delivered REAL,
+    alerted INTEGER NOT NULL DEFAULT 0,
+    notified INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
+CREATE TABLE IF NOT EXISTS outbox_mailbox (
+    mailbox TEXT NOT NULL,
+    request INTEGER NOT NULL REFERENCES outbox (id)
+);
+CREATE INDEX IF NOT EXISTS outbox_mailbox_by_name ON outbox_mailbox (mailbox);
+"""
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DAILY_LIMIT = 5
+# Crockford's base32 without look-alikes: references are read aloud and typed by people.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    id: int
+    reference: str
+    created: float
+    customer: str
+    mailboxes: tuple[str, ...]
+    payload: dict[str, Any]
+    state: str
+    attempts: int
+    next_attempt: float
+    last_error: str | None
+    delivered: float | None
+    alerted: bool
+    notified: bool
+
+
+class LimitReached(Exception):
+    """The customer already made DAILY_LIMIT requests in the last 24 hours."""
+
+
+def new_reference() -> str:
+    return "IMAP-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+def _row(row: tuple) -> Request:
+    (id_, reference, created, customer, mailboxes, payload, state, attempts, next_attempt, last_error, delivered,
+     alerted, notified) = row
+    return Request(id_, reference, created, customer, tuple(json.loads(mailboxes)), json.loads(payload), state,
+                   attempts, next_attempt, last_error, delivered, bool(alerted), bool(notified))
+
+
+_COLUMNS = ("id, reference, created, customer, mailboxes, payload, state, attempts, next_attempt, last_error, "
+            "delivered, alerted, notified")
+
+
+class Outbox:
+    """The outbox table, on the store's SQLite connection."""
+
+    def __init__(self, connection: sqlite3.Connection, lock):
+        self._conn, self._lock = connection, lock
+        with self._lock:
+            self._conn.executescript(SCHEMA)
+
+    def submit(self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None) -> tuple[Request, bool]:
+        """Store a request; returns it and True, or an open request for one of these mailboxes and False.
+
+        Raises LimitReached past DAILY_LIMIT requests by this customer in 24 hours.
+        """
+        now = time.time() if now is None else now
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                lowered = [m.lower() for m in mailboxes]
+                marks = ",".join("?" * len(lowered))
+                existing = self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND id IN "
+                    f"(SELECT request FROM outbox_mailbox WHERE mailbox IN ({marks})) ORDER BY id LIMIT 1",
+                    (PENDING, *lowered),
+                ).fetchone()
+                if existing:
+                    self._conn.execute("COMMIT")
+                    return _row(existing), False
+                recent = self._conn.execute(
+                    "SELECT COUNT(*) FROM outbox WHERE customer = ? AND created > ?", (customer, now - 86400)
+                ).fetchone()[0]
+                if recent >= DAILY_LIMIT:
+                    raise LimitReached()
+                while True:
+                    reference = new_reference()
+                    if not self._conn.execute("SELECT 1 FROM outbox WHERE reference = ?", (reference,)).fetchone():
+                        break
+                cursor = self._conn.execute(
+                    "INSERT INTO outbox (reference, created, customer, mailboxes, payload, state, next_attempt) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (reference, now, customer, json.dumps(mailboxes), json.dumps(payload, ensure_ascii=False), PENDING, now),
+                )
+                self._conn.executemany(
+                    "INSERT INTO outbox_mailbox (mailbox, request) VALUES (?, ?)", [(m, cursor.lastrowid) for m in lowered]
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return self.get(cursor.lastrowid), True
+
+    def get(self, request_id: int) -> Request | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (request_id,)).fetchone()
+        return _row(row) if row else None
+
+    def find(self, id_or_reference: str) -> Request | None:
+        key = id_or_reference.strip().upper()
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE reference = ? OR CAST(id AS TEXT) = ?", (key, key)
+            ).fetchone()
+        return _row(row) if row else None
+
+    def all(self) -> list[Request]:
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY id").fetchall()
+        return [_row(r) for r in rows]
+
+    def due(self, now: float | None = None) -> list[Request]:
+        now = time.time() if now is None else now
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND next_attempt <= ? ORDER BY next_attempt",
+                (PENDING, now),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            row = self._conn.execute("SELECT MIN(next_attempt) FROM outbox WHERE state = ?", (PENDING,)).fetchone()
+        return row[0]
+
+    def delivered(self, request_id: int, now: float | None = None) -> None:
+        self._update("state = ?, delivered = ?, attempts = attempts + 1, last_error = NULL", (DELIVERED, now or time.time()), request_id)
+
+    def attempt_failed(self, request_id: int, error: str, next_attempt: float, permanent: bool) -> None:
+        state = FAILED if permanent else PENDING
+        self._update("state = ?, attempts = attempts + 1, last_error = ?, next_attempt = ?", (state, error[:500], next_attempt), request_id)
+
+    def mark_alerted(self, request_id: int) -> None:
+        self._update("alerted = 1", (), request_id)
+
+    def mark_notified(self, request_id: int) -> None:
+        self._update("notified = 1", (), request_id)
+
+    def retry_now(self, request_id: int, now: float | None = None) -> None:
+        """An operator's retry: back to pending, due at once (a delivered request is left alone)."""
+        self._update("state = ?, next_attempt = ?", (PENDING, now or time.time()), request_id, only_undelivered=True)
+
+    def _update(self, assignments: str, values: tuple, request_id: int, only_undelivered: bool = False) -> None:
+        condition = " AND state != 'delivered'" if only_undelivered else ""
+        with self._lock:
+            self._conn.execute(f"UPDATE outbox SET {assignments} WHERE id = ?{condition}", (*values, request_id))
