@@ -8,6 +8,7 @@ is for a condition, with a bound. After each test, the stand-in must have refuse
 from __future__ import annotations
 
 import json
+import time
 import os
 import signal
 import socket
@@ -358,3 +359,28 @@ def test_the_setup_guide_on_telegram_sends_the_profile_as_a_document(fake, start
     fake.wait_for(lambda: any("Step 2 of" in (m["plain_text"] or "") for m in fake.sent_to(MARY)))
     fake.press_button(MARY, step["message_id"], next_button, check_button=False)  # the same, stale press
     fake.wait_for(lambda: len(fake.answered_callbacks) == 2)
+
+
+def test_an_imap_request_on_telegram_reaches_the_support_mailbox_even_if_smtp_starts_late(fake, start_bot, tmp_path):
+    from smtp_server import SMTPServer
+    from smtp_server import free_port as free_smtp_port
+
+    port = free_smtp_port()
+    start_bot(env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none", "OUTBOX_RETRY_SECONDS": "1"})
+    fake.send_text(MARIO, "vorrei attivare imap per info@rossi.it")
+    fake.wait_for_messages(MARIO, 1)
+    fake.send_text(MARIO, "Rossi Srl")
+    [_, contact] = fake.wait_for_messages(MARIO, 2)
+    fake.press_button(MARIO, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
+    [*_, summary] = fake.wait_for_messages(MARIO, 3)
+    fake.press_button(MARIO, summary["message_id"], next(b for b in buttons(summary) if b.endswith(":ok")))
+    [*_, registered] = fake.wait_for_messages(MARIO, 4)
+    assert "IMAP-" in registered["plain_text"]
+    reference = "IMAP-" + registered["plain_text"].split("IMAP-")[1][:6]
+    time.sleep(1.5)  # SMTP is down at first: the request waits in the outbox
+    with SMTPServer(port) as server:
+        server.wait_for(1, timeout=30)
+        fake.wait_for(lambda: any("è arrivata al nostro supporto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)),
+                      timeout=30)
+        [(_, message)] = server.messages
+    assert reference in message["Subject"]

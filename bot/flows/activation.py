@@ -131,7 +131,7 @@ class ActivationFlow:
     def _take_name(self, session: Session, lang: str, text: str) -> list[Reply]:
         _ = self.gettext(lang)
         name = " ".join(text.split())
-        if not 2 <= len(name) <= 100 or not any(c.isalpha() for c in name) or any(ord(c) < 32 for c in text.replace("\n", " ")):
+        if not 2 <= len(name) <= 100 or not any(c.isalpha() for c in name) or any(ord(c) < 32 or ord(c) == 127 for c in name):
             return [Reply(_("Please write a name between 2 and 100 characters, like Mario Rossi or Rossi Srl."),
                           buttons=(self._cancel_row(session, lang),))]
         session.form["name"] = name

@@ -1,0 +1,229 @@
+"""Delivering IMAP requests by SMTP to a real server on loopback (aiosmtpd): content, failures, TLS, login."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import trustme
+from smtp_server import SMTPServer, free_port
+
+from bot.config import load_settings
+from bot.mail import Postman, build_email, message_id
+from bot.store import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+PAYLOAD = {"name": "Rossi Srl", "contact": "mario@rossi.it", "lang": "it", "telegram_name": "Mario Rossi",
+           "telegram_username": "mrossi", "telegram_id": "77", "channel": "telegram", "chat_id": "77"}
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "mailbot.sqlite3")
+    yield s
+    s.close()
+
+
+def settings_for(tmp_path, port, **extra):
+    env = {"BOT_DATA_DIR": str(tmp_path), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+           "SMTP_SECURITY": "none", "MAIL_FROM": "mailbot@mosajco.com", "OUTBOX_RETRY_SECONDS": "30"}
+    env.update(extra)
+    return load_settings(env)
+
+
+def submit(store, mailboxes=("info@rossi.it",), payload=PAYLOAD):
+    request, _ = store.outbox.submit("telegram:77", list(mailboxes), dict(payload))
+    return request
+
+
+def deliver(postman, request_id):
+    return asyncio.run(postman.deliver(postman.outbox.get(request_id)))
+
+
+def test_the_email_has_every_detail_and_safe_headers(tmp_path, store):
+    with SMTPServer() as server:
+        settings = settings_for(tmp_path, server.port)
+        request = submit(store, ("info@rossi.it", "vendite@rossi.it"))
+        assert deliver(Postman(store.outbox, settings), request.id)
+        [(recipients, message)] = server.messages
+    assert recipients == ["supporto@mosajco.com"]
+    assert message["From"] == "mailbot@mosajco.com" and message["To"] == "supporto@mosajco.com"
+    assert message["Reply-To"] == "mario@rossi.it"
+    assert message["Subject"] == f"[{request.reference}] Attivazione IMAP: info@rossi.it, vendite@rossi.it"
+    assert message["Message-ID"] == message_id(request.reference, "mailbot@mosajco.com")
+    body = message.get_payload(decode=True).decode("utf-8")
+    for detail in ("info@rossi.it, vendite@rossi.it", "Rossi Srl", "mario@rossi.it", "Mario Rossi", "@mrossi",
+                   "id 77", "italiano", request.reference, "Data della richiesta"):
+        assert detail in body
+    assert store.outbox.get(request.id).state == "delivered"
+
+
+def test_smtp_down_then_up_is_delivered_once(tmp_path, store):
+    port = free_port()
+    settings = settings_for(tmp_path, port)
+    request = submit(store)
+    postman = Postman(store.outbox, settings)
+    assert not deliver(postman, request.id)  # nobody listening
+    after = store.outbox.get(request.id)
+    assert after.state == "pending" and after.attempts == 1 and after.next_attempt > time.time() + 20
+    with SMTPServer(port) as server:
+        asyncio.run(postman.deliver_due())  # not due yet: nothing sent
+        assert server.messages == []
+        store.outbox.retry_now(request.id)
+        asyncio.run(postman.deliver_due())
+        asyncio.run(postman.deliver_due())
+        assert len(server.messages) == 1
+    assert store.outbox.get(request.id).state == "delivered"
+
+
+def test_4xx_is_retried_with_doubling_delays_and_5xx_is_permanent_and_alerted(tmp_path, store):
+    alerts = []
+
+    async def alert(request):
+        alerts.append(request.reference)
+
+    with SMTPServer() as server:
+        settings = settings_for(tmp_path, server.port, OUTBOX_RETRY_SECONDS="10")
+        postman = Postman(store.outbox, settings, on_trouble=alert)
+        temporary = submit(store, ("a@rossi.it",))
+        server.recorder.script = ["451 try later", "451 try later"]
+        assert not deliver(postman, temporary.id)
+        first = store.outbox.get(temporary.id)
+        assert not deliver(postman, temporary.id)
+        second = store.outbox.get(temporary.id)
+        assert first.state == second.state == "pending"
+        assert 9 <= first.next_attempt - time.time() <= 11 and 19 <= second.next_attempt - time.time() <= 21
+        assert deliver(postman, temporary.id)
+
+        permanent = submit(store, ("b@rossi.it",))
+        server.recorder.script = ["550 mailbox unavailable"]
+        assert not deliver(postman, permanent.id)
+        assert store.outbox.get(permanent.id).state == "failed"
+        assert "550" in store.outbox.get(permanent.id).last_error
+        assert alerts == [permanent.reference]
+
+
+def test_a_request_undelivered_after_an_hour_alerts_once(tmp_path, store):
+    alerts = []
+
+    async def alert(request):
+        alerts.append(request.reference)
+
+    request, _ = store.outbox.submit("telegram:77", ["info@rossi.it"], dict(PAYLOAD), now=time.time() - 3700)
+    postman = Postman(store.outbox, settings_for(tmp_path, free_port()), on_trouble=alert)
+    deliver(postman, request.id)
+    deliver(postman, request.id)
+    assert alerts == [request.reference] and store.outbox.get(request.id).state == "pending"
+
+
+def test_the_customer_is_told_once_delivered(tmp_path, store):
+    told = []
+
+    async def delivered(request):
+        told.append(request.reference)
+
+    with SMTPServer() as server:
+        request = submit(store)
+        asyncio.run(Postman(store.outbox, settings_for(tmp_path, server.port), on_delivered=delivered).deliver_due())
+    assert told == [request.reference] and store.outbox.get(request.id).notified
+
+
+@pytest.fixture(scope="module")
+def certificates():
+    ca = trustme.CA()
+    server_cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_cert.configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    return server_context, client_context
+
+
+def test_starttls_with_login(tmp_path, store, certificates):
+    server_context, client_context = certificates
+    with SMTPServer(starttls=server_context, login=("mailbot", "s3cret")) as server:
+        settings = settings_for(tmp_path, server.port, SMTP_SECURITY="starttls", SMTP_USERNAME="mailbot", SMTP_PASSWORD="s3cret")
+        request = submit(store)
+        assert deliver(Postman(store.outbox, settings, tls_context=client_context), request.id)
+        assert len(server.messages) == 1
+
+
+def test_implicit_tls(tmp_path, store, certificates):
+    server_context, client_context = certificates
+    with SMTPServer(implicit_tls=server_context) as server:
+        settings = settings_for(tmp_path, server.port, SMTP_SECURITY="tls")
+        request = submit(store)
+        assert deliver(Postman(store.outbox, settings, tls_context=client_context), request.id)
+        assert len(server.messages) == 1
+
+
+def test_a_wrong_login_is_retried_not_dropped(tmp_path, store, certificates):
+    server_context, client_context = certificates
+    with SMTPServer(starttls=server_context, login=("mailbot", "s3cret")) as server:
+        settings = settings_for(tmp_path, server.port, SMTP_SECURITY="starttls", SMTP_USERNAME="mailbot", SMTP_PASSWORD="wrong")
+        request = submit(store)
+        assert not deliver(Postman(store.outbox, settings, tls_context=client_context), request.id)
+        after = store.outbox.get(request.id)
+        assert after.state == "pending" and "wrong" not in (after.last_error or "")
+        assert server.messages == []
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("contact", "me@rossi.it\r\nBcc: evil@attacker.example"), ("contact", "me@rossi.it\nX-Evil: 1")],
+)
+def test_line_breaks_never_reach_a_header(tmp_path, store, field, value):
+    payload = dict(PAYLOAD, **{field: value})
+    with SMTPServer() as server:
+        request = submit(store, payload=payload)
+        deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+        assert server.messages == []  # refused before sending
+    assert store.outbox.get(request.id).state == "failed"
+
+
+def test_line_breaks_in_the_body_fields_stay_in_the_body(tmp_path, store):
+    payload = dict(PAYLOAD, name="Rossi\r\nBcc: evil@attacker.example", telegram_name="x\nSubject: spam")
+    with SMTPServer() as server:
+        request = submit(store, payload=payload)
+        assert deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+        [(recipients, message)] = server.messages
+    assert recipients == ["supporto@mosajco.com"]
+    assert message["Bcc"] is None and message.get_all("Subject") == [message["Subject"]]
+    assert "evil" not in message["Subject"]
+
+
+def test_mailboxes_with_line_breaks_are_refused(tmp_path, store):
+    request = submit(store, mailboxes=("info@rossi.it\r\nBcc: evil@attacker.example",))
+    with pytest.raises(ValueError):
+        build_email(store.outbox.get(request.id), settings_for(tmp_path, 25))
+
+
+def test_killed_during_delivery_is_delivered_after_the_restart_with_the_same_message_id(tmp_path, store):
+    request = submit(store)
+    store.close()
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SMTP_")}, "BOT_DATA_DIR": str(tmp_path),
+           "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none"}
+    with SMTPServer(port) as server:
+        server.recorder.delay = 30  # the server is slow: the bot is killed in the middle of DATA
+        process = subprocess.Popen([sys.executable, "-m", "bot", "outbox", "retry", request.reference], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        server.recorder.delay = 0
+        result = subprocess.run([sys.executable, "-m", "bot", "outbox", "retry", request.reference], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert "delivered" in result.stdout, result.stdout + result.stderr
+        ids = {m["Message-ID"] for _, m in server.messages}
+    assert len(server.messages) >= 1 and ids == {message_id(request.reference, "mailbot@localhost")}
+    reopened = SQLiteStore(tmp_path / "mailbot.sqlite3")
+    assert reopened.outbox.get(request.id).state == "delivered"
+    reopened.close()
