@@ -100,8 +100,16 @@ def test_imap_offers_activation_without_leaving_the_guide(dialogue):
     replies = press(dialogue, session, find(replies, ":c:thunderbird"))
     replies = say(dialogue, session, "imap")
     assert "flow:imap" in button_ids(replies) and session.step == "address"
-    press(dialogue, session, "flow:imap")
-    assert session.flow == "setup" and session.step == "address"
+    press(dialogue, session, "flow:imap")  # the request form, with the guide parked
+    assert session.flow == "imap"
+    say(dialogue, session, "info@rossi.it")
+    say(dialogue, session, "Rossi Srl")
+    replies = press(dialogue, session, next(i for i in button_ids(dialogue.handle(
+        KEY, session, Inbound(text="+39 333 1234567", customer=CUSTOMERS["en"]))) if i.endswith(":ok")))
+    assert "IMAP-" in replies[0].text
+    assert session.flow == "setup" and session.step == "address"  # back in the guide, where it was
+    replies = press(dialogue, session, next(i for i in button_ids(replies) if i.endswith(":resume")))
+    assert "Which email address" in replies[0].text
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ delivers it by email. The form lives in the session, so it survives restarts.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 from collections.abc import Callable
@@ -33,7 +34,11 @@ class ActivationFlow:
         self.on_submitted = on_submitted
 
     def start(self, session: Session, lang: str, emails: list[str]) -> list[Reply]:
+        # Asked from inside another flow (the setup guide's IMAP branch), that flow is parked and resumed after.
+        parked = {"flow": session.flow, "step": session.step, "form": session.form} if session.flow not in (None, FLOW) else None
         session.flow, session.form = FLOW, {"token": secrets.token_hex(2)}
+        if parked:
+            session.form["parked"] = parked
         if emails:
             replies = self._take_mailboxes(session, lang, " ".join(emails))
             if session.step != "mailboxes":
@@ -61,8 +66,7 @@ class ActivationFlow:
         if action == "resume":
             return [self._current(session, lang)]
         if action == "cancel":
-            session.flow, session.step, session.form = None, None, {}
-            return [Reply(_("Request cancelled: nothing has been sent."))]
+            return [self._finish(session, lang, Reply(_("Request cancelled: nothing has been sent.")))]
         return [self._current(session, lang)]
 
     def text(self, key: SessionKey, session: Session, lang: str, text: str) -> list[Reply] | None:
@@ -197,21 +201,32 @@ class ActivationFlow:
         try:
             request, new = self.outbox.submit(f"{key.channel}:{key.chat_id}", form["mailboxes"], payload)
         except LimitReached:
-            session.flow, session.step, session.form = None, None, {}
-            return [Reply(_("You have already sent {limit} requests today: that is the daily limit. "
-                            "Please wait for support's answer, or write to them directly.").format(limit=DAILY_LIMIT))]
-        session.flow, session.step, session.form = None, None, {}
+            return [self._finish(session, lang, Reply(
+                _("You have already sent {limit} requests today: that is the daily limit. "
+                  "Please wait for support's answer, or write to them directly.").format(limit=DAILY_LIMIT)))]
         if not new:
-            return [Reply(_("There is already a request in progress for {mailboxes}: its reference is {reference}. "
-                            "No need to ask again.").format(mailboxes=", ".join(request.mailboxes), reference=request.reference))]
+            return [self._finish(session, lang, Reply(
+                _("There is already a request in progress for {mailboxes}: its reference is {reference}. "
+                  "No need to ask again.").format(mailboxes=", ".join(request.mailboxes), reference=request.reference)))]
         if self.on_submitted:
             self.on_submitted()
-        return [Reply(
+        return [self._finish(session, lang, Reply(
             _("Done! Your request has the reference {reference}. I'm passing it to our support team by email and "
               "will tell you when it has gone. Support will let you know when IMAP is active; until then your "
               "mailbox keeps working with POP3.").format(reference=request.reference),
             title=_("Request registered"),
-        )]
+        ))]
+
+    def _finish(self, session: Session, lang: str, reply: Reply) -> Reply:
+        """End the form; a parked flow (the setup guide) comes back, with a button to it."""
+        parked = session.form.get("parked")
+        session.flow, session.step, session.form = None, None, {}
+        if not parked:
+            return reply
+        session.flow, session.step, session.form = parked["flow"], parked["step"], parked["form"]
+        _ = self.gettext(lang)
+        back = Button(_("▶️ Back to the guide"), f"su:{parked['form'].get('token')}:resume")
+        return dataclasses.replace(reply, buttons=(*reply.buttons, (back,)))
 
     def _current(self, session: Session, lang: str) -> Reply:
         return {
