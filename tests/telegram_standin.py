@@ -1379,15 +1379,20 @@ class FakeTelegram:
             self._commands.pop(self._commands_key(params), None)
             return True
 
+    def _checked_text(self, params: dict) -> tuple[str, str, list]:
+        """The text of a send or an edit, refused as Telegram refuses it; with its visible form and entities."""
+        text = params.get("text")
+        if text is None or not str(text).strip():
+            raise _bad("message text is empty")
+        plain, entities = self._formatted(text, params.get("parse_mode"), params.get("entities"))
+        if not plain:
+            raise _bad("message text is empty")
+        return text, plain, entities
+
     def _api_sendmessage(self, params: dict) -> dict:
         with self._lock:
             chat = self._chat(params)
-            text = params.get("text")
-            if text is None or not str(text).strip():
-                raise _bad("message text is empty")
-            plain, entities = self._formatted(text, params.get("parse_mode"), params.get("entities"))
-            if not plain:
-                raise _bad("message text is empty")
+            text, plain, entities = self._checked_text(params)
             markup = self._check_reply_markup(params.get("reply_markup"))
             thread_id = self._thread_id(chat, params)
             self._flood_check(chat)
@@ -1413,12 +1418,7 @@ class FakeTelegram:
     def _api_editmessagetext(self, params: dict) -> dict | bool:
         with self._lock:
             record = self._edit_target(params)
-            text = params.get("text")
-            if text is None or not str(text).strip():
-                raise _bad("message text is empty")
-            plain, entities = self._formatted(text, params.get("parse_mode"), params.get("entities"))
-            if not plain:
-                raise _bad("message text is empty")
+            text, plain, entities = self._checked_text(params)
             markup = self._check_reply_markup(params.get("reply_markup"), inline_only=True)
             if record is None:
                 return True
