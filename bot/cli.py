@@ -168,7 +168,7 @@ def _terminal_postman(core):
     notices = []
 
     async def delivered(request):
-        notices.append(core.dialogue.request_delivered(request.payload.get("lang", "it"), request.reference))
+        notices.append(core.dialogue.request_delivered(request.payload.get("lang", "it"), request.reference, request.kind))
 
     postman = Postman(core.store.outbox, core.settings, on_delivered=delivered)
 

@@ -22,7 +22,7 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from bot.config import Settings
-from bot.outbox import Outbox, Request
+from bot.outbox import HANDOFF, Outbox, Request
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ def message_id(reference: str, mail_from: str) -> str:
 
 def build_email(request: Request, settings: Settings) -> EmailMessage:
     """The email to the support mailbox for one request."""
+    if request.kind == HANDOFF:
+        return _handoff_email(request, settings)
     payload = request.payload
     mailboxes = [_clean(m) for m in request.mailboxes]
     message = EmailMessage()
@@ -75,6 +77,41 @@ def build_email(request: Request, settings: Settings) -> EmailMessage:
         "",
         "Il cliente è stato avvisato che riceverà conferma dal supporto quando IMAP sarà attivo.",
     ]
+    message.set_content("\n".join(lines))
+    return message
+
+
+def _handoff_email(request: Request, settings: Settings) -> EmailMessage:
+    """A conversation a customer wanted a person for, with its transcript (no support group configured)."""
+    payload = request.payload
+    message = EmailMessage()
+    message["From"] = _clean(settings.mail_from)
+    message["To"] = _clean(settings.support_email)
+    email = payload.get("email") or ""
+    if email:
+        message["Reply-To"] = _clean(email)
+    name = " ".join(str(payload.get("name") or "").split())
+    message["Subject"] = _clean(f"[{request.reference}] Richiesta di assistenza da {name or 'un cliente'} (Telegram)")
+    message["Message-ID"] = message_id(request.reference, settings.mail_from)
+    message["Date"] = format_datetime(dt.datetime.fromtimestamp(request.created, dt.timezone.utc))
+    message["X-Mailbot-Reference"] = request.reference
+    created = dt.datetime.fromtimestamp(request.created).astimezone()
+    who = {"customer": "Cliente", "bot": "Bot"}
+    lines = [
+        "Un cliente ha chiesto di parlare con una persona. Non è configurato un gruppo Telegram del supporto:",
+        "ecco la conversazione. Il cliente è stato invitato a scrivere a questo indirizzo citando il riferimento.",
+        "",
+        f"Riferimento: {request.reference}",
+        f"Utente Telegram: {name} (@{payload.get('telegram_username') or '-'}, id {payload.get('telegram_id', '-')})",
+        f"Indirizzo email indicato: {email or '(nessuno)'}",
+        f"Lingua del cliente: {_LANGUAGE_NAMES.get(payload.get('lang', ''), payload.get('lang', ''))}",
+        f"Stava facendo: {payload.get('flow') or '-'} {payload.get('step') or ''}".rstrip(),
+        f"Data: {created.strftime('%d/%m/%Y %H:%M %Z')}",
+        "",
+        "Conversazione (dalla più vecchia):",
+    ]
+    for speaker, text in payload.get("transcript", []):
+        lines.append(f"{who.get(speaker, speaker)}: {text}")
     message.set_content("\n".join(lines))
     return message
 

@@ -1,4 +1,7 @@
-"""The outbox: IMAP activation requests kept in SQLite until support's mailbox has them.
+"""The outbox: requests for the support mailbox kept in SQLite until it has them.
+
+Two kinds: IMAP activation requests, and conversations handed to a person when there is no support
+group to hand them to (their transcript).
 
 A request is written here, with its reference, in the same step that tells the customer the
 reference; the delivery worker (``bot/mail.py``) takes due requests, sends them and records the result.
@@ -28,7 +31,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     last_error TEXT,
     delivered REAL,
     alerted INTEGER NOT NULL DEFAULT 0,
-    notified INTEGER NOT NULL DEFAULT 0
+    notified INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL DEFAULT 'imap-activation'  -- imap-activation, or handoff (a conversation for a person)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
 CREATE TABLE IF NOT EXISTS outbox_mailbox (
@@ -39,6 +43,8 @@ CREATE INDEX IF NOT EXISTS outbox_mailbox_by_name ON outbox_mailbox (mailbox);
 """
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+ACTIVATION, HANDOFF = "imap-activation", "handoff"
+_PREFIXES = {ACTIVATION: "IMAP", HANDOFF: "CHAT"}
 DAILY_LIMIT = 5
 # Crockford's base32 without look-alikes: references are read aloud and typed by people.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -59,25 +65,26 @@ class Request:
     delivered: float | None
     alerted: bool
     notified: bool
+    kind: str = ACTIVATION
 
 
 class LimitReached(Exception):
     """The customer already made DAILY_LIMIT requests in the last 24 hours."""
 
 
-def new_reference() -> str:
-    return "IMAP-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+def new_reference(kind: str = ACTIVATION) -> str:
+    return f"{_PREFIXES[kind]}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
 def _row(row: tuple) -> Request:
     (id_, reference, created, customer, mailboxes, payload, state, attempts, next_attempt, last_error, delivered,
-     alerted, notified) = row
+     alerted, notified, kind) = row
     return Request(id_, reference, created, customer, tuple(json.loads(mailboxes)), json.loads(payload), state,
-                   attempts, next_attempt, last_error, delivered, bool(alerted), bool(notified))
+                   attempts, next_attempt, last_error, delivered, bool(alerted), bool(notified), kind)
 
 
 _COLUMNS = ("id, reference, created, customer, mailboxes, payload, state, attempts, next_attempt, last_error, "
-            "delivered, alerted, notified")
+            "delivered, alerted, notified, kind")
 
 
 class Outbox:
@@ -87,8 +94,13 @@ class Outbox:
         self._conn, self._lock = connection, lock
         with self._lock:
             self._conn.executescript(SCHEMA)
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
+            if "kind" not in columns:  # an outbox from before handoff requests
+                self._conn.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'imap-activation'")
 
-    def submit(self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None) -> tuple[Request, bool]:
+    def submit(
+        self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None, kind: str = ACTIVATION
+    ) -> tuple[Request, bool]:
         """Store a request; returns it and True, or an open request for one of these mailboxes and False.
 
         Raises LimitReached past DAILY_LIMIT requests by this customer in 24 hours.
@@ -99,27 +111,28 @@ class Outbox:
             try:
                 lowered = [m.lower() for m in mailboxes]
                 marks = ",".join("?" * len(lowered))
-                existing = self._conn.execute(
-                    f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND id IN "
+                existing = lowered and self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND kind = ? AND id IN "
                     f"(SELECT request FROM outbox_mailbox WHERE mailbox IN ({marks})) ORDER BY id LIMIT 1",
-                    (PENDING, *lowered),
+                    (PENDING, kind, *lowered),
                 ).fetchone()
                 if existing:
                     self._conn.execute("COMMIT")
                     return _row(existing), False
                 recent = self._conn.execute(
-                    "SELECT COUNT(*) FROM outbox WHERE customer = ? AND created > ?", (customer, now - 86400)
+                    "SELECT COUNT(*) FROM outbox WHERE customer = ? AND kind = ? AND created > ?", (customer, kind, now - 86400)
                 ).fetchone()[0]
                 if recent >= DAILY_LIMIT:
                     raise LimitReached()
                 while True:
-                    reference = new_reference()
+                    reference = new_reference(kind)
                     if not self._conn.execute("SELECT 1 FROM outbox WHERE reference = ?", (reference,)).fetchone():
                         break
                 cursor = self._conn.execute(
-                    "INSERT INTO outbox (reference, created, customer, mailboxes, payload, state, next_attempt) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (reference, now, customer, json.dumps(mailboxes), json.dumps(payload, ensure_ascii=False), PENDING, now),
+                    "INSERT INTO outbox (reference, created, customer, mailboxes, payload, state, next_attempt, kind) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (reference, now, customer, json.dumps(mailboxes), json.dumps(payload, ensure_ascii=False), PENDING,
+                     now, kind),
                 )
                 self._conn.executemany(
                     "INSERT INTO outbox_mailbox (mailbox, request) VALUES (?, ?)", [(m, cursor.lastrowid) for m in lowered]

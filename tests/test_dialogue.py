@@ -186,3 +186,12 @@ def test_bad_input_gets_a_reply_in_the_conversation(dialogue):
     for text in ("", "   ", "😀", "a" * 5000, "<b>x</b>", "'; DROP TABLE sessions; --", "\x00\x1b[2J"):
         replies = say(dialogue, Session(), text)
         assert replies and all(r.text for r in replies)
+
+
+def test_asking_for_a_person_sends_the_conversation_to_the_support_mailbox(dialogue, store):
+    session = Session()
+    say(dialogue, session, "non riesco a inviare la posta")
+    replies = say(dialogue, session, "voglio parlare con un operatore")
+    [request] = store.outbox.all()
+    assert request.kind == "handoff" and request.reference in replies[0].text
+    assert ["customer", "non riesco a inviare la posta"] in request.payload["transcript"]

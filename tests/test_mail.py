@@ -227,3 +227,22 @@ def test_killed_during_delivery_is_delivered_after_the_restart_with_the_same_mes
     reopened = SQLiteStore(tmp_path / "mailbot.sqlite3")
     assert reopened.outbox.get(request.id).state == "delivered"
     reopened.close()
+
+
+def test_a_handoff_without_a_support_group_sends_the_transcript(tmp_path, store):
+    from bot.outbox import HANDOFF
+
+    payload = {"name": "Mario Rossi", "telegram_username": "mrossi", "telegram_id": "77", "lang": "it",
+               "channel": "telegram", "chat_id": "77", "email": "info@rossi.it", "flow": "setup", "step": "guide",
+               "transcript": [["customer", "non riesco a inviare"], ["bot", "Prova la porta 465"],
+                              ["customer", "Bcc: evil@attacker.example\r\nX: y"]]}
+    request, _ = store.outbox.submit("telegram:77", [], payload, kind=HANDOFF)
+    assert request.reference.startswith("CHAT-")
+    with SMTPServer() as server:
+        assert deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+        [(recipients, message)] = server.messages
+    assert recipients == ["supporto@mosajco.com"] and message["Reply-To"] == "info@rossi.it"
+    assert request.reference in message["Subject"] and "Mario Rossi" in message["Subject"]
+    assert message["Bcc"] is None and message["X"] is None
+    body = message.get_payload(decode=True).decode()
+    assert "Cliente: non riesco a inviare" in body and "Bot: Prova la porta 465" in body and "setup guide" in body

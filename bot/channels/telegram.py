@@ -107,7 +107,7 @@ class TelegramBot:
         payload = request.payload
         if payload.get("channel") != CHANNEL:
             return
-        reply = self.core.dialogue.request_delivered(payload.get("lang", "it"), request.reference)
+        reply = self.core.dialogue.request_delivered(payload.get("lang", "it"), request.reference, request.kind)
         await self._send_to(int(payload["chat_id"]), reply)
 
     async def _alert_support(self, request: Request) -> None:

@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 
 from bot.core.session import Session, SessionKey
-from bot.core.types import Button, Inbound, Reply
+from bot.core.types import Button, Customer, Inbound, Reply
 from bot.flows.activation import FLOW as ACTIVATION_FLOW
 from bot.flows.activation import ActivationFlow
 from bot.flows.setup import FLOW as SETUP_FLOW
@@ -23,12 +23,13 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import Analysis, AnswerEngine
 from bot.knowledge.language import LANGUAGES
 from bot.knowledge.text import find_emails, fold
-from bot.outbox import Outbox
+from bot.outbox import ACTIVATION, HANDOFF, LimitReached, Outbox
 from bot.store import QuestionLog
 
 Gettext = Callable[[str], str]
 MAX_INPUT_CHARS = 4096
 TEAM_LANGUAGE = "it"  # the support team's
+HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
 BOT_TURN_CHARS = 200  # of each bot reply kept in the transcript: enough for the team to follow
 MAX_ANSWER_ROWS = 4  # offers and related articles under an answer: more is clutter on a phone
 _LONGEST_LABEL = 60
@@ -77,7 +78,7 @@ class Dialogue:
         if inbound.media:
             turn.replies = [self._unreadable(session, inbound)]
         elif inbound.command:
-            turn.replies = self._command(session, inbound)
+            turn.replies = self._command(key, session, inbound)
         elif inbound.button:
             turn.replies = self._button(key, session, inbound.button, inbound)
         else:
@@ -98,9 +99,11 @@ class Dialogue:
         _ = self._gettext(self._lang(session, inbound))
         return Reply(_("You're writing faster than I can read! Please wait a minute, then send your question again."))
 
-    def request_delivered(self, lang: str, reference: str) -> Reply:
-        """What a customer is told when their IMAP request has reached the support mailbox."""
+    def request_delivered(self, lang: str, reference: str, kind: str = ACTIVATION) -> Reply:
+        """What a customer is told when their request has reached the support mailbox."""
         _ = self._gettext(lang)
+        if kind == HANDOFF:
+            return Reply(_("Our conversation ({reference}) has reached our support team.").format(reference=reference))
         return Reply(_("Your request {reference} has reached our support team. They will let you know when "
                        "IMAP is active.").format(reference=reference))
 
@@ -139,7 +142,7 @@ class Dialogue:
         return self._hint(session, inbound) or "it"
 
     # commands
-    def _command(self, session: Session, inbound: Inbound) -> list[Reply]:
+    def _command(self, key: SessionKey, session: Session, inbound: Inbound) -> list[Reply]:
         command = inbound.command.lower().lstrip("/").split("@", 1)[0]
         session.remember("customer", "/" + command + (f" {inbound.text}" if inbound.text else ""))
         lang = self._lang(session, inbound)
@@ -160,7 +163,7 @@ class Dialogue:
         if command == "imap":
             return self._activation(session, lang, find_emails(inbound.text))
         if command == "human":
-            return self._handoff(session, lang)
+            return self._handoff(key, session, lang, inbound.customer)
         _ = self._gettext(lang)
         return [Reply(_("I don't know that command. Here is what I can do:"), buttons=self._menu_buttons(lang))]
 
@@ -188,7 +191,7 @@ class Dialogue:
         if kind == "flow" and value == "imap":
             return self._activation(session, lang, [])
         if kind == "flow" and value == "human":
-            return self._handoff(session, lang)
+            return self._handoff(key, session, lang, inbound.customer)
         return [Reply(_("That button is no longer active. Here is the menu:"), buttons=self._menu_buttons(lang))]
 
     def _pressed(self, session: Session, text: str) -> str | None:
@@ -228,7 +231,7 @@ class Dialogue:
         analysis = turn.analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
         lang = self._lang(session, inbound, analysis)
         session.lang = lang
-        replies = self._answer_text(key, session, lang, analysis, text)
+        replies = self._answer_text(key, session, lang, analysis, text, inbound.customer)
         if session.flow in (SETUP_FLOW, ACTIVATION_FLOW) and analysis.intent not in ("setup", "activation", "handoff") and replies:
             # A question in the middle of a flow: answered, with the way back to it.
             _ = self._gettext(lang)
@@ -239,7 +242,9 @@ class Dialogue:
             replies[-1] = dataclasses.replace(replies[-1], buttons=(*replies[-1].buttons, (back,)))
         return replies
 
-    def _answer_text(self, key: SessionKey, session: Session, lang: str, analysis: Analysis, text: str) -> list[Reply]:
+    def _answer_text(
+        self, key: SessionKey, session: Session, lang: str, analysis: Analysis, text: str, customer: Customer | None
+    ) -> list[Reply]:
         if analysis.emails:
             session.email = analysis.emails[0]
         if analysis.intent != "fallback":
@@ -251,7 +256,7 @@ class Dialogue:
         if analysis.intent == "activation":
             return self._activation(session, lang, list(analysis.emails))
         if analysis.intent == "handoff":
-            return self._handoff(session, lang)
+            return self._handoff(key, session, lang, customer)
         if analysis.intent == "smalltalk":
             return [self._smalltalk(lang, analysis.smalltalk)]
         return self._fallback(session, lang, analysis, text)
@@ -375,12 +380,32 @@ class Dialogue:
         ).format(support_email=self.settings.support_email, mailboxes=mailboxes)
         return [Reply(text, title=_("Activate IMAP"))]
 
-    def _handoff(self, session: Session, lang: str) -> list[Reply]:
+    def _handoff(self, key: SessionKey, session: Session, lang: str, customer: Customer | None) -> list[Reply]:
         _ = self._gettext(lang)
         text = _(
             "A person on our support team can help you: write to {support_email} with your mailbox "
             "address and what you have tried so far."
         ).format(support_email=self.settings.support_email)
+        outbox = self.activation.outbox
+        if outbox is not None and session.history:
+            # No support group to hand the chat to: the conversation so far goes to the support mailbox.
+            payload = {
+                "name": customer.name if customer else "", "telegram_username": customer.username if customer else None,
+                "telegram_id": customer.id if customer else key.chat_id, "lang": lang, "channel": key.channel,
+                "chat_id": key.chat_id, "email": session.email, "flow": session.flow, "step": session.step,
+                "transcript": session.history[-HANDOFF_TURNS:],
+            }
+            try:
+                request, _new = outbox.submit(f"{key.channel}:{key.chat_id}", [], payload, kind=HANDOFF)
+            except LimitReached:
+                pass
+            else:
+                if self.activation.on_submitted:
+                    self.activation.on_submitted()
+                text += "\n\n" + _(
+                    "I have sent our conversation to them with the reference {reference}: mention it when you "
+                    "write, so you don't have to explain everything again."
+                ).format(reference=request.reference)
         return [Reply(text, buttons=((Button(_("🏠 Menu"), "menu"),),), handoff=True)]
 
     def _smalltalk(self, lang: str, kind: str | None) -> Reply:
