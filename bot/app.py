@@ -35,7 +35,7 @@ def _build_knowledge(settings: Settings) -> tuple[KnowledgeBase, AnswerEngine, d
     return kb, AnswerEngine(kb), compiled
 
 
-def build_core(settings: Settings, *, with_store: bool = True) -> Core:
+def build_core(settings: Settings, *, with_store: bool = True, support_group: bool = False) -> Core:
     """Load everything the conversation needs; raises on a broken knowledge base or catalogue."""
     key = fingerprint(settings.knowledge_dir, settings.locales_dir)
     kb, engine, compiled = cached(settings.bot_data_dir / "cache", key, lambda: _build_knowledge(settings))
@@ -43,7 +43,7 @@ def build_core(settings: Settings, *, with_store: bool = True) -> Core:
     store = SQLiteStore(settings.database_path) if with_store else None
     question_log: QuestionLog = store if store is not None else NullQuestionLog()
     dialogue = Dialogue(
-        kb, engine, translator, DialogueSettings(support_email=settings.support_email), question_log,
+        kb, engine, translator, DialogueSettings(support_email=settings.support_email, support_group=support_group), question_log,
         outbox=store.outbox if store is not None else None,
     )
     log.debug("core ready: %d articles, %d clients", len(kb.articles), len(kb.clients))

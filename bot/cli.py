@@ -122,7 +122,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_core
     from bot.channels.telegram import run
 
-    core = build_core(settings)
+    core = build_core(settings, support_group=settings.support_chat_id is not None)
     try:
         return run(core, webhook=args.webhook)
     finally:

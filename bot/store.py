@@ -87,6 +87,9 @@ class SQLiteStore:
         from bot.outbox import Outbox
 
         self.outbox = Outbox(self._conn, self._lock)
+        from bot.tickets import Tickets
+
+        self.tickets = Tickets(self._conn, self._lock)
 
     def close(self) -> None:
         with self._lock:

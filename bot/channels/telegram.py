@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
+from bot.channels.support_desk import SupportDesk
 from bot.channels.telegram_render import keyboard, split_html, to_html
 from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
@@ -59,6 +60,7 @@ class TelegramBot:
         self.flood = FloodGuard()
         self.conflict = False
         self._groups_seen: set[int] = set()
+        self.desk = SupportDesk(core, CHANNEL) if core.settings.support_chat_id is not None and core.store else None
 
     # plumbing
     def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
@@ -84,7 +86,9 @@ class TelegramBot:
         application.add_handler(MessageHandler(private & filters.COMMAND, self.on_command))
         application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(private, self.on_media))
-        # Groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
+        if self.desk is not None:
+            application.add_handler(MessageHandler(filters.Chat(settings.support_chat_id), self.on_support_group))
+        # Other groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
         application.add_handler(MessageHandler(~private, self.on_group))
         application.add_error_handler(self.on_error)
         return application
@@ -169,6 +173,9 @@ class TelegramBot:
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
             return
+        if (query.data or "").startswith("rt:") and self.desk is not None:
+            await self._rating(update, context, query.data)
+            return
         if query.message is not None and getattr(query.message, "reply_markup", None):
             try:
                 await query.edit_message_reply_markup(reply_markup=None)
@@ -185,6 +192,10 @@ class TelegramBot:
         message = update.effective_message
         kind = next((name for name in MEDIA if getattr(message, name, None)), "other")
         await self._turn(update, context, Inbound(media=kind, customer=_customer(update)))
+
+    async def on_support_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The support team writing: commands, and answers relayed to customers."""
+        await self.desk.on_group_message(update, context.bot)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a group or channel: not answered; the chat is logged the first time."""
@@ -234,11 +245,33 @@ class TelegramBot:
                 self.store.set(key, session.to_dict())
                 await self._send(context, chat_id, self.core.dialogue.slow_down(session, inbound))
                 return
-        replies = self.core.dialogue.handle(key, session, inbound)
+        if self.desk is not None and self.desk.tickets.banned(chat_id):
+            return
+        turn = self.core.dialogue.respond(key, session, inbound)
         self.store.set(key, session.to_dict())  # before sending: a restart never forgets where we were
-        for reply in replies:
+        if turn.relay and self.desk is not None and update.effective_message is not None:
+            await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
+        for reply in turn.replies:
             if not await self._send(context, chat_id, reply):
                 break
+        if self.desk is not None and any(r.handoff for r in turn.replies):
+            await self.desk.open(context.bot, inbound.customer or _customer(update), chat_id, session)
+        if self.desk is not None and any(r.handback for r in turn.replies):
+            await self.desk.customer_left(context.bot, chat_id)
+
+    async def _rating(self, update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
+        """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
+        _, ticket_id, stars = (data.split(":") + ["", ""])[:3]
+        if ticket_id.isdigit() and stars in ("1", "2", "3", "4", "5"):
+            self.desk.tickets.rate(int(ticket_id), int(stars))
+        if update.callback_query.message is not None and update.callback_query.message.reply_markup:
+            try:
+                await update.callback_query.edit_message_reply_markup(reply_markup=None)
+            except BadRequest:
+                pass
+        session = Session.from_dict(self.store.get(SessionKey(CHANNEL, str(update.effective_chat.id))))
+        lang = session.lang or "it"
+        await self._send(context, update.effective_chat.id, Reply(self.core.translator.gettext(lang, THANKS_FOR_RATING)))
 
     async def _send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> bool:
         """Send one reply (several messages if long); False when the customer cannot be reached."""
@@ -285,6 +318,8 @@ def _customer(update: Update) -> Customer:
         return Customer(id=str(update.effective_chat.id) if update.effective_chat else "")
     return Customer(id=str(user.id), name=user.full_name, username=user.username, language_code=user.language_code)
 
+
+THANKS_FOR_RATING = N_("Thank you for your rating!")
 
 # Descriptions in the command menu, translated with the catalogues.
 COMMAND_DESCRIPTIONS = {

@@ -30,6 +30,7 @@ Gettext = Callable[[str], str]
 MAX_INPUT_CHARS = 4096
 TEAM_LANGUAGE = "it"  # the support team's
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
+HUMAN_FLOW = "human"  # the customer is with the support team
 BOT_TURN_CHARS = 200  # of each bot reply kept in the transcript: enough for the team to follow
 MAX_ANSWER_ROWS = 4  # offers and related articles under an answer: more is clutter on a phone
 _LONGEST_LABEL = 60
@@ -39,12 +40,14 @@ _LABEL_MATCH = 88  # rapidfuzz ratio above which a typed text presses the button
 @dataclasses.dataclass(frozen=True)
 class DialogueSettings:
     support_email: str
+    support_group: bool = False  # a Telegram group where the team answers handed-off customers
 
 
 @dataclasses.dataclass
 class Turn:
     replies: list[Reply]
     analysis: Analysis | None = None
+    relay: bool = False  # the customer is with the support team: pass the message on, say nothing
 
 
 class Dialogue:
@@ -75,6 +78,18 @@ class Dialogue:
     def respond(self, key: SessionKey, session: Session, inbound: Inbound) -> "Turn":
         """Like ``handle``, with the engine's analysis of typed text alongside the replies."""
         turn = Turn([])
+        if session.flow == HUMAN_FLOW:
+            if (inbound.command or "").lower() in ("bot", "start", "cancel"):
+                session.flow, session.step, session.form = None, None, {}
+                _ = self._gettext(self._lang(session, inbound))
+                turn.replies = [Reply(_("You're back with the bot. How can I help?"),
+                                      buttons=self._menu_buttons(self._lang(session, inbound)), handback=True)]
+            elif inbound.button:
+                turn.replies = self._button(key, session, inbound.button, inbound)
+            else:
+                turn.relay = True
+                session.remember("customer", inbound.text or f"[{inbound.media or inbound.command}]")
+            return turn
         if inbound.media:
             turn.replies = [self._unreadable(session, inbound)]
         elif inbound.command:
@@ -382,6 +397,10 @@ class Dialogue:
 
     def _handoff(self, key: SessionKey, session: Session, lang: str, customer: Customer | None) -> list[Reply]:
         _ = self._gettext(lang)
+        if self.settings.support_group:
+            session.flow, session.step, session.form = HUMAN_FLOW, None, {}
+            return [Reply(_("I've told our support team: a person will answer you here, in this chat. You can keep "
+                            "writing (photos and documents too); to go back to the bot, send /bot."), handoff=True)]
         text = _(
             "A person on our support team can help you: write to {support_email} with your mailbox "
             "address and what you have tried so far."

@@ -56,7 +56,8 @@ class Reply:
     title: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
-    handoff: bool = False
+    handoff: bool = False  # the customer is to be handed to the support team
+    handback: bool = False  # the customer left the support team for the bot
 
     @property
     def all_buttons(self) -> list[Button]:

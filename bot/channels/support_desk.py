@@ -1,0 +1,228 @@
+"""The support group: customers handed to a person, and the team's answers relayed back.
+
+In a forum supergroup each customer gets a topic (created once, reused when the ticket reopens); in a
+plain group a header message opens each ticket and the team answers by replying to the customer's
+relayed messages. The team first sees who the customer is and the last turns with the bot. Messages are
+copied both ways (copyMessage: agents stay anonymous), and each copy in the group is linked to its
+ticket in SQLite. Team commands work only inside the support group:
+/close, /reopen, /tickets, /ban, /unban.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from bot.app import Core
+from bot.channels.telegram_render import split_html
+from bot.core.session import Session, SessionKey
+from bot.core.types import Customer
+from bot.tickets import OPEN, Ticket
+
+log = logging.getLogger(__name__)
+
+TEAM_LANGUAGE = "it"
+_LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
+
+
+class SupportDesk:
+    def __init__(self, core: Core, channel: str):
+        self.core, self.channel = core, channel
+        self.tickets = core.store.tickets
+        self.chat_id = core.settings.support_chat_id
+        self._forum: bool | None = None
+
+    def _t(self, message: str) -> str:
+        return self.core.translator.gettext(TEAM_LANGUAGE, message)
+
+    def _tc(self, lang: str, message: str) -> str:
+        return self.core.translator.gettext(lang, message)
+
+    async def is_forum(self, bot: Bot) -> bool:
+        if self._forum is None:
+            try:
+                self._forum = bool((await bot.get_chat(self.chat_id)).is_forum)
+            except (BadRequest, Forbidden) as exc:
+                log.error("the support group %s cannot be reached: %s", self.chat_id, exc)
+                return False
+        return self._forum
+
+    # the customer's side
+    async def open(self, bot: Bot, customer: Customer, chat_id: int, session: Session) -> Ticket:
+        """Open (or reopen) the customer's ticket and show the team who they are and what they did."""
+        ticket, new = self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
+        forum = await self.is_forum(bot)
+        if forum and ticket.topic_id is None:
+            name = f"#{ticket.id} {ticket.name} ({ticket.lang})"[:128]
+            topic = await bot.create_forum_topic(self.chat_id, name)
+            self.tickets.set_topic(ticket.id, topic.message_thread_id)
+            ticket = self.tickets.get(ticket.id)
+        elif forum and not new:
+            try:
+                await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
+            except BadRequest:
+                pass  # it was not closed
+        header = await self._post(bot, ticket, self._header(ticket, customer, session, new))
+        if header is not None:
+            self.tickets.link(header.message_id, ticket.id)
+        return ticket
+
+    def _header(self, ticket: Ticket, customer: Customer, session: Session, new: bool) -> str:
+        e = html.escape
+        title = self._t("New ticket") if new else self._t("Ticket reopened")
+        turns = self._t("Last turns with the bot")
+        lines = [
+            f"<b>{e(title)} #{ticket.id}</b>",
+            f"{e(customer.name or '-')} (@{e(customer.username or '-')}, id <code>{e(customer.id)}</code>), "
+            f"{_LANGUAGE_NAMES.get(ticket.lang, ticket.lang)}",
+        ]
+        doing = [session.form.get("client"), session.form.get("protocol"), session.email]
+        if any(doing):
+            lines.append(e(self._t("Context: {what}").format(what=", ".join(str(d) for d in doing if d))))
+        references = [r.reference for r in self.core.store.outbox.all() if r.customer == f"{self.channel}:{ticket.customer_chat}"]
+        if references:
+            lines.append(e(self._t("Requests: {references}").format(references=", ".join(references[-3:]))))
+        lines.append("")
+        lines.append(f"<b>{e(turns)}</b>")
+        who = {"customer": "👤", "bot": "🤖"}
+        for speaker, text in session.history[-10:]:
+            lines.append(f"{who.get(speaker, speaker)} {e(text)}")
+        if not new or self.tickets.get(ticket.id).topic_id is None:
+            lines.append("")
+            lines.append(e(self._t("Reply to the customer's messages to answer them; /close when done.")))
+        return "\n".join(lines)
+
+    async def _post(self, bot: Bot, ticket: Ticket, text_html: str) -> Message | None:
+        message = None
+        for piece in split_html(text_html):
+            try:
+                message = await bot.send_message(self.chat_id, piece, parse_mode=ParseMode.HTML,
+                                                  message_thread_id=ticket.topic_id)
+            except (BadRequest, Forbidden) as exc:
+                log.error("could not post to the support group: %s", exc)
+                return None
+        return message
+
+    async def relay_from_customer(self, bot: Bot, message: Message, chat_id: int) -> None:
+        """Copy a customer's message into their ticket's topic (or the group)."""
+        ticket = self.tickets.latest(chat_id)
+        if ticket is None or ticket.state != OPEN:
+            return
+        copy = await bot.copy_message(self.chat_id, chat_id, message.message_id, message_thread_id=ticket.topic_id)
+        self.tickets.link(copy.message_id, ticket.id)
+        self.tickets.customer_wrote(ticket.id)
+
+    async def customer_left(self, bot: Bot, chat_id: int) -> None:
+        ticket = self.tickets.latest(chat_id)
+        if ticket and ticket.state == OPEN:
+            self.tickets.close(ticket.id)
+            await self._post(bot, ticket, html.escape(self._t("The customer went back to the bot: ticket #{n} closed.").format(n=ticket.id)))
+
+    # the team's side
+    def _ticket_of(self, message: Message) -> Ticket | None:
+        if message.is_topic_message and message.message_thread_id:
+            ticket = self.tickets.by_topic(message.message_thread_id)
+            if ticket:
+                return ticket
+        reply = message.reply_to_message
+        if reply is not None and not (reply.forum_topic_created and message.is_topic_message):
+            return self.tickets.by_support_message(reply.message_id)
+        return None
+
+    async def on_group_message(self, update: Update, bot: Bot) -> None:
+        message = update.effective_message
+        if message is None or (message.from_user and message.from_user.is_bot):
+            return
+        command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if (message.text or "").startswith("/") else None
+        if command == "tickets":
+            await self._list(bot, message)
+            return
+        ticket = self._ticket_of(message)
+        if command in ("close", "reopen", "ban", "unban"):
+            if ticket is None:
+                await self._say(bot, message, self._t("Use this command inside a customer's topic, or as a reply to their message."))
+                return
+            await getattr(self, f"_{command}")(bot, message, ticket)
+            return
+        if ticket is None or command is not None:
+            return  # the team talking among themselves
+        if ticket.state != OPEN:
+            await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))
+            return
+        try:
+            await bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id)
+        except Forbidden:
+            await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
+            return
+        except BadRequest as exc:
+            await self._say(bot, message, self._t("⚠️ Not delivered: {error}").format(error=exc.message))
+            return
+        self.tickets.team_answered(ticket.id)
+
+    async def _say(self, bot: Bot, message: Message, text: str) -> None:
+        await bot.send_message(self.chat_id, text, message_thread_id=message.message_thread_id if message.is_topic_message else None,
+                               reply_to_message_id=message.message_id)
+
+    def _customer_session(self, ticket: Ticket) -> tuple[SessionKey, Session]:
+        key = SessionKey(self.channel, str(ticket.customer_chat))
+        return key, Session.from_dict(self.core.store.get(key))
+
+    async def _close(self, bot: Bot, message: Message, ticket: Ticket) -> None:
+        self.tickets.close(ticket.id)
+        key, session = self._customer_session(ticket)
+        if session.flow == "human":
+            session.flow = None
+            self.core.store.set(key, session.to_dict())
+        lang = session.lang or ticket.lang
+        rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=f"rt:{ticket.id}:{n}") for n in range(1, 6)]])
+        try:
+            await bot.send_message(ticket.customer_chat, self._tc(lang, "Our team has closed this conversation. How would you rate the help you got, from 1 to 5? I'm here again for your questions."),
+                                   reply_markup=rating)
+        except Forbidden:
+            pass
+        if ticket.topic_id:
+            try:
+                await bot.close_forum_topic(self.chat_id, ticket.topic_id)
+            except BadRequest:
+                pass
+        await self._say(bot, message, self._t("✅ Ticket #{n} closed.").format(n=ticket.id))
+
+    async def _reopen(self, bot: Bot, message: Message, ticket: Ticket) -> None:
+        self.tickets.reopen(ticket.id)
+        key, session = self._customer_session(ticket)
+        session.flow, session.step, session.form = "human", None, {}
+        self.core.store.set(key, session.to_dict())
+        try:
+            await bot.send_message(ticket.customer_chat, self._tc(session.lang or ticket.lang, "Our team has reopened your conversation: a person will answer you here."))
+        except Forbidden:
+            pass
+        await self._say(bot, message, self._t("Ticket #{n} reopened.").format(n=ticket.id))
+
+    async def _ban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
+        self.tickets.ban(ticket.customer_chat)
+        self.tickets.close(ticket.id)
+        key, session = self._customer_session(ticket)
+        session.flow = None
+        self.core.store.set(key, session.to_dict())
+        await self._say(bot, message, self._t("🚫 The customer of ticket #{n} is banned: their messages are ignored.").format(n=ticket.id))
+
+    async def _unban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
+        self.tickets.unban(ticket.customer_chat)
+        await self._say(bot, message, self._t("The customer of ticket #{n} can write again.").format(n=ticket.id))
+
+    async def _list(self, bot: Bot, message: Message) -> None:
+        tickets = self.tickets.open_tickets()
+        if not tickets:
+            await self._say(bot, message, self._t("No open tickets."))
+            return
+        now = time.time()
+        lines = [self._t("Open tickets:")]
+        for t in tickets:
+            waiting = self._t("waiting for {minutes} min").format(minutes=int((now - t.waiting_since) // 60)) if t.waiting_since else self._t("answered")
+            lines.append(f"#{t.id} {t.name} (@{t.username or '-'}), {waiting}")
+        await self._say(bot, message, "\n".join(lines))

@@ -1,0 +1,142 @@
+"""Tickets: customers handed to the support team, and the links between relayed messages.
+
+One ticket per customer at a time; asking again within a day of a close reopens the same ticket (and
+topic). Every message copied between a customer and the support group is linked here, so replies find
+their customer without relying on forwarded-from information, which privacy settings hide.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import time
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY,
+    customer_chat INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    username TEXT,
+    lang TEXT NOT NULL,
+    state TEXT NOT NULL,              -- open, closed
+    topic_id INTEGER,                 -- forum topic in the support group
+    opened REAL NOT NULL,
+    closed REAL,
+    waiting_since REAL,               -- the customer's oldest message not yet answered by the team
+    rating INTEGER
+);
+CREATE INDEX IF NOT EXISTS tickets_customer ON tickets (customer_chat, id);
+CREATE TABLE IF NOT EXISTS relays (
+    support_message INTEGER PRIMARY KEY,   -- message id in the support group
+    ticket INTEGER NOT NULL REFERENCES tickets (id)
+);
+CREATE TABLE IF NOT EXISTS bans (
+    customer_chat INTEGER PRIMARY KEY,
+    since REAL NOT NULL
+);
+"""
+
+OPEN, CLOSED = "open", "closed"
+REOPEN_WITHIN = 24 * 3600
+
+
+@dataclasses.dataclass(frozen=True)
+class Ticket:
+    id: int
+    customer_chat: int
+    name: str
+    username: str | None
+    lang: str
+    state: str
+    topic_id: int | None
+    opened: float
+    closed: float | None
+    waiting_since: float | None
+    rating: int | None
+
+
+_COLUMNS = "id, customer_chat, name, username, lang, state, topic_id, opened, closed, waiting_since, rating"
+
+
+class Tickets:
+    def __init__(self, connection: sqlite3.Connection, lock):
+        self._conn, self._lock = connection, lock
+        with self._lock:
+            self._conn.executescript(SCHEMA)
+
+    def _one(self, sql: str, params: tuple) -> Ticket | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_COLUMNS} FROM tickets {sql}", params).fetchone()
+        return Ticket(*row) if row else None
+
+    def get(self, ticket_id: int) -> Ticket | None:
+        return self._one("WHERE id = ?", (ticket_id,))
+
+    def latest(self, customer_chat: int) -> Ticket | None:
+        return self._one("WHERE customer_chat = ? ORDER BY id DESC LIMIT 1", (customer_chat,))
+
+    def by_topic(self, topic_id: int) -> Ticket | None:
+        return self._one("WHERE topic_id = ? ORDER BY id DESC LIMIT 1", (topic_id,))
+
+    def by_support_message(self, message_id: int) -> Ticket | None:
+        return self._one("WHERE id = (SELECT ticket FROM relays WHERE support_message = ?)", (message_id,))
+
+    def open(self, customer_chat: int, name: str, username: str | None, lang: str, now: float | None = None) -> tuple[Ticket, bool]:
+        """The customer's ticket, open: their open one, the one closed less than a day ago reopened, or a
+        new one. Returns it and whether it is new (it then needs its topic or header)."""
+        now = time.time() if now is None else now
+        latest = self.latest(customer_chat)
+        if latest and latest.state == OPEN:
+            return latest, False
+        if latest and latest.closed and now - latest.closed < REOPEN_WITHIN:
+            self._set(latest.id, "state = ?, closed = NULL", (OPEN,))
+            return self.get(latest.id), False
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO tickets (customer_chat, name, username, lang, state, opened) VALUES (?, ?, ?, ?, ?, ?)",
+                (customer_chat, name, username, lang, OPEN, now),
+            )
+        return self.get(cursor.lastrowid), True
+
+    def reopen(self, ticket_id: int) -> None:
+        self._set(ticket_id, "state = ?, closed = NULL", (OPEN,))
+
+    def close(self, ticket_id: int, now: float | None = None) -> None:
+        self._set(ticket_id, "state = ?, closed = ?, waiting_since = NULL", (CLOSED, now or time.time()))
+
+    def set_topic(self, ticket_id: int, topic_id: int) -> None:
+        self._set(ticket_id, "topic_id = ?", (topic_id,))
+
+    def customer_wrote(self, ticket_id: int, now: float | None = None) -> None:
+        self._set(ticket_id, "waiting_since = COALESCE(waiting_since, ?)", (now or time.time(),))
+
+    def team_answered(self, ticket_id: int) -> None:
+        self._set(ticket_id, "waiting_since = NULL", ())
+
+    def rate(self, ticket_id: int, rating: int) -> None:
+        self._set(ticket_id, "rating = ?", (rating,))
+
+    def link(self, support_message: int, ticket_id: int) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO relays (support_message, ticket) VALUES (?, ?)", (support_message, ticket_id))
+
+    def open_tickets(self) -> list[Ticket]:
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE state = ? ORDER BY id", (OPEN,)).fetchall()
+        return [Ticket(*r) for r in rows]
+
+    def ban(self, customer_chat: int) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO bans (customer_chat, since) VALUES (?, ?)", (customer_chat, time.time()))
+
+    def unban(self, customer_chat: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM bans WHERE customer_chat = ?", (customer_chat,))
+
+    def banned(self, customer_chat: int) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM bans WHERE customer_chat = ?", (customer_chat,)).fetchone() is not None
+
+    def _set(self, ticket_id: int, assignments: str, values: tuple) -> None:
+        with self._lock:
+            self._conn.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", (*values, ticket_id))

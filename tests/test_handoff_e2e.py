@@ -1,0 +1,146 @@
+"""Handing customers to the support group and back, over the Bot API stand-in, with the real process."""
+
+from __future__ import annotations
+
+import pytest
+from test_telegram_e2e import MARIO, MARY, TOKEN, buttons, texts  # noqa: F401  (shared helpers and fixtures)
+from test_telegram_e2e import fake, start_bot  # noqa: F401
+
+SUPPORT = -1009999
+AGENT = 4242
+OUTSIDER_GROUP = -1007777
+
+
+@pytest.fixture
+def forum(fake):
+    fake.add_user(AGENT, "Giulia")
+    fake.add_group(SUPPORT, "Support", forum=True)
+    fake.flood_limit_per_group_per_minute = None
+    return {"SUPPORT_CHAT_ID": str(SUPPORT)}
+
+
+@pytest.fixture
+def plain_group(fake):
+    fake.add_user(AGENT, "Giulia")
+    fake.add_group(SUPPORT, "Support", forum=False)
+    fake.flood_limit_per_group_per_minute = None
+    return {"SUPPORT_CHAT_ID": str(SUPPORT)}
+
+
+def group_texts(fake):
+    return [m["plain_text"] or "" for m in fake.sent_to(SUPPORT)]
+
+
+def hand_over(fake, customer=MARIO):
+    fake.send_text(customer, "non riesco a inviare la posta da outlook")
+    fake.wait_for_messages(customer, 1)
+    fake.send_text(customer, "voglio parlare con un operatore")
+    fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
+
+
+def test_forum_one_topic_per_customer_with_who_and_transcript_then_relay_both_ways(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    assert "Mario" in fake.topics(SUPPORT)[topic_id]["name"] and "#1" in fake.topics(SUPPORT)[topic_id]["name"]
+    header = next(m for m in fake.sent_to(SUPPORT) if "Nuovo ticket" in (m["plain_text"] or ""))
+    assert header["message_thread_id"] == topic_id
+    assert "@mario" in header["plain_text"] and "non riesco a inviare la posta da outlook" in header["plain_text"]
+    assert "una persona ti risponderà" in texts(fake, MARIO)[-1]
+
+    fake.send_text(MARIO, "ecco il messaggio di errore")  # relayed, not answered by the bot
+    fake.push_update({"message": fake.make_message(MARIO, photo=[{"file_id": "p", "file_unique_id": "u", "width": 9, "height": 9}])})
+    fake.wait_for(lambda: len([c for c in fake.calls_to("copyMessage") if c["chat_id"] == SUPPORT]) == 2)
+    assert all(c["message_thread_id"] == topic_id for c in fake.calls_to("copyMessage") if c["chat_id"] == SUPPORT)
+    bot_messages_before = len(fake.sent_to(MARIO))
+
+    fake.send_text(SUPPORT, "Ciao Mario, prova la porta 587", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: len(fake.sent_to(MARIO)) == bot_messages_before + 1)
+    copied = fake.sent_to(MARIO)[-1]
+    assert copied["plain_text"] == "Ciao Mario, prova la porta 587" and copied["copied_from"]
+
+    fake.send_text(SUPPORT, "/close", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: any("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)))
+    rating = fake.sent_to(MARIO)[-1]
+    fake.press_button(MARIO, rating["message_id"], next(b for b in buttons(rating) if b.endswith(":5")))
+    fake.wait_for(lambda: texts(fake, MARIO)[-1] == "Grazie per il tuo voto!")
+    fake.send_text(MARIO, "cos'è smtp?")  # the bot answers again
+    fake.wait_for(lambda: "Ti è stato utile?" in texts(fake, MARIO)[-1])
+
+
+def test_two_messages_at_once_make_one_topic(fake, start_bot, forum):
+    start_bot(env=forum)
+    fake.send_text(MARY, "agent please")
+    fake.send_text(MARY, "I want to talk to a human now")
+    fake.send_text(MARY, "hello?")
+    fake.wait_for(lambda: len([c for c in fake.calls_to("copyMessage") if c["chat_id"] == SUPPORT]) >= 1)
+    assert len(fake.topics(SUPPORT)) == 1
+
+
+def test_plain_group_header_and_replies_to_relayed_messages(fake, start_bot, plain_group):
+    start_bot(env=plain_group)
+    hand_over(fake)
+    fake.send_text(MARIO, "sono qui")
+    fake.wait_for(lambda: any(c["chat_id"] == SUPPORT for c in fake.calls_to("copyMessage")))
+    relayed = [m for m in fake.sent_to(SUPPORT) if m.get("copied_from")][-1]
+    before = len(fake.sent_to(MARIO))
+    fake.send_text(SUPPORT, "Ti chiamiamo noi", user_id=AGENT, reply_to_message_id=relayed["message_id"])
+    fake.wait_for(lambda: len(fake.sent_to(MARIO)) == before + 1)
+    assert fake.sent_to(MARIO)[-1]["plain_text"] == "Ti chiamiamo noi"
+    fake.send_text(SUPPORT, "chiacchiere tra colleghi", user_id=AGENT)  # not a reply: stays in the group
+    fake.send_text(SUPPORT, "/tickets", user_id=AGENT)
+    fake.wait_for(lambda: any("Ticket aperti" in t for t in group_texts(fake)))
+    assert len(fake.sent_to(MARIO)) == before + 1
+
+
+def test_a_customer_who_blocked_the_bot_is_reported_in_the_topic(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    fake.block_user(MARIO)
+    fake.send_text(SUPPORT, "ci sei?", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: any("ha bloccato il bot" in t for t in group_texts(fake)))
+
+
+def test_team_commands_from_other_chats_do_nothing(fake, start_bot, forum):
+    fake.add_group(OUTSIDER_GROUP, "Random", forum=False)
+    start_bot(env=forum)
+    hand_over(fake)
+    fake.send_text(OUTSIDER_GROUP, "/close", user_id=MARY)
+    fake.send_text(OUTSIDER_GROUP, "/ban", user_id=MARY)
+    fake.send_text(MARY, "/close")  # a customer trying it
+    fake.wait_for_messages(MARY, 1)
+    fake.send_text(MARIO, "ancora io")
+    fake.wait_for(lambda: any(c["chat_id"] == SUPPORT and c["from_chat_id"] == MARIO for c in fake.calls_to("copyMessage")))
+    assert fake.sent_to(OUTSIDER_GROUP) == []
+    assert not any("chiuso" in t for t in group_texts(fake))
+
+
+def test_back_to_the_bot_and_ban(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    fake.send_text(MARIO, "/bot")
+    fake.wait_for(lambda: any("tornato al bot" in t for t in group_texts(fake)))
+    assert "di nuovo con il bot" in texts(fake, MARIO)[-1]
+    fake.send_text(SUPPORT, "/ban", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: any("bloccato" in t for t in group_texts(fake)))
+    count = len(fake.sent_to(MARIO))
+    fake.send_text(MARIO, "ciao")
+    fake.send_text(MARY, "ciao")
+    fake.wait_for_messages(MARY, 1)
+    assert len(fake.sent_to(MARIO)) == count
+
+
+def test_open_tickets_survive_a_restart(fake, start_bot, forum):
+    bot = start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    bot.kill()
+    start_bot(env=forum)
+    fake.send_text(MARIO, "dopo il riavvio")
+    fake.wait_for(lambda: any(c["chat_id"] == SUPPORT and c["from_chat_id"] == MARIO for c in fake.calls_to("copyMessage")))
+    before = len(fake.sent_to(MARIO))
+    fake.send_text(SUPPORT, "ricevuto", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: len(fake.sent_to(MARIO)) == before + 1)
+    assert len(fake.topics(SUPPORT)) == 1
