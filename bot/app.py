@@ -43,7 +43,9 @@ def build_core(settings: Settings, *, with_store: bool = True, support_group: bo
     store = SQLiteStore(settings.database_path) if with_store else None
     question_log: QuestionLog = store if store is not None else NullQuestionLog()
     dialogue = Dialogue(
-        kb, engine, translator, DialogueSettings(support_email=settings.support_email, support_group=support_group), question_log,
+        kb, engine, translator, DialogueSettings(
+            support_email=settings.support_email, support_group=support_group, support_hours=settings.support_hours
+        ), question_log,
         outbox=store.outbox if store is not None else None,
     )
     log.debug("core ready: %d articles, %d clients", len(kb.articles), len(kb.clients))

@@ -39,6 +39,8 @@ class Settings:
     telegram_bot_token: Secret | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     support_chat_id: int | None = None
+    support_hours: str | None = None  # shown to customers handed to the team, e.g. "lun-ven 9-18"
+    support_sign_replies: bool = False  # agents' first names shown to customers (anonymous by default)
     support_email: str = "supporto@mosajco.com"
     smtp_host: str = "localhost"
     smtp_port: int = 25
@@ -120,6 +122,10 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
             if text.lower() not in SECURITY_CHOICES:
                 raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SECURITY_CHOICES)}")
             values[key] = text.lower()
+        elif key == "support_sign_replies":
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ConfigError("SUPPORT_SIGN_REPLIES must be true or false")
+            values[key] = text.lower() in ("true", "1", "yes")
         elif key == "log_level":
             values[key] = text.upper()
         else:

@@ -144,3 +144,29 @@ def test_open_tickets_survive_a_restart(fake, start_bot, forum):
     fake.send_text(SUPPORT, "ricevuto", user_id=AGENT, message_thread_id=topic_id)
     fake.wait_for(lambda: len(fake.sent_to(MARIO)) == before + 1)
     assert len(fake.topics(SUPPORT)) == 1
+
+
+def test_team_media_reaches_the_customer_signed_when_configured_with_support_hours(fake, start_bot, forum):
+    start_bot(env={**forum, "SUPPORT_SIGN_REPLIES": "true", "SUPPORT_HOURS": "lun-ven 9-18"})
+    hand_over(fake)
+    assert "Il team risponde lun-ven 9-18." in texts(fake, MARIO)[-1]
+    [topic_id] = fake.topics(SUPPORT)
+    before = len(fake.sent_to(MARIO))
+    photo = fake.make_message(SUPPORT, user_id=AGENT, message_thread_id=topic_id,
+                              photo=[{"file_id": "shot", "file_unique_id": "s1", "width": 90, "height": 90}],
+                              caption="Guarda qui")
+    fake.push_update({"message": photo})
+    fake.wait_for(lambda: len(fake.sent_to(MARIO)) == before + 2)
+    signature, copied = fake.sent_to(MARIO)[-2:]
+    assert signature["plain_text"] == "Giulia del nostro team:" and copied["copied_from"]
+
+
+def test_asking_again_within_a_day_reopens_the_same_ticket_and_topic(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    fake.send_text(SUPPORT, "/close", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: any("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)))
+    fake.send_text(MARIO, "voglio di nuovo un operatore")
+    fake.wait_for(lambda: any("Ticket riaperto #1" in t for t in group_texts(fake)))
+    assert list(fake.topics(SUPPORT)) == [topic_id]

@@ -155,6 +155,10 @@ class SupportDesk:
             await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))
             return
         try:
+            if self.core.settings.support_sign_replies and message.from_user:
+                key, session = self._customer_session(ticket)
+                signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
+                await bot.send_message(ticket.customer_chat, signature)
             await bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id)
         except Forbidden:
             await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))

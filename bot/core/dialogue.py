@@ -41,6 +41,7 @@ _LABEL_MATCH = 88  # rapidfuzz ratio above which a typed text presses the button
 class DialogueSettings:
     support_email: str
     support_group: bool = False  # a Telegram group where the team answers handed-off customers
+    support_hours: str | None = None
 
 
 @dataclasses.dataclass
@@ -399,8 +400,11 @@ class Dialogue:
         _ = self._gettext(lang)
         if self.settings.support_group:
             session.flow, session.step, session.form = HUMAN_FLOW, None, {}
-            return [Reply(_("I've told our support team: a person will answer you here, in this chat. You can keep "
-                            "writing (photos and documents too); to go back to the bot, send /bot."), handoff=True)]
+            text = _("I've told our support team: a person will answer you here, in this chat. You can keep "
+                     "writing (photos and documents too); to go back to the bot, send /bot.")
+            if self.settings.support_hours:
+                text += "\n\n" + _("The team answers {hours}.").format(hours=self.settings.support_hours)
+            return [Reply(text, handoff=True)]
         text = _(
             "A person on our support team can help you: write to {support_email} with your mailbox "
             "address and what you have tried so far."
