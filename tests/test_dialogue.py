@@ -195,3 +195,19 @@ def test_asking_for_a_person_sends_the_conversation_to_the_support_mailbox(dialo
     [request] = store.outbox.all()
     assert request.kind == "handoff" and request.reference in replies[0].text
     assert ["customer", "non riesco a inviare la posta"] in request.payload["transcript"]
+
+
+def test_with_a_person_the_bot_stays_silent_and_old_buttons_do_not_act(kb, engine, translator, store):
+    from bot.core.dialogue import Dialogue, DialogueSettings
+
+    dialogue = Dialogue(kb, engine, translator, DialogueSettings("supporto@mosajco.com", support_group=True), store,
+                        outbox=store.outbox)
+    session = Session()
+    replies = say(dialogue, session, "voglio parlare con un operatore")
+    assert replies[0].handoff and session.flow == "human"
+    turn = dialogue.respond(KEY, session, Inbound(text="cos'è imap?", customer=IT))
+    assert turn.relay and turn.replies == []
+    replies = press(dialogue, session, "flow:setup")
+    assert "/bot" in replies[0].text and session.flow == "human"
+    replies = command(dialogue, session, "bot")
+    assert replies[0].handback and session.flow is None

@@ -86,7 +86,8 @@ class Dialogue:
                 turn.replies = [Reply(_("You're back with the bot. How can I help?"),
                                       buttons=self._menu_buttons(self._lang(session, inbound)), handback=True)]
             elif inbound.button:
-                turn.replies = self._button(key, session, inbound.button, inbound)
+                _ = self._gettext(self._lang(session, inbound))
+                turn.replies = [Reply(_("You're talking with our support team now. To go back to the bot, send /bot."))]
             else:
                 turn.relay = True
                 session.remember("customer", inbound.text or f"[{inbound.media or inbound.command}]")
