@@ -164,7 +164,8 @@ class AnswerEngine:
         # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
         # is that question, not a request to set the program up again.
         troubleshooting = (
-            m.article_score >= TROUBLESHOOTING_SCORE
+            m.client is not None
+            and m.article_score >= TROUBLESHOOTING_SCORE
             and m.article_score > setup_score + 0.1
             and self._beyond_setup(m.words, m.lang)
         )
