@@ -11,20 +11,22 @@ AGENT = 4242
 OUTSIDER_GROUP = -1007777
 
 
-@pytest.fixture
-def forum(fake):
+def support_group(fake, forum: bool) -> dict:
+    """The support team's group, with one agent; the bot's settings pointing at it."""
     fake.add_user(AGENT, "Giulia")
-    fake.add_group(SUPPORT, "Support", forum=True)
+    fake.add_group(SUPPORT, "Support", forum=forum)
     fake.flood_limit_per_group_per_minute = None
     return {"SUPPORT_CHAT_ID": str(SUPPORT)}
+
+
+@pytest.fixture
+def forum(fake):
+    return support_group(fake, forum=True)
 
 
 @pytest.fixture
 def plain_group(fake):
-    fake.add_user(AGENT, "Giulia")
-    fake.add_group(SUPPORT, "Support", forum=False)
-    fake.flood_limit_per_group_per_minute = None
-    return {"SUPPORT_CHAT_ID": str(SUPPORT)}
+    return support_group(fake, forum=False)
 
 
 def group_texts(fake):
