@@ -11,6 +11,7 @@ from bot.knowledge.base import load_knowledge
 from bot.knowledge.engine import AnswerEngine
 from bot.paths import resource_dir
 from bot.store import SQLiteStore
+from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_telegram_e2e import MARIO, MARY, TOKEN, buttons, texts  # noqa: F401  (shared helpers and fixtures)
-from test_telegram_e2e import fake, start_bot  # noqa: F401
+from telegram_e2e_support import MARIO, MARY, buttons, texts
 
 SUPPORT = -1009999
 AGENT = 4242

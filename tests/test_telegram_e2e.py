@@ -3,108 +3,19 @@
 Each test starts the bot as a subprocess whose TELEGRAM_BASE_URL points at the stand-in on 127.0.0.1,
 plays customers through it, and checks what the bot sent. No test reaches the internet; every wait
 is for a condition, with a bound. After each test, the stand-in must have refused nothing the bot sent.
+The fixtures come from telegram_e2e_support.py.
 """
 
 from __future__ import annotations
 
 import json
-import time
-import os
-import signal
 import socket
-import subprocess
-import sys
+import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-
-from telegram_standin import FakeTelegram
-
-ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "123456:E2E-TEST-TOKEN"
-MARIO, MARY = 1001, 1002
-
-
-class BotProcess:
-    """``python -m bot run`` as a child process, with its log kept for the assertions."""
-
-    def __init__(self, fake: FakeTelegram, data_dir: Path, *args: str, env: dict | None = None):
-        self.log_path = data_dir / f"bot-{len(list(data_dir.glob('bot-*.log')))}.log"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_", "SUPPORT_"))}
-        environ.update(
-            TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url, BOT_DATA_DIR=str(data_dir), LOG_LEVEL="INFO"
-        )
-        environ.update(env or {})
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def output(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.log.close()
-        return self.process.returncode
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram(token=TOKEN) as server:
-        server.add_private_chat(MARIO, "Mario", username="mario", language_code="it")
-        server.add_private_chat(MARY, "Mary", username="mary", language_code="en")
-        yield server
-        assert server.refusals == [], server.describe()
-        assert server.internal_errors == []
-
-
-@pytest.fixture
-def start_bot(fake, tmp_path):
-    bots: list[BotProcess] = []
-
-    def start(*args: str, env: dict | None = None, wait: bool = True) -> BotProcess:
-        bot = BotProcess(fake, tmp_path, *args, env=env)
-        bots.append(bot)
-        if wait:
-            polls_before = len(fake.calls_to("getUpdates"))
-            fake.wait_for(
-                lambda: len(fake.calls_to("getUpdates")) > polls_before or bot.process.poll() is not None,
-                timeout=30,
-                message="the bot did not start polling",
-            )
-            assert bot.process.poll() is None, bot.output()
-        return bot
-
-    yield start
-    for bot in bots:
-        bot.stop()
-        assert TOKEN not in bot.output() and TOKEN.split(":")[1] not in bot.output()
-
-
-def texts(fake, chat_id):
-    return [m["plain_text"] for m in fake.sent_to(chat_id)]
-
-
-def buttons(message):
-    markup = message.get("reply_markup") or {}
-    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
-
+from telegram_e2e_support import MARIO, MARY, buttons, texts
 
 def test_start_greets_each_customer_in_their_language_with_the_menu(fake, start_bot):
     start_bot()
