@@ -161,6 +161,12 @@ class Outbox:
             rows = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY id").fetchall()
         return [_row(r) for r in rows]
 
+    def of_customer(self, customer: str) -> list[Request]:
+        """A customer's requests, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE customer = ? ORDER BY id", (customer,)).fetchall()
+        return [_row(r) for r in rows]
+
     def due(self, now: float | None = None) -> list[Request]:
         now = time.time() if now is None else now
         with self._lock:

@@ -84,7 +84,7 @@ class SupportDesk:
         doing = [session.form.get("client"), session.form.get("protocol"), session.email]
         if any(doing):
             lines.append(e(self._t("Context: {what}").format(what=", ".join(str(d) for d in doing if d))))
-        references = [r.reference for r in self.core.store.outbox.all() if r.customer == f"{self.channel}:{ticket.customer_chat}"]
+        references = [r.reference for r in self.core.store.outbox.of_customer(f"{self.channel}:{ticket.customer_chat}")]
         if references:
             lines.append(e(self._t("Requests: {references}").format(references=", ".join(references[-3:]))))
         lines.append("")
