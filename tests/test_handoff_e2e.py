@@ -171,3 +171,20 @@ def test_asking_again_within_a_day_reopens_the_same_ticket_and_topic(fake, start
     fake.send_text(MARIO, "voglio di nuovo un operatore")
     fake.wait_for(lambda: any("Ticket riaperto #1" in t for t in group_texts(fake)))
     assert list(fake.topics(SUPPORT)) == [topic_id]
+
+
+def test_the_team_sees_the_customers_imap_request_and_setup_context(fake, start_bot, forum):
+    start_bot(env=forum)
+    fake.send_text(MARIO, "vorrei attivare imap per info@rossi.it")
+    fake.wait_for_messages(MARIO, 1)
+    fake.send_text(MARIO, "Rossi Srl")
+    [_, contact] = fake.wait_for_messages(MARIO, 2)
+    fake.press_button(MARIO, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
+    [*_, summary] = fake.wait_for_messages(MARIO, 3)
+    fake.press_button(MARIO, summary["message_id"], next(b for b in buttons(summary) if b.endswith(":ok")))
+    [*_, registered] = fake.wait_for_messages(MARIO, 4)
+    reference = "IMAP-" + registered["plain_text"].split("IMAP-")[1][:6]
+    fake.send_text(MARIO, "voglio parlare con un operatore")
+    fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
+    header = next(t for t in group_texts(fake) if "Nuovo ticket" in t)
+    assert reference in header and "info@rossi.it" in header
