@@ -121,14 +121,10 @@ def retry_delay(attempts: int, first: float) -> float:
     return min(MAX_DELAY, first * (2 ** max(0, attempts - 1)))
 
 
-def _tls_context(settings: Settings) -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
 async def send(message: EmailMessage, settings: Settings, tls_context: ssl.SSLContext | None = None, timeout: float = 30) -> None:
     """One delivery attempt; raises aiosmtplib errors as they come."""
     security = settings.smtp_security
-    context = tls_context or _tls_context(settings)
+    context = tls_context or ssl.create_default_context()
     await aiosmtplib.send(
         message,
         hostname=settings.smtp_host,

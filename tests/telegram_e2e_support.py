@@ -97,3 +97,17 @@ def texts(fake, chat_id):
 def buttons(message):
     markup = message.get("reply_markup") or {}
     return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def request_imap(fake, customer: int, mailbox: str) -> str:
+    """Walk a customer through the IMAP request form (no contact given); returns the reference shown."""
+    fake.send_text(customer, f"vorrei attivare imap per {mailbox}")
+    fake.wait_for_messages(customer, 1)
+    fake.send_text(customer, "Rossi Srl")
+    contact = fake.wait_for_messages(customer, 2)[-1]
+    fake.press_button(customer, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
+    summary = fake.wait_for_messages(customer, 3)[-1]
+    fake.press_button(customer, summary["message_id"], next(b for b in buttons(summary) if b.endswith(":ok")))
+    registered = fake.wait_for_messages(customer, 4)[-1]
+    assert "IMAP-" in registered["plain_text"], registered["plain_text"]
+    return "IMAP-" + registered["plain_text"].split("IMAP-")[1][:6]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from telegram_e2e_support import MARIO, MARY, buttons, texts
+from telegram_e2e_support import MARIO, MARY, buttons, request_imap, texts
 
 SUPPORT = -1009999
 AGENT = 4242
@@ -175,15 +175,7 @@ def test_asking_again_within_a_day_reopens_the_same_ticket_and_topic(fake, start
 
 def test_the_team_sees_the_customers_imap_request_and_setup_context(fake, start_bot, forum):
     start_bot(env=forum)
-    fake.send_text(MARIO, "vorrei attivare imap per info@rossi.it")
-    fake.wait_for_messages(MARIO, 1)
-    fake.send_text(MARIO, "Rossi Srl")
-    [_, contact] = fake.wait_for_messages(MARIO, 2)
-    fake.press_button(MARIO, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
-    [*_, summary] = fake.wait_for_messages(MARIO, 3)
-    fake.press_button(MARIO, summary["message_id"], next(b for b in buttons(summary) if b.endswith(":ok")))
-    [*_, registered] = fake.wait_for_messages(MARIO, 4)
-    reference = "IMAP-" + registered["plain_text"].split("IMAP-")[1][:6]
+    reference = request_imap(fake, MARIO, "info@rossi.it")
     fake.send_text(MARIO, "voglio parlare con un operatore")
     fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
     header = next(t for t in group_texts(fake) if "Nuovo ticket" in t)

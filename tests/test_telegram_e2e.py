@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from telegram_e2e_support import MARIO, MARY, buttons, texts
+from telegram_e2e_support import MARIO, MARY, buttons, request_imap, texts
 
 def test_start_greets_each_customer_in_their_language_with_the_menu(fake, start_bot):
     start_bot()
@@ -278,16 +278,7 @@ def test_an_imap_request_on_telegram_reaches_the_support_mailbox_even_if_smtp_st
 
     port = free_smtp_port()
     start_bot(env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none", "OUTBOX_RETRY_SECONDS": "1"})
-    fake.send_text(MARIO, "vorrei attivare imap per info@rossi.it")
-    fake.wait_for_messages(MARIO, 1)
-    fake.send_text(MARIO, "Rossi Srl")
-    [_, contact] = fake.wait_for_messages(MARIO, 2)
-    fake.press_button(MARIO, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
-    [*_, summary] = fake.wait_for_messages(MARIO, 3)
-    fake.press_button(MARIO, summary["message_id"], next(b for b in buttons(summary) if b.endswith(":ok")))
-    [*_, registered] = fake.wait_for_messages(MARIO, 4)
-    assert "IMAP-" in registered["plain_text"]
-    reference = "IMAP-" + registered["plain_text"].split("IMAP-")[1][:6]
+    reference = request_imap(fake, MARIO, "info@rossi.it")
     time.sleep(1.5)  # SMTP is down at first: the request waits in the outbox
     with SMTPServer(port) as server:
         server.wait_for(1, timeout=30)
