@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.core.dialogue import Dialogue, DialogueSettings
 from bot.i18n import Translator
 from bot.knowledge.base import KnowledgeBase, load_knowledge
-from bot.knowledge.engine import AnswerEngine
+from bot.knowledge.engine import AnswerEngine, train_engine
 from bot.store import NullQuestionLog, QuestionLog, SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class Core:
 def _build_knowledge(settings: Settings) -> tuple[KnowledgeBase, AnswerEngine, dict[str, bytes]]:
     kb, _ = load_knowledge(settings.knowledge_dir)
     compiled = Translator(settings.locales_dir).compiled
-    return kb, AnswerEngine(kb), compiled
+    return kb, train_engine(kb, in_child=True), compiled
 
 
 def build_core(settings: Settings, *, with_store: bool = True, support_group: bool = False) -> Core:

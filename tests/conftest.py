@@ -8,7 +8,7 @@ from bot.config import load_settings
 from bot.core.dialogue import Dialogue, DialogueSettings
 from bot.i18n import Translator
 from bot.knowledge.base import load_knowledge
-from bot.knowledge.engine import AnswerEngine
+from bot.knowledge.engine import train_engine
 from bot.paths import resource_dir
 from bot.store import SQLiteStore
 from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
@@ -22,7 +22,7 @@ def kb():
 
 @pytest.fixture(scope="session")
 def engine(kb):
-    return AnswerEngine(kb)
+    return train_engine(kb)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,10 @@
-"""The answer engine against the labelled question set: the held-back third must meet the bars.
+"""The answer engine on messages it was not trained or tuned on: the bars of the learned engine.
 
-The held-back part is never used for tuning; bench/quality.py prints the full report. Each bar is its
-own test, so that a regression names the bar it breaks.
+``heldout.yaml`` was written by helpers who never saw the knowledge base's example questions;
+``public.yaml`` gathers phrasings found in public places. Neither is ever used to choose anything
+(thresholds and C are chosen on ``questions.yaml``). bench/quality.py prints the full report, with
+cross-validation and the char n-gram reference. Each bar is its own test, so that a regression names
+the bar it breaks.
 """
 
 from __future__ import annotations
@@ -11,73 +14,92 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.baseline import BM25Baseline
-from bot.quality import evaluate, load_questions
+from bot.quality import LANGS, evaluate, load_questions
 
-QUESTIONS = Path(__file__).parent / "data" / "questions.yaml"
-LANGS = ("it", "en")
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def report(kb, engine):
-    baselines = {"bm25_articles": BM25Baseline(kb, with_questions=False), "bm25_everything": BM25Baseline(kb)}
-    return evaluate(engine, baselines, load_questions(QUESTIONS))
+def bm25(kb):
+    return BM25Baseline(kb)
 
 
-def held_back(report, lang, metric):
-    return report.metric("holdout", lang, metric)[0]
+@pytest.fixture(scope="module")
+def heldout(engine, bm25):
+    return evaluate(engine, load_questions(DATA / "heldout.yaml"), {"bm25": bm25.best})
 
 
-def test_question_set_covers_every_article_intent_and_client(kb):
-    questions = load_questions(QUESTIONS)
-    assert len(questions) >= 240
-    assert sum(q.lang == "it" for q in questions) == sum(q.lang == "en" for q in questions)
-    assert {q.intent for q in questions} == {"answer", "setup", "activation", "handoff", "smalltalk", "fallback"}
-    assert {q.article for q in questions if q.article} >= set(kb.articles)
+@pytest.fixture(scope="module")
+def public(engine):
+    return evaluate(engine, load_questions(DATA / "public.yaml"))
+
+
+@pytest.fixture(scope="module")
+def labelled(engine):
+    return evaluate(engine, load_questions(DATA / "questions.yaml"))
+
+
+def test_the_held_out_set_covers_every_article_intent_and_client(kb):
+    questions = load_questions(DATA / "heldout.yaml")
+    assert len(questions) >= 200
+    assert {q.lang for q in questions} == set(LANGS)
+    assert {q.intent for q in questions} == {"answer", "setup", "activation", "handoff", "smalltalk", "fallback", "vague"}
+    assert {q.article for q in questions if q.article} == set(kb.articles)
     assert {q.client for q in questions if q.client} == set(kb.clients)
-    assert sum(q.part == "holdout" for q in questions) >= len(questions) // 4
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_intent_accuracy(report, lang):
-    assert held_back(report, lang, "intent") >= 0.93
-
-
-@pytest.mark.parametrize(
-    "lang",
-    [
-        "it",
-        pytest.param(
-            "en",
-            marks=pytest.mark.xfail(reason="held-back English article top-1 is 0.895 (51/57), one question short of 0.90"),
-        ),
-    ],
-)
-def test_article_top_1(report, lang):
-    assert held_back(report, lang, "article") >= 0.90
-
-
-def test_fallback_recall(report):
-    hits = sum(report.counts[("holdout", lang, "fallback_recall")][0] for lang in LANGS)
-    total = sum(report.counts[("holdout", lang, "fallback_recall")][1] for lang in LANGS)
-    assert hits / total >= 0.85
+def test_intent_accuracy(heldout, lang):
+    assert heldout.metric(lang, "intent")[0] >= 0.93
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_in_scope_questions_rarely_fall_back(report, lang):
-    assert held_back(report, lang, "wrong_fallback") <= 0.05
+def test_article_top_1(heldout, lang):
+    assert heldout.metric(lang, "article")[0] >= 0.92
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_language_detection(report, lang):
-    assert held_back(report, lang, "lang") >= 0.98
+def test_five_points_above_bm25(heldout, lang):
+    assert heldout.metric(lang, "article")[0] >= heldout.metric(lang, "bm25")[0] + 0.05
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_ten_points_above_bm25_over_the_articles(report, lang):
-    assert held_back(report, lang, "article") >= held_back(report, lang, "bm25_articles") + 0.10
+def test_fallback_recall(heldout, lang):
+    assert heldout.metric(lang, "fallback_recall")[0] >= 0.85
 
 
-@pytest.mark.xfail(reason="BM25 over the example questions too scores 0.96/0.91 held back: no room for 10 points")
 @pytest.mark.parametrize("lang", LANGS)
-def test_ten_points_above_bm25_over_everything(report, lang):
-    assert held_back(report, lang, "article") >= held_back(report, lang, "bm25_everything") + 0.10
+def test_in_scope_messages_rarely_fall_back(heldout, lang):
+    assert heldout.metric(lang, "wrong_fallback")[0] <= 0.05
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_language_detection(heldout, lang):
+    assert heldout.metric(lang, "lang")[0] >= 0.98
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_vague_messages_get_a_question_not_an_article(heldout, lang):
+    assert heldout.metric(lang, "vague_acceptable")[0] >= 0.9
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_confidence_means_what_it_says(heldout, lang):
+    # Expected calibration error of the answers given: how far "0.8" is from being right 80% of the time.
+    assert heldout.calibration_error(lang)[0] <= 0.12
+
+
+def test_public_phrasings(public):
+    for lang in LANGS:
+        assert public.metric(lang, "article")[0] >= 0.80
+    hits = sum(public.counts[(lang, "fallback_recall")][0] for lang in LANGS)
+    total = sum(public.counts[(lang, "fallback_recall")][1] for lang in LANGS)
+    assert hits / total >= 0.80
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_labelled_set_stays_answered(labelled, lang):
+    # The set the thresholds were chosen on: a regression guard, not a measure of generalisation.
+    assert labelled.metric(lang, "intent")[0] >= 0.95
+    assert labelled.metric(lang, "article")[0] >= 0.94
+    assert labelled.metric(lang, "client")[0] >= 0.9

@@ -21,7 +21,6 @@ from bot.flows.setup import SetupFlow
 from bot.i18n import N_, Translator, negotiate
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import Analysis, AnswerEngine
-from bot.knowledge.language import LANGUAGES
 from bot.knowledge.text import find_emails, fold
 from bot.outbox import ACTIVATION, HANDOFF, LimitReached, Outbox
 from bot.store import QuestionLog
@@ -67,7 +66,7 @@ class Dialogue:
         self.settings = settings
         self.log = log
         self.setup = SetupFlow(
-            kb, self._gettext, engine.detect_client, engine.analyzer.known, settings.support_email, log
+            kb, self._gettext, engine.detect_client, engine.known, settings.support_email, log
         )
         self.activation = ActivationFlow(self._gettext, outbox)
 
@@ -170,7 +169,7 @@ class Dialogue:
             return [self._help(lang)]
         if command == "language":
             wanted = fold(inbound.text)[:2]
-            if wanted in LANGUAGES:
+            if wanted in self.kb.languages:
                 return self._set_language(session, wanted)
             return [self._language_choice(lang)]
         if command == "cancel":
@@ -192,7 +191,7 @@ class Dialogue:
         kind, _sep, value = button.partition(":")
         if kind == "menu":
             return [self._welcome(lang)]
-        if kind == "lang" and value in LANGUAGES:
+        if kind == "lang" and value in self.kb.languages:
             return self._set_language(session, value)
         if kind == "art" and value in self.kb.articles:
             session.remember("customer", f"[{self.kb.articles[value].title[lang]}]")
@@ -281,14 +280,17 @@ class Dialogue:
     # replies
     def _menu_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
         _ = self._gettext(lang)
-        other = "en" if lang == "it" else "it"
         return (
             (Button(_("📨 POP3 or IMAP?"), "art:pop3-vs-imap"),),
             (Button(_("⚙️ Set up my mail"), "flow:setup"),),
             (Button(_("🔓 Activate IMAP"), "flow:imap"),),
             (Button(_("🙋 Talk to a person"), "flow:human"),),
-            (Button(_LANGUAGE_BUTTON[other], f"lang:{other}"),),
+            tuple(self._language_button(code) for code in self.kb.languages if code != lang),
         )
+
+    def _language_button(self, code: str) -> Button:
+        language = self.kb.language_data.get(code)
+        return Button(language.name if language else code, f"lang:{code}")
 
     def _welcome(self, lang: str) -> Reply:
         _ = self._gettext(lang)
@@ -317,7 +319,7 @@ class Dialogue:
         _ = self._gettext(lang)
         return Reply(
             _("Which language do you prefer?"),
-            buttons=((Button(_LANGUAGE_BUTTON["it"], "lang:it"), Button(_LANGUAGE_BUTTON["en"], "lang:en")),),
+            buttons=(tuple(self._language_button(code) for code in self.kb.languages),),
         )
 
     def _set_language(self, session: Session, lang: str) -> list[Reply]:
@@ -446,19 +448,34 @@ class Dialogue:
                 ),
                 buttons=self._menu_buttons(lang),
             )
+        if kind == "ack":
+            # "ok", "avanti", "and now?" with no guide or form running: nothing to go on with.
+            return Reply(_("Tell me what you need: write your question, or pick one of these:"), buttons=self._menu_buttons(lang))
         return self._welcome(lang)
+
+    def _triage(self, lang: str) -> Reply:
+        """A problem told too vaguely to answer: ask what fails, with the likely answers as buttons."""
+        _ = self._gettext(lang)
+        rows = tuple((Button(self.kb.articles[a].title[lang], f"art:{a}"),) for a in self.kb.triage)
+        return Reply(
+            _("Let's find the problem. What exactly isn't working?"),
+            buttons=(*rows, (Button(_("📱 Setting up a new phone or computer"), "flow:setup"),),
+                     (Button(_("🙋 Talk to a person"), "flow:human"),)),
+        )
 
     def _fallback(self, session: Session, lang: str, analysis: Analysis, text: str) -> list[Reply]:
         _ = self._gettext(lang)
         if analysis.reason == "empty":
             return [Reply(_("Write your question in a few words, or pick one of these:"), buttons=self._menu_buttons(lang))]
+        if analysis.reason == "vague":
+            return [self._triage(lang)]
         session.fallbacks_in_row += 1
         self.log.record_unanswered(lang, text, analysis.reason or "unsure")
         person = (Button(_("🙋 Talk to a person"), "flow:human"),)
         if analysis.reason == "foreign":
             return [
                 Reply(
-                    "\n".join(self.translator.gettext(code, _ONLY_ITALIAN_AND_ENGLISH) for code in LANGUAGES),
+                    "\n".join(self.translator.gettext(code, _ONLY_OUR_LANGUAGES) for code in self.kb.languages),
                     buttons=self._menu_buttons(lang),
                 )
             ]
@@ -480,7 +497,5 @@ def _is_question(text: str) -> bool:
     return stripped.endswith("?") and "@" not in stripped
 
 
-# Each language's name in itself, so a customer finds their own whichever language the menu is in.
-_LANGUAGE_BUTTON = {"it": "🇮🇹 Italiano", "en": "🇬🇧 English"}
 # Said in both languages at once, to a customer writing in neither.
-_ONLY_ITALIAN_AND_ENGLISH = N_("Sorry, I can only write in Italian and English.")
+_ONLY_OUR_LANGUAGES = N_("Sorry, I can only write in Italian and English.")

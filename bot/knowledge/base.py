@@ -4,8 +4,9 @@ Layout of the folder:
     articles/<id>.yaml   one article: title, example questions, answer, related articles, offered flows
     clients.yaml         the email programs of the setup guide, with the names customers type
     servers.yaml         the provider's connection settings
-    intents.yaml         example phrases of the intents that start flows, small talk, out-of-scope topics
+    intents.yaml         example phrases of the intents: flows, a person, triage, small talk, out of scope
     synonyms.yaml        words customers use for the same thing
+    languages/<code>.yaml  each language's name and function words (a language is a file here)
 
 Loading collects every problem instead of stopping at the first, so an editor sees them all at once.
 """
@@ -18,12 +19,13 @@ import string
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge.language import LANGUAGES
+from bot.knowledge.language import LANGUAGES, Language
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FLOWS = ("setup", "activation", "handoff")
-SMALLTALK_KINDS = ("greeting", "thanks", "goodbye", "identity")
-INTENT_SECTIONS = ("setup", "activation", "handoff", "smalltalk", "out_of_scope")
+SMALLTALK_KINDS = ("greeting", "thanks", "goodbye", "identity", "ack")
+# triage: a problem told too vaguely to pick an article ("it doesn't work"): the bot asks what fails.
+INTENT_SECTIONS = ("setup", "activation", "handoff", "triage", "smalltalk", "out_of_scope")
 # Placeholders an answer may use; the dialogue fills them from the settings and servers.yaml.
 ANSWER_PLACEHOLDERS = frozenset(
     """support_email domain imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls
@@ -127,6 +129,12 @@ class KnowledgeBase:
     synonyms: dict[str, tuple[str, ...]]
     root: Path
     guides: dict[str, Guide] = dataclasses.field(default_factory=dict)
+    language_data: dict[str, Language] = dataclasses.field(default_factory=dict)
+    triage: tuple[str, ...] = ()  # the articles the triage question offers, in order
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.language_data) or LANGUAGES
 
 
 class KnowledgeError(Exception):
@@ -183,7 +191,7 @@ class _Loader:
             self.check_placeholders(path, f"{where} ({lang})", text, placeholders_allowed)
             out[lang] = text.strip()
         for lang in sorted(set(value) - set(LANGUAGES)):
-            self.problem(path, where, f"unknown language {lang!r} (use it and en)")
+            self.problem(path, where, f"unknown language {lang!r} (use {', '.join(LANGUAGES)})")
         if len(out) == 2:
             ph = {lang: placeholders(t) for lang, t in out.items() if _balanced(t)}
             if len(ph) == 2 and ph["it"] != ph["en"]:
@@ -335,10 +343,46 @@ class _Loader:
                     out[f"smalltalk:{kind}"] = self.phrase_lists(path, f"smalltalk {kind}", value.get(kind))
                 for kind in sorted(set(value) - set(SMALLTALK_KINDS)):
                     self.problem(path, f"smalltalk {kind}", f"unknown kind (use {', '.join(SMALLTALK_KINDS)})")
+            elif section == "triage" and isinstance(value, dict):
+                out[section] = self.phrase_lists(path, section, {k: v for k, v in value.items() if k != "offer"})
             else:
                 out[section] = self.phrase_lists(path, section, value)
         for section in sorted(set(data) - set(INTENT_SECTIONS)):
             self.problem(path, section, f"unknown section (use {', '.join(INTENT_SECTIONS)})")
+        return out
+
+    def triage_offer(self, path: Path, articles: dict[str, "Article"]) -> tuple[str, ...]:
+        data = self.read(path)
+        value = data.get("triage") if isinstance(data, dict) else None
+        offer = value.get("offer") if isinstance(value, dict) else None
+        if not isinstance(offer, list) or not offer or not all(isinstance(a, str) for a in offer):
+            self.problem(path, "triage offer", "must list the article ids the triage question offers")
+            return ()
+        for article_id in offer:
+            if article_id not in articles:
+                self.problem(path, "triage offer", f"{article_id!r} is not an article")
+        return tuple(a for a in offer if a in articles)
+
+    def languages(self, folder: Path) -> dict[str, Language]:
+        out: dict[str, Language] = {}
+        for code in LANGUAGES:
+            path = folder / f"{code}.yaml"
+            data = self.read(path)
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                self.problem(path, "", "must be a mapping with name and function_words")
+                continue
+            for key in sorted(set(data) - {"name", "function_words"}):
+                self.problem(path, "", f"unknown key {key!r}")
+            name, words = data.get("name"), data.get("function_words")
+            if not isinstance(name, str) or not name.strip():
+                self.problem(path, "name", "must be the language's name in itself")
+                name = code
+            if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+                self.problem(path, "function_words", "must be a list of words")
+                words = []
+            out[code] = Language(code, name.strip(), tuple(str(w).lower() for w in words))
         return out
 
     def guide(self, path: Path, clients: dict[str, "Client"]) -> Guide | None:
@@ -451,6 +495,8 @@ def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, l
         if client_id not in guides:
             loader.problem(root / "guides" / f"{client_id}.yaml", f"guide {client_id}", "is missing: every client needs a setup guide")
     kb = KnowledgeBase(
+        language_data=loader.languages(root / "languages"),
+        triage=loader.triage_offer(root / "intents.yaml", articles),
         guides=guides,
         articles=articles,
         clients=clients,

@@ -1,50 +1,48 @@
 """The answer engine: what a message asks for, in which language, and how sure we are.
 
-Order of decisions: an empty or foreign message; words that settle it (off-topic words such as PEC or
-prices, a request to activate IMAP, a program to set up); then the best intent or article by score
-(a person, small talk, out-of-scope phrases, articles); below the confidence threshold, "did you mean"
-suggestions, or the setup guide when a program is named.
+Everything it knows is learned from ``knowledge/`` (``training``): one model gives the probability of
+every target (each article, and each intent of ``intents.yaml``), another the message's language. An
+intent's probability is the sum of its targets' (all articles make "answer"), and the decisions read
+those probabilities:
+
+1. a message with no words is empty; one mostly in words no language of ours uses is foreign;
+2. the most probable intent wins. For "answer", the best article is given when its own probability
+   reaches ``ANSWER_THRESHOLD``; below it, the close runners-up are offered as "did you mean";
+3. a vague problem ("it doesn't work") gets the triage question, small talk its kind (a greeting, an
+   "ok" between questions...), a request for a person or to set up a program its flow.
+
+The rules left are for what the data cannot say, each a named function: the addresses in a message
+(``text.find_emails``), the program it names (``clients.ClientMatcher``), whether it is foreign
+(``language.mostly_unknown_words``). Thresholds are chosen on the labelled set (bench/quality.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
-from bot.knowledge.analyzer import Analyzer
+import numpy as np
+
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.index import PhraseIndex
-from bot.knowledge.language import FILLER, LANGUAGES, LanguageDetector
+from bot.knowledge.clients import ClientMatcher
+from bot.knowledge.features import ConceptFinder, extract
+from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, mostly_unknown_words
+from bot.knowledge.model import LinearModel
 from bot.knowledge.text import find_emails, fold
 
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
-# Tuned on the tuning part of tests/data/questions.yaml by bench/quality.py; never on the held-back part.
-ANSWER_THRESHOLD = 0.33
-SUGGESTION_FLOOR = 0.18
-# A word of the "offtopic" synonym group ("PEC", "fattura") sends the message to the fallback unless
-# an article matches it this well.
-OFF_TOPIC = "_offtopic"
-OUT_OF_SCOPE_OVERRIDE = 0.9
-TROUBLESHOOTING_SCORE = 0.5
+# Chosen on the labelled set (tests/data/questions.yaml), never on the held-out sets.
+ANSWER_THRESHOLD = 0.35  # an article at least this probable is answered
+INTENT_THRESHOLD = 0.30  # a flow, small talk or out of scope at least this probable is taken
+SUGGESTION_FLOOR = 0.06  # an article less probable than this is never offered
+SUGGESTION_RATIO = 0.25  # offered beside the best only when at least this share of its probability
 MAX_SUGGESTIONS = 3
-
-# Words that make a message a question about how something works rather than a request to do it.
-_QUESTION_CUES = frozenset("come how cosa what perche why quando when quanto quanti significa mean".split())
-# Words of a request addressed to us ("please switch it on", "vorrei attivare").
-_REQUEST_CUES = frozenset(
-    "vorrei voglio vogliamo potete potreste puoi potresti attivatemi abilitatemi attivami abilitami "
-    "attivatela attivatelo chiedo richiedo richiesta please pls plz want wanna need request".split()
-)
-_REQUEST_PHRASES = (
-    "can you", "could you", "would like", "i d like", "mi serve", "ci serve", "per favore", "mi attivate",
-    "mi abilitate", "ci attivate", "ci abilitate",
-)
-_FLOW_CONTEXT = frozenset({"_mail", "_mailbox", "_program", "_phone", "_computer", "_device", "_imap", "_pop3"})
 
 
 @dataclasses.dataclass(frozen=True)
 class Analysis:
-    """What one message asks for. ``confidence`` is between 0 and 1."""
+    """What one message asks for. ``confidence`` is a probability, between 0 and 1."""
 
     intent: str
     lang: str
@@ -53,157 +51,110 @@ class Analysis:
     client: str | None = None
     suggestions: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
-    smalltalk: str | None = None  # greeting, thanks, goodbye, identity
-    reason: str | None = None  # for fallback: empty, foreign, out_of_scope, unsure
+    smalltalk: str | None = None  # greeting, thanks, goodbye, identity, ack
+    reason: str | None = None  # for fallback: empty, foreign, out_of_scope, vague, unsure
     lang_detected: bool = False
+    ranked: tuple[tuple[str, float], ...] = ()  # the most probable articles, with their probability
 
 
-class _Message:
-    """One message's words, terms and scores, as the decisions read them."""
+def intent_of(target: str) -> str:
+    """The intent a target of the model stands for: "@setup" -> setup, an article id -> answer."""
+    if not target.startswith("@"):
+        return "answer"
+    name = target[1:].split(":", 1)[0]
+    return {"out_of_scope": "fallback"}.get(name, name)
 
-    def __init__(self, words, terms, lang, emails, client, ranked, question_mark):
-        self.words, self.terms, self.lang, self.emails, self.client = words, terms, lang, emails, client
-        self.term_set, self.word_set = set(terms), set(words)
-        self.joined = " " + " ".join(words) + " "
-        self.requests = (
-            bool(emails) or bool(self.word_set & _REQUEST_CUES) or any(f" {p} " in self.joined for p in _REQUEST_PHRASES)
-        )
-        # "how...?", or a question that is not a polite request ("is IMAP on by default?" is not
-        # "can you switch IMAP on?")
-        self.asks_how = bool(self.word_set & _QUESTION_CUES) or (question_mark and not self.requests)
-        self.top_target, self.top_score = ranked[0] if ranked else (None, 0.0)
-        self.articles = [(t, s) for t, s in ranked if not t.startswith("@")]
-        self.intents = {t[1:]: s for t, s in ranked if t.startswith("@")}
-        self.best_article, self.article_score = self.articles[0] if self.articles else (None, 0.0)
+
+def train_engine(kb: KnowledgeBase, *, in_child: bool = False) -> "AnswerEngine":
+    """Train the models (in a child process, so as not to load scikit-learn here) and build the engine."""
+    from bot.knowledge import training
+
+    models = training.train_in_child(kb.root) if in_child else training.train(kb)
+    return AnswerEngine(kb, models)
 
 
 class AnswerEngine:
-    """Built once from the knowledge base; ``analyse`` is pure and fast."""
+    """Built once from the knowledge base and its trained models; ``analyse`` is pure and fast."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, models: Mapping[str, LinearModel]):
         self.kb = kb
-        vocabulary: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
-        sources: list[tuple[str, str, str]] = []  # (target, lang, text)
-        for article in kb.articles.values():
-            for lang in LANGUAGES:
-                for text in (article.title.get(lang, ""), *article.questions.get(lang, ())):
-                    sources.append((article.id, lang, text))
-        for intent, by_lang in kb.intents.items():
-            for lang, phrases in by_lang.items():
-                sources.extend(("@" + intent, lang, text) for text in phrases)
-        for _, lang, text in sources:
-            vocabulary[lang].update(fold(text).split())
-        alias_words = {w for client in kb.clients.values() for a in client.aliases for w in fold(a).split()}
-        self.detector = LanguageDetector(vocabulary)
-        self.analyzer = Analyzer(kb.synonyms, vocabulary, shared=alias_words)
-        self.index = PhraseIndex()
-        for target, lang, text in sources:
-            self.index.add(target, self.analyzer.terms(fold(text).split(), lang))
-        self._light_terms = frozenset(self.analyzer.stem(w, lang) for w in FILLER for lang in LANGUAGES)
-        self.index.freeze(light_terms=self._light_terms)
-        self._aliases: dict[tuple[str, ...], str] = {}
-        self._combinations: list[tuple[frozenset[str], str]] = []
-        for client in kb.clients.values():
-            for alias in client.aliases:
-                if "+" in alias:
-                    parts = frozenset(w for part in alias.split("+") for w in fold(part).split())
-                    self._combinations.append((parts, client.id))
-                else:
-                    self._aliases.setdefault(tuple(fold(alias).split()), client.id)
-        self._longest_alias = max((len(a) for a in self._aliases), default=1)
-        self._alias_words = frozenset(w for alias in self._aliases for w in alias) | frozenset(
-            w for parts, _ in self._combinations for w in parts
-        )
+        self.target_model = models["target"]
+        self.language_model = models["language"]
+        self.concepts = self.target_model.concepts or ConceptFinder(kb.synonyms)
+        self.clients = ClientMatcher(kb.clients)
+        classes = self.target_model.classes
+        self._articles = np.array([i for i, c in enumerate(classes) if not c.startswith("@")], dtype=np.intp)
+        self._intent_names = tuple(sorted({intent_of(c) for c in classes}))
+        self._intent_of_class = np.array([self._intent_names.index(intent_of(c)) for c in classes], dtype=np.intp)
+        self.known = self._vocabulary(kb)
 
-    def _beyond_setup(self, words: list[str], lang: str) -> bool:
-        """Whether the message says more than "set up my mail in <program>"."""
-        rest = [w for w in words if w not in self._alias_words]
-        return bool(set(self.analyzer.terms(rest, lang)) - _FLOW_CONTEXT - {"_configure"})
+    @staticmethod
+    def _vocabulary(kb: KnowledgeBase) -> frozenset[str]:
+        """Every word the knowledge base uses, in any language: what a foreign message lacks."""
+        texts: list[str] = []
+        for article in kb.articles.values():
+            for lang in kb.languages:
+                texts += [article.title[lang], article.answer[lang], *article.questions[lang]]
+        for by_lang in kb.intents.values():
+            for phrases in by_lang.values():
+                texts += phrases
+        for client in kb.clients.values():
+            texts += [*client.aliases, *client.name.values()]
+        for guide in kb.guides.values():
+            texts += guide.intro.values()
+        words = {w for text in texts for w in fold(text).split()}
+        for language in kb.language_data.values():
+            words.update(language.function_words)
+        return frozenset(words)
 
     def detect_client(self, words: list[str]) -> str | None:
-        """The client the words name: the longest alias found wins; "a + b" aliases need both words."""
-        best: tuple[int, str] | None = None
-        present = set(words)
-        for parts, client in self._combinations:
-            if parts <= present and (best is None or len(parts) > best[0]):
-                best = (len(parts), client)
-        for i in range(len(words)):
-            for size in range(min(self._longest_alias, len(words) - i), 0, -1):
-                client = self._aliases.get(tuple(words[i : i + size]))
-                if client and (best is None or size > best[0]):
-                    best = (size, client)
-                    break
-        return best[1] if best else None
+        return self.clients.find(words)
 
     def analyse(self, text: str, hint: str | None = None, lang: str | None = None) -> Analysis:
-        """Analyse one message. ``hint`` breaks language ties; ``lang`` forces the language."""
+        """Analyse one message. ``hint`` decides the language when the words do not; ``lang`` forces it."""
         emails = tuple(find_emails(text))
-        raw = fold(text).split()
-        detected, decided = self.detector.detect(raw, hint)
-        language = lang if lang in LANGUAGES else (detected or "it")
+        words = fold(text).split()
+        extracted = extract(text, self.concepts)
+        languages = self.kb.languages
+        if lang in languages:
+            language, decided = lang, True
+        elif words:
+            probabilities = self.language_model.probabilities_of(extracted)
+            detected = dict(zip(self.language_model.classes, probabilities.tolist()))
+            language, decided = decide_language(detected, hint)
+        else:
+            language, decided = (hint if hint in languages else DEFAULT_LANGUAGE), False
         base = dict(lang=language, emails=emails, lang_detected=decided)
-        if not raw:
+        if not words:
             return Analysis("fallback", confidence=1.0, reason="empty", **base)
-        if lang not in LANGUAGES and self._foreign(raw, decided):
+        if lang not in languages and mostly_unknown_words(words, self.known):
             return Analysis("fallback", confidence=0.9, reason="foreign", **base)
-        words = self.analyzer.repair_all(raw, language)
-        terms = self.analyzer.terms(words, language)
-        message = _Message(words, terms, language, emails, self.detect_client(words), self.index.rank(terms), "?" in text)
-        return self._by_rule(message, base) or self._by_rank(message, base)
+        return self._decide(self.target_model.probabilities_of(extracted), words, base)
 
-    def _by_rule(self, m: "_Message", base: dict) -> Analysis | None:
-        """The decisions that words alone settle: off-topic words, requests to activate IMAP, setup."""
-        if OFF_TOPIC in m.term_set and m.article_score < OUT_OF_SCOPE_OVERRIDE:
-            # First: "how do I set up my PEC on the iPhone" is about PEC, which is not ours.
-            confidence = max(0.6, m.intents.get("out_of_scope", 0.0))
-            return Analysis("fallback", confidence=confidence, reason="out_of_scope", **base)
-        if "_activate" in m.term_set and "_imap" in m.term_set and not m.asks_how:
-            if m.requests:
-                return Analysis("activation", confidence=max(0.7, m.intents.get("activation", 0.0)), **base)
-        setup_score = m.intents.get("setup", 0.0)
-        # A named program with a troubleshooting question ("Thunderbird warns about the certificate")
-        # is that question, not a request to set the program up again.
-        troubleshooting = (
-            m.client is not None
-            and m.article_score >= TROUBLESHOOTING_SCORE
-            and m.article_score > setup_score + 0.1
-            and self._beyond_setup(m.words, m.lang)
-        )
-        if m.client and not troubleshooting and (
-            "_configure" in m.term_set or len(m.term_set - _FLOW_CONTEXT) <= 1 or m.top_target == "@setup"
-        ):
-            return Analysis("setup", client=m.client, confidence=max(0.7, setup_score), **base)
-        return None
-
-    def _by_rank(self, m: "_Message", base: dict) -> Analysis:
-        """The best intent or article by score, with "did you mean" below the threshold."""
-        top_target, top_score = m.top_target, m.top_score
-        if top_target == "@activation" and m.asks_how and m.article_score >= ANSWER_THRESHOLD:
-            # "how does one get IMAP switched on?" asks how it works, not for us to do it.
-            top_target, top_score = m.best_article, m.article_score
-        elif top_target and top_target.startswith("@smalltalk"):
-            # "hi, what is smtp?": without the greeting, is there a question an article answers?
-            content = [t for t in m.terms if t not in self._light_terms]
-            ranked = self.index.rank(content) if content != m.terms else []
-            if ranked and not ranked[0][0].startswith("@") and ranked[0][1] >= ANSWER_THRESHOLD:
-                return Analysis("answer", article=ranked[0][0], confidence=ranked[0][1], **base)
-        if top_target and top_target.startswith("@") and top_score >= SUGGESTION_FLOOR:
-            intent = top_target[1:]
-            if intent == "out_of_scope":
-                return Analysis("fallback", confidence=top_score, reason="out_of_scope", **base)
-            if intent.startswith("smalltalk:"):
-                return Analysis("smalltalk", smalltalk=intent.split(":", 1)[1], confidence=top_score, **base)
-            return Analysis(intent, client=m.client if intent == "setup" else None, confidence=top_score, **base)
-        suggestions = tuple(t for t, s in m.articles[:MAX_SUGGESTIONS] if s >= SUGGESTION_FLOOR)
-        if m.best_article and m.article_score >= ANSWER_THRESHOLD:
-            others = tuple(t for t in suggestions if t != m.best_article)
-            return Analysis("answer", article=m.best_article, confidence=m.article_score, suggestions=others, **base)
-        if m.client or "_configure" in m.term_set:
-            # No article fits, but the message names a mail program or setting up: that is what they want.
-            return Analysis("setup", client=m.client, confidence=max(m.intents.get("setup", 0.0), 0.5), **base)
-        return Analysis("fallback", confidence=1.0 - m.article_score, suggestions=suggestions, reason="unsure", **base)
-
-    def _foreign(self, words: list[str], decided: bool) -> bool:
-        """Whether most words are unknown to both languages (German, French...)."""
-        known = sum(1 for w in words if w in self.analyzer.known or w.isdigit())
-        return len(words) >= (3 if decided else 2) and known / len(words) < 0.5
+    def _decide(self, p: np.ndarray, words: list[str], base: dict) -> Analysis:
+        classes = self.target_model.classes
+        by_intent = np.bincount(self._intent_of_class, weights=p, minlength=len(self._intent_names))
+        intent = self._intent_names[int(by_intent.argmax())]
+        intent_p = float(by_intent.max())
+        order = self._articles[np.argsort(-p[self._articles])]
+        ranked = tuple((classes[i], float(p[i])) for i in order[:MAX_SUGGESTIONS + 1])
+        base["ranked"] = ranked
+        best_article, best_p = ranked[0]
+        close = tuple(a for a, q in ranked if q >= SUGGESTION_FLOOR and q >= SUGGESTION_RATIO * best_p)
+        if intent == "answer":
+            if best_p >= ANSWER_THRESHOLD:
+                others = tuple(a for a in close if a != best_article)[: MAX_SUGGESTIONS - 1]
+                return Analysis("answer", article=best_article, confidence=best_p, suggestions=others, **base)
+            return Analysis("fallback", confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
+        if intent_p < INTENT_THRESHOLD:
+            return Analysis("fallback", confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
+        if intent == "setup":
+            return Analysis("setup", client=self.clients.find(words), confidence=intent_p, **base)
+        if intent == "triage":
+            return Analysis("fallback", confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS], reason="vague", **base)
+        if intent == "fallback":
+            return Analysis("fallback", confidence=intent_p, reason="out_of_scope", **base)
+        if intent == "smalltalk":
+            kinds = [(float(p[i]), c) for i, c in enumerate(classes) if c.startswith("@smalltalk:")]
+            return Analysis("smalltalk", smalltalk=max(kinds)[1].split(":", 1)[1], confidence=intent_p, **base)
+        return Analysis(intent, confidence=intent_p, **base)

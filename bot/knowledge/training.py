@@ -1,0 +1,232 @@
+"""Training the answer engine's models from the knowledge base, with scikit-learn.
+
+    python -m bot.knowledge.training KNOWLEDGE_DIR OUTPUT_FILE
+
+What is learned, and from what:
+
+- the **target model**: which article or intent a message is about. Its classes are the article ids
+  (trained on each article's title and example questions) and the intents of ``intents.yaml``
+  (``@setup``, also trained on the programs' names of ``clients.yaml``, ``@activation``, ``@handoff``, ``@triage``, ``@out_of_scope``, ``@smalltalk:<kind>``);
+- the **language model**: which language a message is written in, trained on every text of the
+  knowledge base in its language (titles, questions, answers, intent phrases, guides) and the
+  function words of ``languages/<code>.yaml``.
+
+Both are linear support vector machines over character n-grams and words (``features``); their
+scores become probabilities by temperature scaling fitted on out-of-fold scores (stratified k-fold).
+What answering needs is saved as plain numpy arrays (``model.LinearModel``).
+
+scikit-learn and scipy are slow to import and large in memory, so the bot trains in a child process
+(the command above) and only loads the result; ``train`` is also callable in-process (tests, benches).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.features import ConceptFinder, extract
+from bot.knowledge.model import LinearModel, softmax
+from bot.knowledge.text import fold
+
+log = logging.getLogger(__name__)
+
+SVM_C = 1.0  # chosen by cross-validation and on the labelled set (bench/quality.py), never on the held-out sets
+FOLDS = 5
+TIMEOUT_SECONDS = 300
+
+
+def target_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
+    """The target model's training texts and their classes."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for article in kb.articles.values():
+        for lang in kb.languages:
+            for text in (article.title.get(lang, ""), *article.questions.get(lang, ())):
+                if text:
+                    texts.append(text)
+                    labels.append(article.id)
+    for intent, by_lang in kb.intents.items():
+        for phrases in by_lang.values():
+            texts.extend(phrases)
+            labels.extend(["@" + intent] * len(phrases))
+    # A program's name alone ("thunderbird", "iphone 15") asks to set it up.
+    for client in kb.clients.values():
+        for alias in client.aliases:
+            texts.append(alias.replace("+", " "))
+            labels.append("@setup")
+    return texts, labels
+
+
+def language_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
+    """Every text of the knowledge base with its language, and each language's function words."""
+    texts: list[str] = []
+    labels: list[str] = []
+
+    def add(lang: str, *items: str) -> None:
+        for item in items:
+            for piece in item.replace("\n", ". ").split(". "):  # answers, sentence by sentence
+                if piece.strip():
+                    texts.append(piece)
+                    labels.append(lang)
+
+    for article in kb.articles.values():
+        for lang in kb.languages:
+            add(lang, article.title[lang], *article.questions[lang], article.answer[lang])
+    for by_lang in kb.intents.values():
+        for lang, phrases in by_lang.items():
+            add(lang, *phrases)
+    for guide in kb.guides.values():
+        for lang in kb.languages:
+            add(lang, guide.intro[lang])
+    for code, language in kb.language_data.items():
+        words = list(language.function_words)
+        # In runs of five, so that each sample reads like a (very plain) sentence.
+        add(code, *(" ".join(words[i : i + 5]) for i in range(0, len(words), 5)))
+    # Words every language uses ("imap", "outlook", "ok") are samples of each: alone, they tell nothing.
+    vocabularies: dict[str, set[str]] = {}
+    for text, lang in zip(texts, labels):
+        vocabularies.setdefault(lang, set()).update(fold(text).split())
+    shared = sorted(set.intersection(*vocabularies.values())) if len(vocabularies) > 1 else []
+    for lang in vocabularies:
+        add(lang, *shared)
+    return texts, labels
+
+
+def _design(texts: Sequence[str], concepts: ConceptFinder | None, blocks: tuple[int, ...]):
+    """Vocabularies, idf and the TF-IDF matrix (scipy CSR), computed as ``LinearModel.vector`` does."""
+    from scipy.sparse import csr_matrix
+
+    extracted = [extract(t, concepts) for t in texts]
+    vocabularies: list[dict[str, int]] = []
+    offset = 0
+    for block in blocks:
+        vocabulary: dict[str, int] = {}
+        for features in extracted:
+            for feature in features[block]:
+                if feature not in vocabulary:
+                    vocabulary[feature] = offset + len(vocabulary)
+        vocabularies.append(vocabulary)
+        offset += len(vocabulary)
+    df = np.zeros(offset, dtype=np.float64)
+    for features in extracted:
+        for block, vocabulary in zip(blocks, vocabularies):
+            for feature in features[block]:
+                df[vocabulary[feature]] += 1
+    n = len(texts)
+    idf = np.log((1 + n) / (1 + df)) + 1  # scikit-learn's smooth idf
+    indptr, indices, data = [0], [], []
+    for features in extracted:
+        for block, vocabulary in zip(blocks, vocabularies):
+            rows = [vocabulary[f] for f in features[block]]
+            values = np.array([(1 + math.log(c)) for c in features[block].values()]) * idf[rows]
+            norm = np.sqrt((values**2).sum())
+            indices.extend(rows)
+            data.extend((values / norm) if norm else values)
+        indptr.append(len(indices))
+    matrix = csr_matrix((data, indices, indptr), shape=(n, offset), dtype=np.float64)
+    return tuple(vocabularies), idf, matrix
+
+
+def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that makes softmax(scores / T) best predict ``truth`` (least log loss)."""
+    from scipy.optimize import minimize_scalar
+
+    def loss(log_t: float) -> float:
+        p = softmax(scores, math.exp(log_t))
+        return -float(np.mean(np.log(p[np.arange(len(truth)), truth] + 1e-12)))
+
+    return math.exp(minimize_scalar(loss, bounds=(-6, 2), method="bounded").x)
+
+
+def _two_sided(scores: np.ndarray) -> np.ndarray:
+    """A binary classifier's one score per row as two columns (against, for), like a multi-class one's."""
+    scores = np.asarray(scores)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        return scores
+    column = scores.reshape(-1, 1) / 2
+    return np.hstack([-column, column])
+
+
+def fit(
+    texts: Sequence[str], labels: Sequence[str], *, concepts: ConceptFinder | None = None, blocks: tuple[int, ...] = (0, 1),
+    c: float = SVM_C,
+) -> LinearModel:
+    """A calibrated linear SVM over ``texts``."""
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    vocabularies, idf, matrix = _design(texts, concepts, blocks)
+    classes = tuple(sorted(set(labels)))
+    number = {label: i for i, label in enumerate(classes)}
+    y = np.array([number[label] for label in labels])
+    svm = LinearSVC(C=c).fit(matrix, y)
+    out_of_fold = np.zeros((len(y), len(classes)))
+    folds = min(FOLDS, int(np.bincount(y).min()))
+    if folds >= 2:
+        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(matrix, y):
+            fold = LinearSVC(C=c).fit(matrix[train], y[train])
+            out_of_fold[np.ix_(test, fold.classes_)] = _two_sided(fold.decision_function(matrix[test]))
+        temperature = _fit_temperature(out_of_fold, y)
+    else:
+        temperature = 0.1
+    weights, intercept = svm.coef_.T, svm.intercept_
+    if len(classes) == 2:
+        weights, intercept = _two_sided(svm.coef_[0]), _two_sided(svm.intercept_)[0]
+    return LinearModel(
+        classes=classes,
+        vocabularies=vocabularies,
+        idf=idf.astype(np.float32),
+        weights=np.ascontiguousarray(weights, dtype=np.float32),
+        intercept=np.asarray(intercept, dtype=np.float32),
+        temperature=float(temperature),
+        concepts=concepts,
+        blocks=blocks,
+    )
+
+
+def train(kb: KnowledgeBase) -> dict[str, LinearModel]:
+    """Every model the answer engine needs, by name."""
+    concepts = ConceptFinder(kb.synonyms)
+    texts, labels = target_examples(kb)
+    target = fit(texts, labels, concepts=concepts)
+    texts, labels = language_examples(kb)
+    language = fit(texts, labels, blocks=(0, 1))
+    return {"target": target, "language": language}
+
+
+def train_in_child(knowledge_dir: Path) -> dict[str, LinearModel]:
+    """``train`` in a child process, so that this one never loads scikit-learn."""
+    with tempfile.TemporaryDirectory(prefix="mailbot-train-") as folder:
+        output = Path(folder) / "models.pickle"
+        command = [sys.executable, "-m", "bot.knowledge.training", str(knowledge_dir), str(output)]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")])))
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(f"training the answer engine failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+        with output.open("rb") as handle:
+            return pickle.load(handle)
+
+
+def main(argv: list[str]) -> int:
+    from bot.knowledge.base import load_knowledge
+
+    knowledge_dir, output = Path(argv[0]), Path(argv[1])
+    kb, _ = load_knowledge(knowledge_dir)
+    models = train(kb)
+    with output.open("wb") as handle:
+        pickle.dump(models, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
