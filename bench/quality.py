@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bot.knowledge.base import load_knowledge  # noqa: E402
 from bot.knowledge.baseline import BM25Baseline, CharNgramReference  # noqa: E402
 from bot.knowledge.engine import AnswerEngine  # noqa: E402
-from bot.knowledge.training import fit, target_examples, train  # noqa: E402
+from bot.knowledge.training import Models, fit, target_examples, train  # noqa: E402
 from bot.paths import resource_dir  # noqa: E402
 from bot.quality import LANGS, Question, evaluate, load_questions  # noqa: E402
 
@@ -91,7 +91,7 @@ def cross_validate(kb, language_model, labelled: list[Question], folds: int = 5)
             [*texts, *(q.text for q in extra)],
             [*labels, *((q.article if q.intent == "answer" else _TARGET_OF_INTENT[q.intent]) for q in extra)],
         )
-        engine = AnswerEngine(kb, {"target": model, "language": language_model})
+        engine = AnswerEngine(kb, Models(model, language_model, []))
         report = evaluate(engine, [usable[i] for i in test_rows])
         for (lang, metric), (hits, n) in report.counts.items():
             cell = scores.setdefault((lang, metric), [0, 0])
@@ -123,7 +123,7 @@ def main() -> int:
         if args.errors == name:
             print(*report.errors, sep="\n")
     if not args.no_cv:
-        cross_validate(kb, models["language"], load_questions(DATA / SETS["labelled"]))
+        cross_validate(kb, models.language, load_questions(DATA / SETS["labelled"]))
     return 0
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.knowledge.language import LANGUAGES
 
 log = logging.getLogger("bot")
 
@@ -22,11 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="talk to the bot in the terminal")
-    chat.add_argument("--lang", choices=("it", "en"), help="language of the conversation")
+    chat.add_argument("--lang", choices=LANGUAGES, help="language of the conversation")
     chat.add_argument("--files", metavar="DIR", type=Path, help="where files the bot sends are written")
 
     ask = commands.add_parser("ask", help="answer one question, or one per line of standard input")
-    ask.add_argument("--lang", choices=("it", "en"), help="answer in this language (default: detected)")
+    ask.add_argument("--lang", choices=LANGUAGES, help="answer in this language (default: detected)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="*", help="the question; none or '-' reads standard input")
 
@@ -275,14 +276,21 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
         if problems:
             print(f"{len(problems)} problem(s) in {settings.knowledge_dir}", file=sys.stderr)
             return 1
-        print(f"knowledge base OK: {len(kb.articles)} articles, {len(kb.clients)} clients ({settings.knowledge_dir})")
+        from bot.app import build_core
+
+        engine = build_core(settings, with_store=False).engine  # trains the models, or finds them cached
+        for conflict in engine.conflicts:
+            print(
+                f"warning: {conflict.label}: the example {conflict.text!r} reads as {conflict.predicted} "
+                f"({conflict.probability:.0%}) to a model trained without it: reword it, or move it there"
+            )
+        print(f"knowledge base OK: {len(kb.articles)} articles, {len(kb.clients)} clients, "
+              f"{len(engine.conflicts)} warning(s) ({settings.knowledge_dir})")
         return 0
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1
-    from bot.knowledge.language import LANGUAGES
-
     export = [
         {
             "id": a.id,
@@ -292,11 +300,14 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
             "answer": a.answer[lang],
         }
         for a in kb.articles.values()
-        for lang in LANGUAGES
+        for lang in kb.languages
     ]
     json.dump(export, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
+
+
+SUGGESTED_ARTICLES = 3  # shown for each unanswered question: where its phrasing probably belongs
 
 
 def _kb_unanswered(args: argparse.Namespace, settings: Settings) -> int:
@@ -308,6 +319,13 @@ def _kb_unanswered(args: argparse.Namespace, settings: Settings) -> int:
         store = SQLiteStore(settings.database_path)
         rows = store.unanswered_report()
         store.close()
+    if rows:
+        from bot.app import build_core
+
+        engine = build_core(settings, with_store=False).engine
+        for row in rows:
+            ranked = engine.analyse(row["question"]).ranked[:SUGGESTED_ARTICLES]
+            row["suggestions"] = [{"article": a, "confidence": round(p, 3)} for a, p in ranked]
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -315,7 +333,9 @@ def _kb_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     if not rows:
         print("No unanswered questions recorded.")
         return 0
-    print(f"{'count':>5}  {'lang':<5}  {'why':<20}  question")
+    print(f"{'count':>5}  {'lang':<5}  {'why':<20}  question, then the articles the engine leans to")
     for row in rows:
         print(f"{row['count']:>5}  {','.join(row['langs']):<5}  {','.join(row['reasons']):<20}  {row['question']}")
+        leaning = ", ".join(f"{s['article']} {s['confidence']:.0%}" for s in row["suggestions"])
+        print(f"{'':>36}-> {leaning}")
     return 0

@@ -19,7 +19,7 @@ The rules left are for what the data cannot say, each a named function: the addr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,7 +27,9 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.clients import ClientMatcher
 from bot.knowledge.features import ConceptFinder, extract
 from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, mostly_unknown_words
-from bot.knowledge.model import LinearModel
+
+if TYPE_CHECKING:
+    from bot.knowledge.training import Models
 from bot.knowledge.text import find_emails, fold
 
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
@@ -76,10 +78,11 @@ def train_engine(kb: KnowledgeBase, *, in_child: bool = False) -> "AnswerEngine"
 class AnswerEngine:
     """Built once from the knowledge base and its trained models; ``analyse`` is pure and fast."""
 
-    def __init__(self, kb: KnowledgeBase, models: Mapping[str, LinearModel]):
+    def __init__(self, kb: KnowledgeBase, models: "Models"):
         self.kb = kb
-        self.target_model = models["target"]
-        self.language_model = models["language"]
+        self.target_model = models.target
+        self.language_model = models.language
+        self.conflicts = models.conflicts  # for kb check
         self.concepts = self.target_model.concepts or ConceptFinder(kb.synonyms)
         self.clients = ClientMatcher(kb.clients)
         classes = self.target_model.classes

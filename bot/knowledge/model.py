@@ -13,7 +13,6 @@ model did not see.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
@@ -37,21 +36,21 @@ class LinearModel:
 
     def vector_of(self, extracted: tuple) -> tuple[np.ndarray, np.ndarray]:
         """``vector`` of features already extracted (one extraction can serve several models)."""
-        rows: list[int] = []
-        values: list[float] = []
-        idf = self.idf
+        all_rows: list[np.ndarray] = []
+        all_values: list[np.ndarray] = []
         for block, vocabulary in zip(self.blocks, self.vocabularies):
-            start = len(rows)
-            for feature, count in extracted[block].items():
-                row = vocabulary.get(feature)
-                if row is not None:
-                    rows.append(row)
-                    values.append((1.0 + math.log(count)) * idf[row])
-            norm = math.sqrt(sum(v * v for v in values[start:]))
-            if norm:
-                for i in range(start, len(values)):
-                    values[i] /= norm
-        return np.asarray(rows, dtype=np.intp), np.asarray(values, dtype=np.float32)
+            get = vocabulary.get
+            found = [(row, count) for feature, count in extracted[block].items() if (row := get(feature)) is not None]
+            if not found:
+                continue
+            rows = np.fromiter((r for r, _ in found), dtype=np.intp, count=len(found))
+            counts = np.fromiter((c for _, c in found), dtype=np.float32, count=len(found))
+            values = (1.0 + np.log(counts)) * self.idf[rows]
+            all_rows.append(rows)
+            all_values.append(values / np.sqrt(values @ values))
+        if not all_rows:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.float32)
+        return np.concatenate(all_rows), np.concatenate(all_values)
 
     def probabilities(self, text: str) -> np.ndarray:
         """The probability of each class (in the order of ``classes``)."""

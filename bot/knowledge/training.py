@@ -1,6 +1,6 @@
 """Training the answer engine's models from the knowledge base, with scikit-learn.
 
-    python -m bot.knowledge.training KNOWLEDGE_DIR OUTPUT_FILE
+    python -c "import sys; from bot.knowledge.training import main; main(sys.argv[1:])" KNOWLEDGE_DIR OUTPUT
 
 What is learned, and from what:
 
@@ -21,6 +21,7 @@ scikit-learn and scipy are slow to import and large in memory, so the bot trains
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -40,6 +41,7 @@ from bot.knowledge.text import fold
 
 log = logging.getLogger(__name__)
 
+CONFLICT_PROBABILITY = 0.97
 SVM_C = 1.0  # chosen by cross-validation and on the labelled set (bench/quality.py), never on the held-out sets
 FOLDS = 5
 TIMEOUT_SECONDS = 300
@@ -159,9 +161,10 @@ def _two_sided(scores: np.ndarray) -> np.ndarray:
 
 def fit(
     texts: Sequence[str], labels: Sequence[str], *, concepts: ConceptFinder | None = None, blocks: tuple[int, ...] = (0, 1),
-    c: float = SVM_C,
+    c: float = SVM_C, conflicts: list[Conflict] | None = None,
 ) -> LinearModel:
-    """A calibrated linear SVM over ``texts``."""
+    """A calibrated linear SVM over ``texts``; ``conflicts`` receives the examples that the model,
+    trained without them, gives to another class (``CONFLICT_PROBABILITY`` or more)."""
     from sklearn.model_selection import StratifiedKFold
     from sklearn.svm import LinearSVC
 
@@ -177,6 +180,12 @@ def fit(
             fold = LinearSVC(C=c).fit(matrix[train], y[train])
             out_of_fold[np.ix_(test, fold.classes_)] = _two_sided(fold.decision_function(matrix[test]))
         temperature = _fit_temperature(out_of_fold, y)
+        if conflicts is not None:
+            probabilities = softmax(out_of_fold, temperature)
+            for i in np.flatnonzero(probabilities.argmax(axis=1) != y):
+                other = int(probabilities[i].argmax())
+                if probabilities[i, other] >= CONFLICT_PROBABILITY:
+                    conflicts.append(Conflict(texts[i], labels[i], classes[other], float(probabilities[i, other])))
     else:
         temperature = 0.1
     weights, intercept = svm.coef_.T, svm.intercept_
@@ -194,21 +203,41 @@ def fit(
     )
 
 
-def train(kb: KnowledgeBase) -> dict[str, LinearModel]:
-    """Every model the answer engine needs, by name."""
+@dataclasses.dataclass(frozen=True)
+class Conflict:
+    """An example question that the model, trained without it, gives to another article or intent."""
+
+    text: str
+    label: str
+    predicted: str
+    probability: float
+
+
+@dataclasses.dataclass
+class Models:
+    target: LinearModel
+    language: LinearModel
+    conflicts: list[Conflict]
+
+
+def train(kb: KnowledgeBase) -> Models:
+    """Every model the answer engine needs."""
     concepts = ConceptFinder(kb.synonyms)
     texts, labels = target_examples(kb)
-    target = fit(texts, labels, concepts=concepts)
+    conflicts: list[Conflict] = []
+    target = fit(texts, labels, concepts=concepts, conflicts=conflicts)
     texts, labels = language_examples(kb)
-    language = fit(texts, labels, blocks=(0, 1))
-    return {"target": target, "language": language}
+    language = fit(texts, labels)
+    return Models(target, language, conflicts)
 
 
-def train_in_child(knowledge_dir: Path) -> dict[str, LinearModel]:
+def train_in_child(knowledge_dir: Path) -> Models:
     """``train`` in a child process, so that this one never loads scikit-learn."""
     with tempfile.TemporaryDirectory(prefix="mailbot-train-") as folder:
         output = Path(folder) / "models.pickle"
-        command = [sys.executable, "-m", "bot.knowledge.training", str(knowledge_dir), str(output)]
+        # Not "-m bot.knowledge.training": the pickled classes must belong to this module, not __main__.
+        entry = "import sys; from bot.knowledge.training import main; sys.exit(main(sys.argv[1:]))"
+        command = [sys.executable, "-c", entry, str(knowledge_dir), str(output)]
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH")])))
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env)
         if done.returncode != 0:
