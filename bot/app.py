@@ -38,7 +38,7 @@ def _build_knowledge(settings: Settings) -> tuple[KnowledgeBase, AnswerEngine, d
 def build_core(settings: Settings, *, with_store: bool = True, support_group: bool = False) -> Core:
     """Load everything the conversation needs; raises on a broken knowledge base or catalogue."""
     key = fingerprint(settings.knowledge_dir, settings.locales_dir)
-    kb, engine, compiled = cached(settings.bot_data_dir / "cache", key, lambda: _build_knowledge(settings))
+    kb, engine, compiled = cached(settings.cache_dir, key, lambda: _build_knowledge(settings))
     translator = Translator(compiled=compiled)
     store = SQLiteStore(settings.database_path) if with_store else None
     question_log: QuestionLog = store if store is not None else NullQuestionLog()

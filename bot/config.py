@@ -50,6 +50,7 @@ class Settings:
     mail_from: str = "mailbot@localhost"
     outbox_retry_seconds: float = 30.0
     bot_data_dir: Path = Path("./data")
+    bot_cache_dir: Path | None = None  # the start-up cache (trained models); BOT_DATA_DIR/cache when unset
     knowledge_dir: Path = dataclasses.field(default_factory=lambda: resource_dir("knowledge"))
     locales_dir: Path = dataclasses.field(default_factory=lambda: resource_dir("locales"))
     webhook_url: str | None = None
@@ -61,6 +62,10 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.bot_data_dir / "mailbot.sqlite3"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.bot_cache_dir or self.bot_data_dir / "cache"
 
 
 def _as_int(key: str, raw: str) -> int:
@@ -116,7 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
             values[key] = _as_int(key, text)
         elif key == "outbox_retry_seconds":
             values[key] = _as_float(key, text)
-        elif key in ("bot_data_dir", "knowledge_dir", "locales_dir"):
+        elif key in ("bot_data_dir", "bot_cache_dir", "knowledge_dir", "locales_dir"):
             values[key] = Path(text).expanduser()
         elif key == "smtp_security":
             if text.lower() not in SECURITY_CHOICES:

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from bot.config import load_settings
 from bot.core.dialogue import Dialogue, DialogueSettings
 from bot.i18n import Translator
 from bot.knowledge.base import load_knowledge
-from bot.knowledge.engine import train_engine
+from bot.app import build_core
 from bot.paths import resource_dir
 from bot.store import SQLiteStore
 from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
+
+
+# One start-up cache (the trained models) for the whole run: every process the tests start finds the
+# models trained once instead of training them again (BOT_CACHE_DIR is passed on to child processes).
+os.environ.setdefault("BOT_CACHE_DIR", tempfile.mkdtemp(prefix="mailbot-test-cache-"))
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +30,8 @@ def kb():
 
 @pytest.fixture(scope="session")
 def engine(kb):
-    return train_engine(kb)
+    settings = load_settings({"BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"], "BOT_DATA_DIR": os.environ["BOT_CACHE_DIR"]})
+    return build_core(settings, with_store=False).engine
 
 
 @pytest.fixture(scope="session")
@@ -44,4 +53,4 @@ def dialogue(kb, engine, translator, store):
 
 @pytest.fixture
 def settings(tmp_path):
-    return load_settings({"BOT_DATA_DIR": str(tmp_path / "data")})
+    return load_settings({"BOT_DATA_DIR": str(tmp_path / "data"), "BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"]})

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, stdin: str = "", env: dict | None = None, tmp_path: Path | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "SMTP_"))}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "SMTP_")) or k == "BOT_CACHE_DIR"}
     if tmp_path is not None:
         environ["BOT_DATA_DIR"] = str(tmp_path / "data")
     environ.update(env or {})
@@ -84,7 +84,9 @@ def test_chat_empty_input_exits_zero(tmp_path):
 
 
 def test_kb_check_ok_and_broken(tmp_path):
-    assert run("kb", "check", tmp_path=tmp_path).returncode == 0
+    ok = run("kb", "check", tmp_path=tmp_path)
+    assert ok.returncode == 0
+    assert "knowledge base OK" in ok.stdout
     broken = tmp_path / "knowledge"
     import shutil
 
@@ -108,8 +110,25 @@ def test_kb_unanswered_lists_fallbacks_from_chat_most_frequent_first(tmp_path):
     result = run("kb", "unanswered", "--json", tmp_path=tmp_path)
     rows = json.loads(result.stdout)
     assert [(r["question"], r["count"]) for r in rows] == [("quanto costa il dominio?", 2), ("who won the football match", 1)]
+    assert all(1 <= len(r["suggestions"]) <= 3 for r in rows)
+    assert all(0 <= s["confidence"] <= 1 and s["article"] for r in rows for s in r["suggestions"])
     text = run("kb", "unanswered", tmp_path=tmp_path).stdout
     assert text.splitlines()[1].split()[0] == "2"
+    assert text.splitlines()[2].strip().startswith("-> ")
+
+
+def test_kb_check_warns_about_an_example_that_belongs_to_another_article(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    import shutil
+
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    article = knowledge / "articles" / "offline-access.yaml"
+    text = article.read_text(encoding="utf-8")
+    misplaced = "    - \"come si configura la posta sull'iphone passo passo\"\n"
+    article.write_text(text.replace("questions:\n  it:\n", "questions:\n  it:\n" + misplaced, 1), encoding="utf-8")
+    result = run("kb", "check", env={"KNOWLEDGE_DIR": str(knowledge)}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "warning: offline-access: the example \"come si configura la posta sull'iphone passo passo\" reads as @setup" in result.stdout
 
 
 @pytest.mark.parametrize("env, message", [({"SMTP_PORT": "x"}, "SMTP_PORT must be a whole number")])

@@ -211,3 +211,34 @@ def test_with_a_person_the_bot_stays_silent_and_old_buttons_do_not_act(kb, engin
     assert "/bot" in replies[0].text and session.flow == "human"
     replies = command(dialogue, session, "bot")
     assert replies[0].handback and session.flow is None
+
+
+def test_a_vague_problem_gets_a_triage_question_with_buttons(dialogue, kb, store):
+    session = Session()
+    [reply] = say(dialogue, session, "la mail non va")
+    assert "Che cosa non funziona" in reply.text
+    assert ids([reply])[: len(kb.triage)] == [f"art:{a}" for a in kb.triage]
+    assert {"flow:setup", "flow:human"} <= set(ids([reply]))
+    assert session.fallbacks_in_row == 0  # a question back is not a failure to answer
+    [answer] = press(dialogue, session, f"art:{kb.triage[0]}")
+    assert answer.title == kb.articles[kb.triage[0]].title["it"]
+
+
+def test_words_between_questions_get_a_short_prompt_and_the_menu(dialogue):
+    for text, customer, start in (("avanti", IT, "Dimmi pure"), ("and now?", EN, "Tell me what you need")):
+        [reply] = say(dialogue, Session(), text, customer=customer)
+        assert reply.text.startswith(start)
+        assert "art:pop3-vs-imap" in ids([reply]) and not reply.title
+
+
+def test_typing_next_where_no_next_button_is_offered_shows_the_menu_every_time(dialogue):
+    # Regression: "Avanti" typed outside the setup guide answered the certificate article, every time.
+    session = Session()
+    for _ in range(3):
+        [reply] = say(dialogue, session, "Avanti")
+        assert reply.title is None and "art:pop3-vs-imap" in ids([reply])
+
+
+def test_the_language_buttons_come_from_the_knowledge_base(dialogue, kb):
+    [reply] = command(dialogue, Session(), "language")
+    assert [b.label for row in reply.buttons for b in row] == [kb.language_data[c].name for c in kb.languages]

@@ -145,3 +145,51 @@ def test_empty_text_is_a_fallback_of_its_own(engine):
 def test_other_languages_are_recognised_as_foreign(engine, text):
     analysis = engine.analyse(text)
     assert (analysis.intent, analysis.reason) == ("fallback", "foreign")
+
+
+# Regressions: short and vague messages the rule-based engine answered with a confident, wrong article.
+@pytest.mark.parametrize("text", ["avanti", "ok", "sì", "fatto", "and now?", "yes", "next"])
+def test_words_between_questions_get_the_menu_not_an_article(engine, text):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.smalltalk) == ("smalltalk", "ack")
+    assert analysis.article is None
+
+
+@pytest.mark.parametrize("text", ["non funziona", "la mail non va", "it doesn't work", "my email is broken"])
+def test_a_vague_problem_gets_the_triage_question(engine, kb, text):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.reason, analysis.article) == ("fallback", "vague", None)
+    assert analysis.suggestions == kb.triage[: len(analysis.suggestions)]
+
+
+@pytest.mark.parametrize(
+    "text", ["mi hanno hackerato la mail", "dalla mia casella partono mail di spam che non ho scritto", "my email got hacked"]
+)
+def test_a_hacked_mailbox_goes_to_a_person(engine, text):
+    assert engine.analyse(text).intent == "handoff"
+
+
+def test_gmail_in_the_browser_is_the_gmail_guide_not_webmail(engine):
+    analysis = engine.analyse("voglio configurare la mia casella dentro gmail dal browser del computer")
+    assert (analysis.intent, analysis.client) == ("setup", "gmail-web")
+
+
+@pytest.mark.parametrize("text, client", [("thunderbrid", "thunderbird"), ("outlok", "outlook"), ("iphone 15", "ios-mail")])
+def test_a_program_named_alone_even_misspelt_starts_its_setup(engine, text, client):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.client) == ("setup", client)
+
+
+def test_confidence_is_a_probability_and_suggestions_are_close_runners_up(engine):
+    analysis = engine.analyse("ho problemi col server")
+    assert 0 <= analysis.confidence <= 1
+    assert len(analysis.suggestions) <= 3
+    ranked = dict(analysis.ranked)
+    best = max(ranked.values())
+    assert all(ranked[s] >= 0.25 * best for s in analysis.suggestions if s in ranked)
+    assert sum(p for _, p in analysis.ranked) <= 1.0 + 1e-6
+
+
+def test_a_forced_language_is_kept_and_counts_as_decided(engine):
+    analysis = engine.analyse("what is smtp", lang="it")
+    assert (analysis.lang, analysis.lang_detected, analysis.article) == ("it", True, "smtp")

@@ -6,6 +6,8 @@ A request class records every Bot API call and answers like Telegram, so handler
 
 from __future__ import annotations
 
+import os
+
 import asyncio
 import time
 
@@ -24,7 +26,7 @@ TOKEN = "42:OFFLINE"
 
 @pytest.fixture
 def telegram(tmp_path):
-    settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN})
+    settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"]})
     core = build_core(settings)
     bot = TelegramBot(core)
     api = OfflineBotAPI()
