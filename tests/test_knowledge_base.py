@@ -114,3 +114,20 @@ def test_a_guide_step_missing_a_language_or_with_an_unknown_placeholder_is_repor
 def test_a_client_without_a_guide_is_reported(broken_kb):
     (broken_kb / "guides" / "samsung-email.yaml").unlink()
     assert any("guide samsung-email: is missing" in p for p in problems_of(broken_kb))
+
+
+def test_language_files_intent_sections_and_triage_offer_are_checked(broken_kb):
+    (broken_kb / "languages" / "en.yaml").write_text("name: English\nfunction_words: the\n", encoding="utf-8")
+    intents = broken_kb / "intents.yaml"
+    text = intents.read_text(encoding="utf-8")
+    text = text.replace("  offer: [cannot-receive,", "  offer: [no-such-article, cannot-receive,", 1)
+    intents.write_text(text.replace("\n  ack:\n", "\n  nod:\n", 1), encoding="utf-8")
+    synonyms = broken_kb / "synonyms.yaml"
+    synonyms.write_text(synonyms.read_text(encoding="utf-8") + "Bad Name: [pigeon]\n", encoding="utf-8")
+    _, problems = load_knowledge(broken_kb, strict=False)
+    problems = [str(p) for p in problems]
+    assert "knowledge/languages/en.yaml: function_words: must be a list of words" in problems
+    assert "knowledge/intents.yaml: triage offer: 'no-such-article' is not an article" in problems
+    assert any("smalltalk nod: unknown kind" in p for p in problems)
+    assert any("smalltalk ack:" in p for p in problems)  # the kind the code relies on is missing
+    assert "knowledge/synonyms.yaml: Bad Name: a concept's name is lower-case letters, digits and _" in problems

@@ -22,6 +22,7 @@ from typing import Any
 from bot.knowledge.language import LANGUAGES, Language
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CONCEPT_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FLOWS = ("setup", "activation", "handoff")
 SMALLTALK_KINDS = ("greeting", "thanks", "goodbye", "identity", "ack")
 # triage: a problem told too vaguely to pick an article ("it doesn't work"): the bot asks what fails.
@@ -430,6 +431,8 @@ class _Loader:
         out: dict[str, tuple[str, ...]] = {}
         owner: dict[str, str] = {}
         for concept, items in data.items():
+            if not CONCEPT_RE.match(str(concept)):
+                self.problem(path, str(concept), "a concept's name is lower-case letters, digits and _")
             if not isinstance(items, list) or not items:
                 self.problem(path, str(concept), "must be a list of words")
                 continue
