@@ -193,3 +193,21 @@ def test_confidence_is_a_probability_and_suggestions_are_close_runners_up(engine
 def test_a_forced_language_is_kept_and_counts_as_decided(engine):
     analysis = engine.analyse("what is smtp", lang="it")
     assert (analysis.lang, analysis.lang_detected, analysis.article) == ("it", True, "smtp")
+
+
+def test_the_language_rule_lets_the_hint_decide_only_when_the_words_do_not():
+    from bot.knowledge.language import decide_language
+
+    assert decide_language({"it": 0.55, "en": 0.45}, hint="en") == ("en", False)
+    assert decide_language({"it": 0.55, "en": 0.45}, hint=None) == ("it", False)
+    assert decide_language({"it": 0.95, "en": 0.05}, hint="en") == ("it", True)
+
+
+def test_the_foreign_rule_needs_enough_words_mostly_unknown():
+    from bot.knowledge.language import mostly_unknown_words
+
+    known = frozenset({"la", "mail", "non", "va", "imap"})
+    assert mostly_unknown_words("wie richte ich mein konto ein".split(), known)
+    assert not mostly_unknown_words("la mail non va".split(), known)
+    assert not mostly_unknown_words("guten tag".split(), known)  # too short to tell
+    assert not mostly_unknown_words("la mail 2024 2025 2026".split(), known)  # numbers are no language
