@@ -216,7 +216,7 @@ def test_with_a_person_the_bot_stays_silent_and_old_buttons_do_not_act(kb, engin
 def test_a_vague_problem_gets_a_triage_question_with_buttons(dialogue, kb, store):
     session = Session()
     [reply] = say(dialogue, session, "la mail non va")
-    assert "Che cosa non funziona" in reply.text
+    assert "che cosa non funziona" in reply.text
     assert ids([reply])[: len(kb.triage)] == [f"art:{a}" for a in kb.triage]
     assert {"flow:setup", "flow:human"} <= set(ids([reply]))
     assert session.fallbacks_in_row == 0  # a question back is not a failure to answer
