@@ -131,3 +131,17 @@ def test_a_contact_with_a_line_break_is_refused(dialogue):
     say(dialogue, session, "Rossi Srl")
     replies = say(dialogue, session, "me@rossi.it\r\nBcc: evil@attacker.example")
     assert session.step == "contact" and "phone number" in replies[0].text
+
+
+def test_a_password_typed_into_the_form_is_refused_and_never_kept(dialogue):
+    from test_dialogue import IT, KEY  # noqa: F401
+    from bot.core.session import Session
+    from bot.core.types import Inbound
+
+    session = Session()
+    dialogue.handle(KEY, session, Inbound(command="imap", customer=IT))
+    dialogue.handle(KEY, session, Inbound(text="mario@rossi.it", customer=IT))
+    assert session.step == "name"
+    [reply] = dialogue.handle(KEY, session, Inbound(text="Estate2024!", customer=IT))
+    assert "password" in reply.text.lower()
+    assert session.step == "name" and "Estate2024!" not in json.dumps(session.to_dict())

@@ -57,3 +57,8 @@ def test_ordinary_words_are_not_passwords(text):
 def test_where_an_address_was_asked_for_letters_and_digits_are_enough():
     assert looks_like_password("mario1975", expecting_address=True)
     assert not looks_like_password("mario1975")
+
+
+@pytest.mark.parametrize("text", ["studio2000.it", "mail.rossi2024.com", "0x800CCC0E"])
+def test_a_domain_or_an_error_code_is_not_a_password(text):
+    assert not looks_like_password(text, expecting_address=True)

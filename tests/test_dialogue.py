@@ -99,13 +99,16 @@ def test_language_command_without_argument_offers_buttons_and_the_button_switche
     assert session.lang == "it"
 
 
-def test_typing_a_button_number_or_label_presses_it(dialogue):
+def test_typing_a_button_label_presses_it_but_a_number_does_not(dialogue):
     session = Session()
     command(dialogue, session, "start", customer=EN)
-    replies = say(dialogue, session, "1", customer=EN)
-    assert replies[0].title == "POP3 or IMAP: what's the difference?" or "POP3" in replies[0].title
+    replies = say(dialogue, session, "POP3 or IMAP?", customer=EN)
+    assert "POP3" in replies[0].title
     replies = say(dialogue, session, "yes", customer=EN)  # the label "👍 Yes", typed without the emoji
     assert replies[0].text.startswith("Great")
+    # Telegram shows no numbers on its buttons: "1" typed there is not a button (the terminal numbers them).
+    command(dialogue, session, "start", customer=EN)
+    assert not (say(dialogue, session, "1", customer=EN)[0].title or "").startswith("POP3")
 
 
 def test_setup_request_starts_the_guide_and_remembers_the_address(dialogue):

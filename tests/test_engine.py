@@ -211,3 +211,32 @@ def test_the_foreign_rule_needs_enough_words_mostly_unknown():
     assert not mostly_unknown_words("la mail non va".split(), known)
     assert not mostly_unknown_words("guten tag".split(), known)  # too short to tell
     assert not mostly_unknown_words("la mail 2024 2025 2026".split(), known)  # numbers are no language
+
+
+def test_one_word_never_switches_the_conversation_language():
+    from bot.knowledge.language import decide_language
+
+    assert decide_language({"it": 0.1, "en": 0.9}, hint="it", words=1) == ("it", False)
+    assert decide_language({"it": 0.1, "en": 0.9}, hint=None, words=1) == ("en", True)
+
+
+def test_another_language_is_told_by_its_function_words_not_by_unknown_words(engine):
+    for text in ("Je ne reçois plus mes mails", "hola, no recibo emails en outlook", "Wie richte ich mein E-Mail-Konto ein?"):
+        assert engine.analyse(text).reason == "foreign", text
+    # A pasted error message is in words the knowledge base never uses, but it is no foreign language.
+    assert engine.analyse("Delivery Status Notification (Failure)").reason != "foreign"
+
+
+@pytest.mark.parametrize("text", ["asdf", "12345", "qwxz", "{__class__}"])
+def test_nothing_known_gets_no_guess(engine, text):
+    analysis = engine.analyse(text)
+    assert (analysis.intent, analysis.article) == ("fallback", None)
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [("mi è arrivata una mail strana che chiede la password, è phishing?", "handoff"), ("i need help", "smalltalk"),
+     ("ho una domanda", "smalltalk"), ("how do i forward my email to gmail", "fallback")],
+)
+def test_found_by_the_adversarial_pass(engine, text, intent):
+    assert engine.analyse(text).intent == intent

@@ -228,3 +228,19 @@ def test_the_guide_survives_a_restart_at_any_step(dialogue, store):
     replies = press(dialogue, restored, find(replies, ":p:pop3"))
     replies = say(dialogue, restored, "info@rossi.it")
     assert restored.step == "guide" and any(r.attachment for r in replies)
+
+
+def test_ok_typed_inside_the_guide_goes_on_and_answers_keep_the_way_back(dialogue):
+    session = session_in("it")
+    seen = command(dialogue, session, "setup")
+    seen += press(dialogue, session, find(seen, ":c:thunderbird"))
+    seen += press(dialogue, session, find(seen, ":p:pop3"))
+    say(dialogue, session, "mario@esempio.it")
+    first = session.form["index"]
+    for word in ("ok", "fatto"):
+        say(dialogue, session, word)
+    assert session.form["index"] == first + 2  # each acknowledgement is the next step
+    answer = say(dialogue, session, "che porta metto per l'smtp?")
+    assert find(answer, ":resume")  # a question in the middle of the guide is answered with the way back
+    related = next(i for i in button_ids(answer) if i.startswith("art:"))
+    assert find(press(dialogue, session, related), ":resume")  # and so is an article opened from there

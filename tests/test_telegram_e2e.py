@@ -53,7 +53,7 @@ def test_a_whole_conversation_with_buttons_pressed_and_typed(fake, start_bot, tm
 
     fake.send_text(MARIO, "/start")
     fake.wait_for_messages(MARIO, 3)
-    fake.send_text(MARIO, "2")  # the number of the "set up my mail" button, typed
+    fake.send_text(MARIO, "configura la mia posta")  # the label of a button, typed
     fake.wait_for_messages(MARIO, 4)
     assert "Configura la posta" in texts(fake, MARIO)[3]
 

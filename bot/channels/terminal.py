@@ -38,11 +38,15 @@ def render(reply: Reply, files_dir: Path, first_number: int = 1) -> str:
     return "\n".join(lines)
 
 
-def parse_line(line: str, customer: Customer) -> Inbound:
+def parse_line(line: str, customer: Customer, offered: list[list[str]] | None = None) -> Inbound:
+    """One typed line: a command, the number of a button shown (``offered``: [label, id] in order), or text."""
     text = line.rstrip("\r\n")
     if text.startswith("/") and len(text) > 1 and not text[1].isspace():
         command, _, args = text[1:].partition(" ")
         return Inbound(text=args.strip(), command=command, customer=customer)
+    number = text.strip()
+    if offered and number.isdigit() and 1 <= int(number) <= len(offered):
+        return Inbound(button=offered[int(number) - 1][1], customer=customer)
     return Inbound(text=text, customer=customer)
 
 
@@ -84,5 +88,5 @@ def run_chat(
             return 0
         if not line.strip():
             continue
-        turn(parse_line(line, customer))
+        turn(parse_line(line, customer, session.offered))
 

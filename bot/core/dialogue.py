@@ -18,6 +18,7 @@ from bot.flows.activation import FLOW as ACTIVATION_FLOW
 from bot.flows.activation import ActivationFlow
 from bot.flows.setup import FLOW as SETUP_FLOW
 from bot.flows.setup import SetupFlow
+from bot.flows.address import looks_like_password
 from bot.i18n import N_, Translator, negotiate
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import Analysis, AnswerEngine
@@ -195,7 +196,7 @@ class Dialogue:
             return self._set_language(session, value)
         if kind == "art" and value in self.kb.articles:
             session.remember("customer", f"[{self.kb.articles[value].title[lang]}]")
-            return self._answer(session, lang, value, question=None)
+            return self._with_way_back(session, lang, self._answer(session, lang, value, question=None))
         if kind == "fb" and value[:2] in ("0:", "1:") and value[2:] in self.kb.articles:
             return self._feedback(key, session, lang, value)
         if kind == "su":
@@ -211,13 +212,11 @@ class Dialogue:
         return [Reply(_("That button is no longer active. Here is the menu:"), buttons=self._menu_buttons(lang))]
 
     def _pressed(self, session: Session, text: str) -> str | None:
-        """The button id a typed text stands for: its number, its label, or a close spelling of it."""
+        """The button id a typed text stands for: its label, or a close spelling of it. (Numbers press
+        buttons only where the channel shows them numbered: the terminal does that itself.)"""
         if not session.offered:
             return None
-        typed = text.strip()
-        if typed.isdigit() and 1 <= int(typed) <= len(session.offered):
-            return session.offered[int(typed) - 1][1]
-        folded = fold(typed)
+        folded = fold(text.strip())
         if not folded or len(folded) > _LONGEST_LABEL:  # a question, not a label
             return None
         from rapidfuzz import fuzz
@@ -229,13 +228,27 @@ class Dialogue:
                 best, best_score = button_id, score
         return best if best_score >= _LABEL_MATCH else None
 
+    def _go_on(self, session: Session) -> str | None:
+        """The button that carries a running flow forward, for an "ok" or "fatto" typed inside it: the
+        guide's next step where it is offered, else the flow's current question asked again."""
+        for _label, button_id in session.offered:
+            if button_id.startswith("su:") and button_id.endswith(":n"):
+                return button_id
+        token = session.form.get("token")
+        if session.flow == SETUP_FLOW and token:
+            return f"su:{token}:resume"
+        if session.flow == ACTIVATION_FLOW and token:
+            return f"im:{token}:resume"
+        return None
+
     # typed text
     def _text(self, key: SessionKey, session: Session, inbound: Inbound, turn: "Turn") -> list[Reply]:
         text = inbound.text[:MAX_INPUT_CHARS]
         pressed = self._pressed(session, text)
         if pressed:
             return self._button(key, session, pressed, inbound)
-        session.remember("customer", text)
+        # A password typed by mistake is never kept, not even in the transcript the team may receive.
+        session.remember("customer", "[•••]" if looks_like_password(text, expecting_address=True) else text)
         if session.flow == SETUP_FLOW:
             replies = self.setup.text(key, session, self._lang(session, inbound), text)
             if replies is not None:
@@ -245,18 +258,30 @@ class Dialogue:
             if replies is not None:
                 return replies
         analysis = turn.analysis = self.engine.analyse(text, hint=self._hint(session, inbound))
+        if analysis.intent == "smalltalk" and analysis.smalltalk == "ack":
+            go_on = self._go_on(session)
+            if go_on:  # "ok", "fatto", "and now?" inside a flow: carry on with it
+                return self._button(key, session, go_on, inbound)
         lang = self._lang(session, inbound, analysis)
         session.lang = lang
         replies = self._answer_text(key, session, lang, analysis, text, inbound.customer)
-        if session.flow in (SETUP_FLOW, ACTIVATION_FLOW) and analysis.intent not in ("setup", "activation", "handoff") and replies:
-            # A question in the middle of a flow: answered, with the way back to it.
-            _ = self._gettext(lang)
-            if session.flow == SETUP_FLOW:
-                back = Button(_("▶️ Back to the guide"), f"su:{session.form.get('token')}:resume")
-            else:
-                back = Button(_("▶️ Back to the request"), f"im:{session.form.get('token')}:resume")
-            replies[-1] = dataclasses.replace(replies[-1], buttons=(*replies[-1].buttons, (back,)))
+        if analysis.intent not in ("setup", "activation", "handoff"):
+            replies = self._with_way_back(session, lang, replies)
         return replies
+
+    def _with_way_back(self, session: Session, lang: str, replies: list[Reply]) -> list[Reply]:
+        """Replies given in the middle of a flow (a question answered, an article opened), with a button
+        back to the flow."""
+        if session.flow not in (SETUP_FLOW, ACTIVATION_FLOW) or not replies or not session.form.get("token"):
+            return replies
+        _ = self._gettext(lang)
+        if session.flow == SETUP_FLOW:
+            back = Button(_("▶️ Back to the guide"), f"su:{session.form.get('token')}:resume")
+        else:
+            back = Button(_("▶️ Back to the request"), f"im:{session.form.get('token')}:resume")
+        if any(b.id == back.id for b in replies[-1].all_buttons):
+            return replies
+        return [*replies[:-1], dataclasses.replace(replies[-1], buttons=(*replies[-1].buttons, (back,)))]
 
     def _answer_text(
         self, key: SessionKey, session: Session, lang: str, analysis: Analysis, text: str, customer: Customer | None

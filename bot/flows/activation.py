@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from bot.core.session import Session, SessionKey
 from bot.core.types import Button, Customer, Reply
-from bot.flows.address import AddressError, parse_address
+from bot.flows.address import AddressError, looks_like_password, parse_address
 from bot.outbox import DAILY_LIMIT, LimitReached, Outbox
 
 FLOW = "imap"
@@ -71,6 +71,13 @@ class ActivationFlow:
 
     def text(self, key: SessionKey, session: Session, lang: str, text: str) -> list[Reply] | None:
         step = session.step
+        if step in ("mailboxes", "name", "contact") and looks_like_password(text, expecting_address=step == "mailboxes"):
+            # Never stored, never emailed to support: the customer is told to change it.
+            _ = self.gettext(lang)
+            return [Reply(_("That looks like a password. Never send your password in a chat, not even to me: "
+                            "please delete that message now, and change the mailbox password to be safe. "
+                            "I never need it: you type it only in your mail program."),
+                          buttons=(self._cancel_row(session, lang),))]
         if step == "mailboxes":
             return self._take_mailboxes(session, lang, text)
         if step == "name":

@@ -55,6 +55,10 @@ def parse_address(text: str) -> Address:
     return Address(f"{local}@{domain}", domain, ascii_domain)
 
 
+_DOMAIN_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,24}")
+_ERROR_CODE_RE = re.compile(r"0x[0-9a-f]{4,12}")
+
+
 def looks_like_password(text: str, known_words: frozenset[str] = frozenset(), *, expecting_address: bool = False) -> bool:
     """A single token of 6 to 64 characters mixing character classes like a password, and no address.
 
@@ -68,6 +72,8 @@ def looks_like_password(text: str, known_words: frozenset[str] = frozenset(), *,
     if lowered in known_words or re.sub(r"[\d._-]+", "", lowered) in known_words:  # "Outlook2019", "iPhone15"
         return False
     if token.startswith("/") or "://" in token or lowered.startswith("www."):
+        return False
+    if _DOMAIN_RE.fullmatch(lowered) or _ERROR_CODE_RE.fullmatch(lowered):  # "studio2000.it", "0x800CCC0E"
         return False
     has_letter = any(c.isalpha() for c in token)
     classes = sum(

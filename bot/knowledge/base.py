@@ -7,6 +7,7 @@ Layout of the folder:
     intents.yaml         example phrases of the intents: flows, a person, triage, small talk, out of scope
     synonyms.yaml        words customers use for the same thing
     languages/<code>.yaml  each language's name and function words (a language is a file here)
+    foreign.yaml         function words of languages the bot does not speak
 
 Loading collects every problem instead of stopping at the first, so an editor sees them all at once.
 """
@@ -131,6 +132,7 @@ class KnowledgeBase:
     root: Path
     guides: dict[str, Guide] = dataclasses.field(default_factory=dict)
     language_data: dict[str, Language] = dataclasses.field(default_factory=dict)
+    foreign_words: frozenset[str] = frozenset()  # function words of languages the bot does not speak
     triage: tuple[str, ...] = ()  # the articles the triage question offers, in order
 
     @property
@@ -364,6 +366,17 @@ class _Loader:
                 self.problem(path, "triage offer", f"{article_id!r} is not an article")
         return tuple(a for a in offer if a in articles)
 
+    def foreign_words(self, path: Path) -> frozenset[str]:
+        from bot.knowledge.text import fold
+
+        if not path.exists():
+            return frozenset()
+        data = self.read(path)
+        if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+            self.problem(path, "", "must map each language code to a list of its function words")
+            return frozenset()
+        return frozenset(fold(str(w)) for words in data.values() for w in words if fold(str(w)))
+
     def languages(self, folder: Path) -> dict[str, Language]:
         out: dict[str, Language] = {}
         for code in LANGUAGES:
@@ -499,6 +512,7 @@ def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, l
             loader.problem(root / "guides" / f"{client_id}.yaml", f"guide {client_id}", "is missing: every client needs a setup guide")
     kb = KnowledgeBase(
         language_data=loader.languages(root / "languages"),
+        foreign_words=loader.foreign_words(root / "foreign.yaml"),
         triage=loader.triage_offer(root / "intents.yaml", articles),
         guides=guides,
         articles=articles,

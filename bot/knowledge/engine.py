@@ -13,7 +13,7 @@ those probabilities:
 
 The rules left are for what the data cannot say, each a named function: the addresses in a message
 (``text.find_emails``), the program it names (``clients.ClientMatcher``), whether it is foreign
-(``language.mostly_unknown_words``). Thresholds are chosen on the labelled set (bench/quality.py).
+(``language.is_foreign``), whether it has any word the knowledge base knows at all. Thresholds are chosen on the labelled set (bench/quality.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.clients import ClientMatcher
 from bot.knowledge.features import ConceptFinder, extract
-from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, mostly_unknown_words
+from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, is_foreign
 
 if TYPE_CHECKING:
     from bot.knowledge.training import Models
@@ -90,6 +90,7 @@ class AnswerEngine:
         self._intent_names = tuple(sorted({intent_of(c) for c in classes}))
         self._intent_of_class = np.array([self._intent_names.index(intent_of(c)) for c in classes], dtype=np.intp)
         self.known = self._vocabulary(kb)
+        self._ours = frozenset(w for language in kb.language_data.values() for w in language.function_words)
 
     @staticmethod
     def _vocabulary(kb: KnowledgeBase) -> frozenset[str]:
@@ -124,17 +125,21 @@ class AnswerEngine:
         elif words:
             probabilities = self.language_model.probabilities_of(extracted)
             detected = dict(zip(self.language_model.classes, probabilities.tolist()))
-            language, decided = decide_language(detected, hint)
+            language, decided = decide_language(detected, hint, len(words))
         else:
             language, decided = (hint if hint in languages else DEFAULT_LANGUAGE), False
         base = dict(lang=language, emails=emails, lang_detected=decided)
         if not words:
             return Analysis("fallback", confidence=1.0, reason="empty", **base)
-        if lang not in languages and mostly_unknown_words(words, self.known):
+        if lang not in languages and is_foreign(words, self.known, self._ours, self.kb.foreign_words):
             return Analysis("fallback", confidence=0.9, reason="foreign", **base)
-        return self._decide(self.target_model.probabilities_of(extracted), words, base)
+        client = self.clients.find(words)
+        if client is None and not any(w in self.known for w in words if not w.isdigit()):
+            # Nothing the knowledge base knows ("asdf", "12345"): no guess is worth making.
+            return Analysis("fallback", confidence=0.9, reason="unsure", **base)
+        return self._decide(self.target_model.probabilities_of(extracted), client, base)
 
-    def _decide(self, p: np.ndarray, words: list[str], base: dict) -> Analysis:
+    def _decide(self, p: np.ndarray, client: str | None, base: dict) -> Analysis:
         classes = self.target_model.classes
         by_intent = np.bincount(self._intent_of_class, weights=p, minlength=len(self._intent_names))
         intent = self._intent_names[int(by_intent.argmax())]
@@ -152,7 +157,7 @@ class AnswerEngine:
         if intent_p < INTENT_THRESHOLD:
             return Analysis("fallback", confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
         if intent == "setup":
-            return Analysis("setup", client=self.clients.find(words), confidence=intent_p, **base)
+            return Analysis("setup", client=client, confidence=intent_p, **base)
         if intent == "triage":
             return Analysis("fallback", confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS], reason="vague", **base)
         if intent == "fallback":

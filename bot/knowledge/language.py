@@ -5,8 +5,9 @@ catalogue in ``locales/<code>``: adding one needs no code. The language of a mes
 a model trained on every text of the knowledge base (``training.language_examples``); the customer's
 Telegram language, or the conversation's, decides when the model is unsure ("ok", "imap").
 
-A message mostly made of words that no language of the knowledge base uses (German, French...) is
-foreign: the bot says, in every language it has, which ones it speaks.
+A message in another language (``foreign.yaml`` lists the function words of the commonest ones) gets a
+reply, in every language the bot has, saying which ones it speaks. A pasted error message in words the
+knowledge base never uses is not foreign: it has no foreign function words.
 """
 
 from __future__ import annotations
@@ -44,14 +45,14 @@ class Language:
     function_words: tuple[str, ...]
 
 
-def decide_language(probabilities: dict[str, float], hint: str | None) -> tuple[str, bool]:
+def decide_language(probabilities: dict[str, float], hint: str | None, words: int = 2) -> tuple[str, bool]:
     """The language of a message from the detector's probabilities, and whether the words decided it.
 
-    Below ``CLEAR_PROBABILITY`` the hint wins (a customer writing "ok" keeps their language), else the
-    leaning language.
+    Below ``CLEAR_PROBABILITY``, or for a single word, the hint wins (a customer writing "ok", "help" or
+    "password" keeps their language); without a hint, the leaning language.
     """
     best = max(probabilities, key=probabilities.__getitem__)
-    if probabilities[best] >= CLEAR_PROBABILITY:
+    if probabilities[best] >= CLEAR_PROBABILITY and (words >= 2 or hint not in probabilities):
         return best, True
     if hint in probabilities:
         return hint, False
@@ -59,8 +60,21 @@ def decide_language(probabilities: dict[str, float], hint: str | None) -> tuple[
 
 
 def mostly_unknown_words(words: list[str], known: frozenset[str]) -> bool:
-    """Whether a message reads as another language: enough words, and most unknown to the knowledge base."""
+    """Whether enough of a message's words are, for the most part, unknown to the knowledge base."""
     letters = [w for w in words if not w.isdigit()]
     if len(letters) < FOREIGN_MIN_WORDS:
         return False
     return sum(1 for w in letters if w in known) / len(letters) < FOREIGN_KNOWN_SHARE
+
+
+def is_foreign(words: list[str], known: frozenset[str], ours: frozenset[str], theirs: frozenset[str]) -> bool:
+    """Whether a message is written in a language the bot does not speak.
+
+    ``ours`` are the function words of the bot's languages, ``theirs`` those of ``foreign.yaml``: more of
+    theirs than ours, at least two, or any of theirs in a message mostly of unknown words.
+    """
+    foreign = sum(1 for w in words if w in theirs)
+    if not foreign:
+        return False
+    own = sum(1 for w in words if w in ours)
+    return (foreign >= 2 and foreign > own) or mostly_unknown_words(words, known)
