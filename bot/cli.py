@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class _Redact(logging.Filter):
-    """Removes secrets from every log line, whoever writes it (libraries log request URLs)."""
+    """Removes secrets from every log record, whoever writes it (libraries log request URLs)."""
 
     def __init__(self, secrets: list[str]):
         super().__init__()
@@ -103,10 +103,33 @@ class _Redact(logging.Filter):
         return True
 
 
+class RedactingStream:
+    """A text stream that writes through to another with every secret replaced: standard error and
+    output pass through it, so no path (a library's own handler, an uncaught traceback printed by the
+    interpreter, a warning) can print a secret."""
+
+    def __init__(self, stream, secrets: list[str]):
+        self._stream = stream
+        self._secrets = [s for s in secrets if s]
+
+    def write(self, text: str) -> int:
+        for secret in self._secrets:
+            text = text.replace(secret, "<SECRET>")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def configure_logging(settings: Settings) -> None:
+    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret) if s]
+    if secrets:
+        if not isinstance(sys.stderr, RedactingStream):
+            sys.stderr = RedactingStream(sys.stderr, secrets)
+        if not isinstance(sys.stdout, RedactingStream):
+            sys.stdout = RedactingStream(sys.stdout, secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret) if s]
     handler.addFilter(_Redact(secrets))
     logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO), handlers=[handler], force=True)
     # httpx logs every request with its URL, which holds the bot's token.
@@ -212,6 +235,9 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{request.reference} was already delivered.")
             return 0
         outbox.retry_now(request.id)
+        if outbox.claimed(request.id):
+            print(f"{request.reference} is being delivered right now by the running bot.")
+            return 0
         delivered = asyncio.run(Postman(outbox, settings).deliver(outbox.get(request.id)))
         after = outbox.get(request.id)
         print(f"{after.reference}: {'delivered' if delivered else 'not delivered: ' + (after.last_error or '')}")

@@ -18,17 +18,41 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the key, never a secret's value."""
 
 
-class Secret(str):
-    """A string that never shows its value when printed or logged."""
+class Secret:
+    """A secret value that never shows itself: printed, logged, formatted, concatenated or dumped as
+    JSON, it is ``<SECRET>`` or an error. Only ``.value`` gives it, to the one call that needs it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        object.__setattr__(self, "_value", str(value))
+
+    @property
+    def value(self) -> str:
+        return self._value
 
     def __repr__(self) -> str:
         return "<SECRET>"
 
     __str__ = __repr__
 
-    @property
-    def value(self) -> str:
-        return str.__str__(self)
+    def __format__(self, spec: str) -> str:
+        return "<SECRET>"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(("Secret", self._value))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Secret cannot be changed")
+
+    def __reduce__(self):
+        raise TypeError("a Secret is not pickled: it would be written out in clear")
 
 
 SECURITY_CHOICES = ("tls", "starttls", "none")

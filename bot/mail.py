@@ -28,17 +28,31 @@ log = logging.getLogger(__name__)
 
 MAX_DELAY = 3600.0
 ALERT_AFTER = 3600.0
+CLAIM_SECONDS = 300.0  # a delivery in progress holds its request this long at most (SMTP times out at 30 s)
+RESTART_SECONDS = 5
 _LANGUAGE_NAMES = {"it": "italiano", "en": "inglese"}
 
 
 class UnsafeValue(ValueError):
-    """A value for a header contains a line break or a control character."""
+    """A value for a header contains a line break, a control character or an RFC 2047 encoded word."""
 
 
 def _clean(value: str) -> str:
-    if any(c in value for c in "\r\n") or any(ord(c) < 32 or ord(c) == 127 for c in value):
+    """A header value from validated data, or UnsafeValue. Encoded words ("=?utf-8?q?...?=") are refused:
+    the email library decodes them, and a decoded line break would add a header of the customer's."""
+    if any(c in value for c in "\r\n") or any(ord(c) < 32 or ord(c) == 127 for c in value) or "=?" in value:
         raise UnsafeValue(repr(value))
     return value
+
+
+def _reply_to(address: str) -> str:
+    """An address for Reply-To, its international domain in punycode."""
+    from bot.flows.address import AddressError, parse_address
+
+    try:
+        return _clean(parse_address(address).ascii_email)
+    except AddressError:
+        raise UnsafeValue(repr(address)) from None
 
 
 def message_id(reference: str, mail_from: str) -> str:
@@ -57,7 +71,7 @@ def build_email(request: Request, settings: Settings) -> EmailMessage:
     message["To"] = _clean(settings.support_email)
     contact = payload.get("contact") or ""
     if "@" in contact:
-        message["Reply-To"] = _clean(contact)
+        message["Reply-To"] = _reply_to(contact)
     message["Subject"] = _clean(f"[{request.reference}] Attivazione IMAP: {', '.join(mailboxes)}")
     message["Message-ID"] = message_id(request.reference, settings.mail_from)
     message["Date"] = format_datetime(dt.datetime.fromtimestamp(request.created, dt.timezone.utc))
@@ -89,7 +103,7 @@ def _handoff_email(request: Request, settings: Settings) -> EmailMessage:
     message["To"] = _clean(settings.support_email)
     email = payload.get("email") or ""
     if email:
-        message["Reply-To"] = _clean(email)
+        message["Reply-To"] = _reply_to(email)
     name = " ".join(str(payload.get("name") or "").split())
     message["Subject"] = _clean(f"[{request.reference}] Richiesta di assistenza da {name or 'un cliente'} (Telegram)")
     message["Message-ID"] = message_id(request.reference, settings.mail_from)
@@ -165,11 +179,20 @@ class Postman:
         self.wake = asyncio.Event()
 
     async def deliver(self, request: Request) -> bool:
+        """One attempt at one request, if no other process is sending it (``outbox retry`` beside a running
+        bot): a claim in the outbox makes sure a request is never sent twice at once."""
+        if not self.outbox.claim(request.id, CLAIM_SECONDS):
+            log.info("request %s is being delivered elsewhere", request.reference)
+            return False
         try:
-            await send(build_email(request, self.settings), self.settings, self.tls_context)
-        except UnsafeValue as error:
-            log.error("request %s has an unsafe value and is not sent: %s", request.reference, error)
-            self.outbox.attempt_failed(request.id, f"unsafe value: {error}", time.time(), permanent=True)
+            message = build_email(request, self.settings)
+        except Exception as error:  # one request that cannot be built fails alone; the others go on
+            log.error("request %s cannot be built and is not sent: %s: %s", request.reference, type(error).__name__, error)
+            self.outbox.attempt_failed(request.id, f"cannot be built: {type(error).__name__}", time.time(), permanent=True)
+            await self._report_trouble(request.id)
+            return False
+        try:
+            await send(message, self.settings, self.tls_context)
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
             permanent = is_permanent(error)
             delay = retry_delay(request.attempts + 1, self.settings.outbox_retry_seconds)
@@ -183,11 +206,14 @@ class Postman:
             if self.on_delivered:
                 await self._safely(self.on_delivered, request, self.outbox.mark_notified)
             return True
-        current = self.outbox.get(request.id)
+        await self._report_trouble(request.id)
+        return False
+
+    async def _report_trouble(self, request_id: int) -> None:
+        current = self.outbox.get(request_id)
         if current and not current.alerted and (current.state == "failed" or time.time() - current.created >= ALERT_AFTER):
             if self.on_trouble:
                 await self._safely(self.on_trouble, current, self.outbox.mark_alerted)
-        return False
 
     async def _safely(self, callback: Notify, request: Request, mark: Callable[[int], None]) -> None:
         try:
@@ -205,9 +231,16 @@ class Postman:
         return sent
 
     async def run(self) -> None:
-        """Deliver for ever: when woken by a new request, or when the next retry is due."""
+        """Deliver for ever: when woken by a new request, or when the next retry is due. Nothing a request
+        does stops the loop: an unexpected error is logged and the loop goes on after a pause."""
         while True:
-            await self.deliver_due()
+            try:
+                await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("the outbox worker failed; going on in %d s", RESTART_SECONDS)
+                await asyncio.sleep(RESTART_SECONDS)
             next_due = self.outbox.next_due()
             timeout = MAX_DELAY if next_due is None else max(0.05, next_due - time.time())
             self.wake.clear()

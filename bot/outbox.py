@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import secrets
+import socket
 import sqlite3
 import time
 from typing import Any
@@ -32,7 +34,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered REAL,
     alerted INTEGER NOT NULL DEFAULT 0,
     notified INTEGER NOT NULL DEFAULT 0,
-    kind TEXT NOT NULL DEFAULT 'imap-activation'  -- imap-activation, or handoff (a conversation for a person)
+    kind TEXT NOT NULL DEFAULT 'imap-activation',  -- imap-activation, or handoff (a conversation for a person)
+    claimed_until REAL,               -- a delivery in progress, by any process, until then
+    claimed_by TEXT                   -- host:pid of that process
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
 CREATE TABLE IF NOT EXISTS outbox_mailbox (
@@ -72,6 +76,19 @@ class LimitReached(Exception):
     """The customer already made DAILY_LIMIT requests in the last 24 hours."""
 
 
+_PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def new_reference(kind: str = ACTIVATION) -> str:
     return f"{_PREFIXES[kind]}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
@@ -97,6 +114,9 @@ class Outbox:
             columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
             if "kind" not in columns:  # an outbox from before handoff requests
                 self._conn.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'imap-activation'")
+            if "claimed_until" not in columns:  # an outbox from before delivery claims
+                self._conn.execute("ALTER TABLE outbox ADD COLUMN claimed_until REAL")
+                self._conn.execute("ALTER TABLE outbox ADD COLUMN claimed_by TEXT")
 
     def submit(
         self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None, kind: str = ACTIVATION
@@ -181,12 +201,48 @@ class Outbox:
             row = self._conn.execute("SELECT MIN(next_attempt) FROM outbox WHERE state = ?", (PENDING,)).fetchone()
         return row[0]
 
+    def claim(self, request_id: int, seconds: float, now: float | None = None) -> bool:
+        """Take a pending request for one delivery attempt; False when it is delivered, failed, or held by
+        another live process whose claim has not run out (a process killed mid-delivery holds nothing)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._claimed(request_id, now):
+                    self._conn.execute("COMMIT")
+                    return False
+                cursor = self._conn.execute(
+                    "UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE id = ? AND state = ?",
+                    (now + seconds, _PROCESS, request_id, PENDING),
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return cursor.rowcount == 1
+
+    def claimed(self, request_id: int, now: float | None = None) -> bool:
+        """Whether a delivery attempt of a live process holds the request now."""
+        with self._lock:
+            return self._claimed(request_id, time.time() if now is None else now)
+
+    def _claimed(self, request_id: int, now: float) -> bool:
+        row = self._conn.execute("SELECT claimed_until, claimed_by FROM outbox WHERE id = ?", (request_id,)).fetchone()
+        if not row or not row[0] or row[0] < now:
+            return False
+        host, _, pid = (row[1] or "").rpartition(":")
+        if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+            return False
+        return True
+
     def delivered(self, request_id: int, now: float | None = None) -> None:
-        self._update("state = ?, delivered = ?, attempts = attempts + 1, last_error = NULL", (DELIVERED, now or time.time()), request_id)
+        self._update("state = ?, delivered = ?, attempts = attempts + 1, last_error = NULL, claimed_until = NULL",
+                     (DELIVERED, now or time.time()), request_id)
 
     def attempt_failed(self, request_id: int, error: str, next_attempt: float, permanent: bool) -> None:
         state = FAILED if permanent else PENDING
-        self._update("state = ?, attempts = attempts + 1, last_error = ?, next_attempt = ?", (state, error[:500], next_attempt), request_id)
+        self._update("state = ?, attempts = attempts + 1, last_error = ?, next_attempt = ?, claimed_until = NULL",
+                     (state, error[:500], next_attempt), request_id)
 
     def mark_alerted(self, request_id: int) -> None:
         self._update("alerted = 1", (), request_id)

@@ -58,3 +58,38 @@ def test_unknown_keys_in_the_file_are_refused(tmp_path):
     config.write_text("smtp_hots: mail.example.com\n")
     with pytest.raises(ConfigError, match="smtp_hots"):
         load_settings({"BOT_CONFIG": str(config)})
+
+
+def test_a_secret_cannot_be_revealed_by_accident():
+    import json
+    import pickle
+
+    token = load_settings({"TELEGRAM_BOT_TOKEN": "123:ABC-secret"}).telegram_bot_token
+    assert f"{token}" == str(token) == repr(token) == "<SECRET>"
+    for reveal in (lambda: json.dumps({"token": token}), lambda: "x" + token, lambda: pickle.dumps(token)):
+        with pytest.raises(TypeError):
+            reveal()
+    assert token.value == "123:ABC-secret" and token
+
+
+def test_every_path_to_standard_error_is_redacted(tmp_path):
+    # Regression: redaction sat on the root handler only; a library's own handler or an uncaught
+    # traceback printed the token.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import logging, sys\n"
+        "from bot.cli import configure_logging\n"
+        "from bot.config import load_settings\n"
+        "configure_logging(load_settings())\n"
+        "own = logging.getLogger('library'); own.propagate = False\n"
+        "own.addHandler(logging.StreamHandler(sys.stderr)); own.error('calling https://x/bot123:ABC-secret/getMe')\n"
+        "print('token 123:ABC-secret')\n"
+        "raise RuntimeError('bad token 123:ABC-secret')\n"
+    )
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN="123:ABC-secret")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert "ABC-secret" not in done.stderr + done.stdout
+    assert done.stderr.count("<SECRET>") == 2 and "RuntimeError" in done.stderr

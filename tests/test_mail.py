@@ -246,3 +246,68 @@ def test_a_handoff_without_a_support_group_sends_the_transcript(tmp_path, store)
     assert message["Bcc"] is None and message["X"] is None
     body = message.get_payload(decode=True).decode()
     assert "Cliente: non riesco a inviare" in body and "Bot: Prova la porta 465" in body and "setup guide" in body
+
+
+ENCODED_BCC = "=?utf-8?q?x=0D=0ABcc:_spy@evil.example?="
+
+
+@pytest.mark.parametrize(
+    "mailboxes, payload",
+    [
+        ((f"{ENCODED_BCC}@rossi.it",), PAYLOAD),  # in a mailbox's local part (it goes into the Subject)
+        (("info@rossi.it",), {**PAYLOAD, "contact": f"{ENCODED_BCC} <a@b.it>"}),  # in the contact (Reply-To)
+    ],
+)
+def test_an_encoded_word_fails_its_own_request_alone_and_the_others_go_out(tmp_path, store, mailboxes, payload):
+    # Regression: RFC 2047 encoded words put a real Bcc: line in the email, or raised in deliver() and
+    # stopped every later delivery.
+    alerts = []
+
+    async def alert(request):
+        alerts.append(request.reference)
+
+    with SMTPServer() as server:
+        settings = settings_for(tmp_path, server.port)
+        hostile = submit(store, mailboxes, payload)
+        request, _ = store.outbox.submit("telegram:88", ["info@verdi.it"], dict(PAYLOAD))
+        asyncio.run(Postman(store.outbox, settings, on_trouble=alert).deliver_due())
+        assert [m["Subject"] for _, m in server.messages] == [f"[{request.reference}] Attivazione IMAP: info@verdi.it"]
+        assert all("Bcc" not in m and "spy@evil.example" not in m.as_string() for _, m in server.messages)
+    assert store.outbox.get(hostile.id).state == "failed" and alerts == [hostile.reference]
+
+
+def test_an_international_domain_in_reply_to_is_written_in_punycode(tmp_path, store):
+    request = submit(store, payload={**PAYLOAD, "contact": "mario@caffè.it"})
+    message = build_email(request, settings_for(tmp_path, 25))
+    assert message["Reply-To"] == "mario@" + "caffè.it".encode("idna").decode() == "mario@xn--caff-8oa.it"
+
+
+def test_the_worker_survives_anything_a_request_does(tmp_path, store, monkeypatch):
+    calls = []
+
+    async def broken(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("unexpected")
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(Postman, "deliver_due", broken)
+    monkeypatch.setattr("bot.mail.RESTART_SECONDS", 0)
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(Postman(store.outbox, settings_for(tmp_path, 25)).run())
+    assert len(calls) == 2  # the loop went on after the error
+
+
+def test_a_request_being_delivered_is_not_delivered_again_by_another_process(tmp_path, store):
+    # Regression: "outbox retry" while the bot ran could send the same request twice.
+    with SMTPServer() as server:
+        settings = settings_for(tmp_path, server.port)
+        request = submit(store)
+        assert store.outbox.claim(request.id, 300)  # the running bot is sending it
+        assert not deliver(Postman(store.outbox, settings), request.id)
+        assert server.messages == []
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SMTP_")}
+        env.update(BOT_DATA_DIR=str(tmp_path), SMTP_HOST="127.0.0.1", SMTP_PORT=str(server.port))
+        done = subprocess.run([sys.executable, "-m", "bot", "outbox", "retry", request.reference], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert "being delivered right now" in done.stdout and server.messages == []
