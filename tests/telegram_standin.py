@@ -1124,7 +1124,7 @@ class FakeTelegram:
             raise _bad("unsupported parse_mode")
         plain, found = _trim(plain, found)
         limit = MAX_CAPTION_LENGTH if caption else MAX_TEXT_LENGTH
-        if len(plain) > limit:
+        if utf16_length(plain) > limit:  # Telegram counts UTF-16 code units
             raise _bad("message caption is too long" if caption else "message is too long")
         return plain, found
 
@@ -1609,7 +1609,7 @@ class FakeTelegram:
     def _check_topic_name(name: Any) -> str:
         if not isinstance(name, str) or not name.strip():
             raise _bad("TOPIC_TITLE_EMPTY")
-        if len(name) > 128:
+        if utf16_length(name) > 128:
             raise _bad("TOPIC_TITLE_TOO_LONG")
         return name
 

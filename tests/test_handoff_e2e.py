@@ -180,3 +180,13 @@ def test_the_team_sees_the_customers_imap_request_and_setup_context(fake, start_
     fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
     header = next(t for t in group_texts(fake) if "Nuovo ticket" in t)
     assert reference in header and "info@rossi.it" in header
+
+
+def test_an_emoji_heavy_name_still_gets_its_topic_and_header(fake, start_bot, forum):
+    # Regression: lengths were counted in code points; Telegram counts UTF-16 units and refused them.
+    EMOJI = 3003
+    fake.add_private_chat(EMOJI, "🦄" * 60, last_name="🌈" * 60, language_code="it")
+    start_bot(env=forum)
+    hand_over(fake, customer=EMOJI)
+    [topic] = fake.topics(SUPPORT).values()
+    assert topic["name"].startswith("#1 🦄") and topic["name"].endswith("(it)")

@@ -40,3 +40,15 @@ def test_buttons_over_64_bytes_are_left_out():
 def test_every_knowledge_button_fits_64_bytes(kb):
     longest = max(len(f"fb:0:{article_id}".encode()) for article_id in kb.articles)
     assert longest <= 64
+
+
+def test_lengths_are_counted_in_utf16_units_as_telegram_counts_them():
+    # Regression: an emoji-heavy ticket header was cut by code points and refused by Telegram.
+    from bot.channels.telegram_render import fit, utf16_length
+
+    text = "😀" * 3000  # 3,000 characters, 6,000 UTF-16 units
+    pieces = split_html(text)
+    assert len(pieces) == 2 and all(utf16_length(p) <= 4096 for p in pieces)
+    assert "".join(pieces) == text
+    name = fit("#12 " + "🦄" * 100, 120)
+    assert utf16_length(name) <= 120 and name.endswith("…") and "\ud83e" not in name

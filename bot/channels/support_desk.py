@@ -19,7 +19,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.app import Core
-from bot.channels.telegram_render import split_html
+from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, split_html, utf16_length
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer
 from bot.tickets import OPEN, Ticket
@@ -58,7 +58,7 @@ class SupportDesk:
         ticket, new = self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
         forum = await self.is_forum(bot)
         if forum and ticket.topic_id is None:
-            name = f"#{ticket.id} {ticket.name} ({ticket.lang})"[:128]
+            name = fit(f"#{ticket.id} {ticket.name}", MAX_TOPIC_NAME - utf16_length(f" ({ticket.lang})")) + f" ({ticket.lang})"
             topic = await bot.create_forum_topic(self.chat_id, name)
             self.tickets.set_topic(ticket.id, topic.message_thread_id)
             ticket = self.tickets.get(ticket.id)
@@ -169,8 +169,10 @@ class SupportDesk:
         self.tickets.team_answered(ticket.id)
 
     async def _say(self, bot: Bot, message: Message, text: str) -> None:
-        await bot.send_message(self.chat_id, text, message_thread_id=message.message_thread_id if message.is_topic_message else None,
-                               reply_to_message_id=message.message_id)
+        """A reply to the team, in as many messages as Telegram's length limit needs (/tickets can be long)."""
+        for piece in split_html(text):
+            await bot.send_message(self.chat_id, piece, message_thread_id=message.message_thread_id if message.is_topic_message else None,
+                                   reply_to_message_id=message.message_id)
 
     def _customer_session(self, ticket: Ticket) -> tuple[SessionKey, Session]:
         key = SessionKey(self.channel, str(ticket.customer_chat))
