@@ -64,6 +64,7 @@ class Settings:
     telegram_base_url: str = "https://api.telegram.org/bot"
     support_chat_id: int | None = None
     support_hours: str | None = None  # shown to customers handed to the team, e.g. "lun-ven 9-18"
+    support_staff_ids: frozenset[int] = frozenset()  # who acts in the support group besides its administrators
     support_sign_replies: bool = False  # agents' first names shown to customers (anonymous by default)
     support_email: str = "supporto@mosajco.com"
     smtp_host: str = "localhost"
@@ -143,6 +144,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
             values[key] = Secret(text)
         elif key in ("smtp_port", "webhook_port", "support_chat_id"):
             values[key] = _as_int(key, text)
+        elif key == "support_staff_ids":
+            try:
+                values[key] = frozenset(int(part) for part in text.replace(";", ",").split(",") if part.strip())
+            except ValueError:
+                raise ConfigError("SUPPORT_STAFF_IDS must be Telegram user ids separated by commas") from None
         elif key == "outbox_retry_seconds":
             values[key] = _as_float(key, text)
         elif key in ("bot_data_dir", "bot_cache_dir", "knowledge_dir", "locales_dir"):

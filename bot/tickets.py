@@ -113,8 +113,14 @@ class Tickets:
     def team_answered(self, ticket_id: int) -> None:
         self._set(ticket_id, "waiting_since = NULL", ())
 
-    def rate(self, ticket_id: int, rating: int) -> None:
-        self._set(ticket_id, "rating = ?", (rating,))
+    def rate(self, ticket_id: int, customer_chat: int, rating: int) -> bool:
+        """The customer's rating of their own closed ticket, once; False for anyone else's or a second one."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE tickets SET rating = ? WHERE id = ? AND customer_chat = ? AND state = ? AND rating IS NULL",
+                (rating, ticket_id, customer_chat, CLOSED),
+            )
+        return cursor.rowcount == 1
 
     def link(self, support_message: int, ticket_id: int) -> None:
         with self._lock:

@@ -63,14 +63,14 @@ METHODS = (
     "setMyCommands", "getMyCommands", "deleteMyCommands", "sendMessage", "editMessageText",
     "editMessageReplyMarkup", "answerCallbackQuery", "sendDocument", "sendChatAction", "copyMessage",
     "forwardMessage", "deleteMessage", "createForumTopic", "editForumTopic", "closeForumTopic",
-    "reopenForumTopic", "getChat", "getChatMember",
+    "reopenForumTopic", "getChat", "getChatMember", "getChatAdministrators",
 )
 _CANONICAL = {name.lower(): name for name in METHODS}
 
 # Methods that put a new message in a chat: subject to flood control.
 _MESSAGE_CREATING = {"sendmessage", "senddocument", "copymessage", "forwardmessage"}
 # Methods that address a chat but still work when the user blocked the bot.
-_BLOCK_EXEMPT = {"getchat", "getchatmember"}
+_BLOCK_EXEMPT = {"getchat", "getchatmember", "getchatadministrators"}
 
 # Parameters that arrive JSON-encoded in form posts, integers, booleans.
 _JSON_FIELDS = {
@@ -1679,6 +1679,18 @@ class FakeTelegram:
             default = "member" if chat["type"] == "private" else "administrator"
             status = self._members.get((chat["id"], user_id), default)
             return self._member(status, user)
+
+    def _api_getchatadministrators(self, params: dict) -> list:
+        """The bot and the users set_member_status made creator or administrator of the chat."""
+        with self._lock:
+            chat = self._chat(params)
+            if chat["type"] == "private":
+                raise _bad("there are no administrators in the private chat")
+            admins = [self._member("administrator", dict(self.bot_user))]
+            for (chat_id, user_id), status in self._members.items():
+                if chat_id == chat["id"] and status in ("creator", "administrator") and user_id in self._users:
+                    admins.append(self._member(status, dict(self._users[user_id])))
+            return admins
 
     @staticmethod
     def _member(status: str, user: dict) -> dict:

@@ -14,6 +14,7 @@ def support_group(fake, forum: bool) -> dict:
     """The support team's group, with one agent; the bot's settings pointing at it."""
     fake.add_user(AGENT, "Giulia")
     fake.add_group(SUPPORT, "Support", forum=forum)
+    fake.set_member_status(SUPPORT, AGENT, "administrator")
     fake.flood_limit_per_group_per_minute = None
     return {"SUPPORT_CHAT_ID": str(SUPPORT)}
 
@@ -190,3 +191,68 @@ def test_an_emoji_heavy_name_still_gets_its_topic_and_header(fake, start_bot, fo
     hand_over(fake, customer=EMOJI)
     [topic] = fake.topics(SUPPORT).values()
     assert topic["name"].startswith("#1 🦄") and topic["name"].endswith("(it)")
+
+
+OUTSIDER, STAFF = 5151, 6161
+GROUP_ANONYMOUS_BOT = 1087968824  # the sender Telegram shows for an anonymous administrator
+
+
+def team_text(fake, text, topic_id, user_id=AGENT, **content):
+    message = fake.make_message(SUPPORT, user_id=user_id, message_thread_id=topic_id, text=text, **content)
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return fake.push_update({"message": message})
+
+
+def test_only_the_team_acts_in_the_support_group(fake, start_bot, forum):
+    # Regressions: a non-member's text was relayed and their /close carried out; /close@other_bot closed
+    # our ticket; an edited /close ran again; staff text starting with "/" and anonymous admins were dropped.
+    fake.add_user(OUTSIDER, "Intruso")
+    fake.add_user(STAFF, "Staff")
+    fake.add_user(GROUP_ANONYMOUS_BOT, "Group", username="GroupAnonymousBot")
+    start_bot(env={**forum, "SUPPORT_STAFF_IDS": str(STAFF)})
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    before = len(fake.sent_to(MARIO))
+    team_text(fake, "sono un intruso", topic_id, user_id=OUTSIDER)
+    team_text(fake, "/close", topic_id, user_id=OUTSIDER)
+    team_text(fake, "/close@other_helpdesk_bot", topic_id)
+    team_text(fake, "/etc/postfix/main.cf va controllato", topic_id, user_id=STAFF)  # staff: relayed as text
+    fake.wait_for(lambda: len(fake.sent_to(MARIO)) == before + 1)
+    assert fake.sent_to(MARIO)[-1]["plain_text"] == "/etc/postfix/main.cf va controllato"
+    team_text(fake, "dall'amministratore anonimo", topic_id, user_id=GROUP_ANONYMOUS_BOT,
+              sender_chat={"id": SUPPORT, "type": "supergroup", "title": "Support"})
+    fake.wait_for(lambda: len(fake.sent_to(MARIO)) == before + 2)
+    assert not any("chiuso" in t for t in group_texts(fake))
+
+    closing = team_text(fake, "/close", topic_id)
+    fake.wait_for(lambda: any("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)))
+    closed_count = sum("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO))
+    edited = fake.make_message(SUPPORT, user_id=AGENT, message_thread_id=topic_id, text="/close")
+    edited["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+    edited["edit_date"] = edited["date"]
+    fake.push_update({"edited_message": edited})
+    fake.send_text(MARY, "ciao")  # a later update: the edit before it has been handled
+    fake.wait_for_messages(MARY, 1)
+    assert sum("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)) == closed_count
+    assert closing
+
+
+def test_a_customer_rates_only_their_own_ticket_and_only_once(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    fake.send_text(SUPPORT, "/close", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: any("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)))
+    rating = fake.sent_to(MARIO)[-1]
+    ticket = next(b for b in buttons(rating) if b.endswith(":5")).split(":")[1]
+    fake.send_text(MARY, "ciao")
+    [menu] = fake.wait_for_messages(MARY, 1)
+    fake.press_button(MARY, menu["message_id"], f"rt:{ticket}:1", check_button=False)  # forged by another customer
+    fake.press_button(MARIO, rating["message_id"], f"rt:{ticket}:5")
+    fake.wait_for(lambda: texts(fake, MARIO)[-1] == "Grazie per il tuo voto!")
+    fake.press_button(MARIO, rating["message_id"], f"rt:{ticket}:1", check_button=False)  # a second time
+    fake.send_text(MARY, "ancora")
+    fake.wait_for_messages(MARY, 2)
+    assert texts(fake, MARIO).count("Grazie per il tuo voto!") == 1
+    assert not any("voto" in t for t in texts(fake, MARY))

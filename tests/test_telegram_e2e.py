@@ -286,3 +286,17 @@ def test_an_imap_request_on_telegram_reaches_the_support_mailbox_even_if_smtp_st
                       timeout=30)
         [(_, message)] = server.messages
     assert reference in message["Subject"]
+
+
+def test_a_storm_of_forged_button_presses_is_not_answered_and_holds_no_one(fake, start_bot):
+    # Regression: the flood guard ignored buttons; 300 forged presses got 300 replies.
+    start_bot()
+    fake.send_text(MARIO, "ciao")
+    [menu] = fake.wait_for_messages(MARIO, 1)
+    for _ in range(60):
+        fake.press_button(MARIO, menu["message_id"], "menu", check_button=False)
+    fake.send_text(MARY, "what is smtp?")
+    fake.wait_for(lambda: any("SMTP" in t for t in texts(fake, MARY)))
+    fake.wait_for(lambda: len(fake.answered_callbacks) >= 20)
+    assert len(fake.sent_to(MARIO)) <= 1 + 21  # at most the flood guard's allowance, and one warning
+    assert len(fake.answered_callbacks) <= 21

@@ -27,6 +27,8 @@ from bot.tickets import OPEN, Ticket
 log = logging.getLogger(__name__)
 
 TEAM_LANGUAGE = "it"
+TEAM_COMMANDS = ("tickets", "close", "reopen", "ban", "unban")
+ADMINS_TTL = 300.0
 _LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
 
 
@@ -36,6 +38,8 @@ class SupportDesk:
         self.tickets = core.store.tickets
         self.chat_id = core.settings.support_chat_id
         self._forum: bool | None = None
+        self._admins: set[int] | None = None
+        self._admins_at = 0.0
 
     def _t(self, message: str) -> str:
         return self.core.translator.gettext(TEAM_LANGUAGE, message)
@@ -134,11 +138,47 @@ class SupportDesk:
             return self.tickets.by_support_message(reply.message_id)
         return None
 
+    async def is_team(self, bot: Bot, message: Message) -> bool:
+        """Whether the sender may act for the team: an administrator of the group (anonymous ones post as
+        the group itself) or one of SUPPORT_STAFF_IDS. Administrators are asked again every few minutes."""
+        if message.sender_chat is not None:
+            return message.sender_chat.id == self.chat_id
+        user = message.from_user
+        if user is None or user.is_bot:
+            return False
+        if user.id in self.core.settings.support_staff_ids:
+            return True
+        if self._admins is None or time.monotonic() - self._admins_at > ADMINS_TTL:
+            try:
+                self._admins = {member.user.id for member in await bot.get_chat_administrators(self.chat_id)}
+                self._admins_at = time.monotonic()
+            except (BadRequest, Forbidden) as exc:
+                log.warning("cannot read the support group's administrators: %s", exc)
+                return False
+        return user.id in self._admins
+
+    def _command(self, bot: Bot, message: Message) -> str | None:
+        """The team command of the message, or None: text that merely starts with "/" (a path) is no
+        command, and neither is a command addressed to another bot ("/close@other_bot")."""
+        text = message.text or ""
+        if not text.startswith("/"):
+            return None
+        name, _, addressee = text.split()[0][1:].partition("@")
+        if addressee and addressee.lower() != (bot.username or "").lower():
+            return "elsewhere"
+        return name.lower() if name.lower() in TEAM_COMMANDS else None
+
     async def on_group_message(self, update: Update, bot: Bot) -> None:
         message = update.effective_message
-        if message is None or (message.from_user and message.from_user.is_bot):
+        if message is None:
             return
-        command = (message.text or "").split()[0].lstrip("/").split("@")[0].lower() if (message.text or "").startswith("/") else None
+        if not await self.is_team(bot, message):
+            user = message.from_user
+            log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
+            return
+        command = self._command(bot, message)
+        if command == "elsewhere":
+            return
         if command == "tickets":
             await self._list(bot, message)
             return
@@ -149,7 +189,7 @@ class SupportDesk:
                 return
             await getattr(self, f"_{command}")(bot, message, ticket)
             return
-        if ticket is None or command is not None:
+        if ticket is None:
             return  # the team talking among themselves
         if ticket.state != OPEN:
             await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))

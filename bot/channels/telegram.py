@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
 SEND_ATTEMPTS = 4
+KEYBOARDS_REMEMBERED = 10_000
 # What a customer may send that is not text, by the Message attribute that holds it.
 MEDIA = ("photo", "sticker", "voice", "video", "video_note", "audio", "document", "location", "venue",
          "contact", "animation", "poll", "dice", "game", "story")
@@ -60,6 +61,7 @@ class TelegramBot:
         self.flood = FloodGuard()
         self.conflict = False
         self._groups_seen: set[int] = set()
+        self._keyboards_removed: dict[tuple[int, int], None] = {}  # oldest first, bounded
         self.desk = SupportDesk(core, CHANNEL) if core.settings.support_chat_id is not None and core.store else None
 
     # plumbing
@@ -87,7 +89,9 @@ class TelegramBot:
         application.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         application.add_handler(MessageHandler(private, self.on_media))
         if self.desk is not None:
-            application.add_handler(MessageHandler(filters.Chat(settings.support_chat_id), self.on_support_group))
+            # New messages only: an edited "/close" must not run again.
+            application.add_handler(MessageHandler(filters.Chat(settings.support_chat_id) & filters.UpdateType.MESSAGE,
+                                                   self.on_support_group))
         # Other groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
         application.add_handler(MessageHandler(~private, self.on_group))
         application.add_error_handler(self.on_error)
@@ -164,24 +168,44 @@ class TelegramBot:
         await self._turn(update, context, Inbound(text=update.effective_message.text or "", customer=_customer(update)))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button pressed: answered at once, its keyboard removed so it cannot act twice."""
+        """A button pressed: answered at once, its keyboard removed so it cannot act twice. Presses
+        count for the flood guard like messages: a storm of (forged) presses gets no answers."""
         query = update.callback_query
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        verdict = self.flood.check(chat.id)
+        if verdict == DROP:
+            return
         try:
             await query.answer()
         except BadRequest as exc:  # too old or already answered: the press itself still counts
             log.info("callback query not answered: %s", exc)
-        chat = update.effective_chat
-        if chat is None or chat.type != ChatType.PRIVATE:
+        if verdict == WARN:
+            session = Session.from_dict(self.store.get(SessionKey(CHANNEL, str(chat.id))))
+            await self._send(context, chat.id, self.core.dialogue.slow_down(session, Inbound(customer=_customer(update))))
             return
         if (query.data or "").startswith("rt:") and self.desk is not None:
             await self._rating(update, context, query.data)
             return
         if query.message is not None and getattr(query.message, "reply_markup", None):
-            try:
-                await query.edit_message_reply_markup(reply_markup=None)
-            except BadRequest as exc:
-                log.debug("keyboard not removed: %s", exc)
+            await self._remove_keyboard(query)
         await self._turn(update, context, Inbound(button=query.data or "", customer=_customer(update)), flood=False)
+
+    async def _remove_keyboard(self, query) -> None:
+        """Remove the keyboard a press came from, once: presses of the same message that were already
+        on their way (or forged) do not ask Telegram again."""
+        message = query.message
+        key = (message.chat.id, message.message_id)
+        if key in self._keyboards_removed:
+            return
+        self._keyboards_removed[key] = None
+        while len(self._keyboards_removed) > KEYBOARDS_REMEMBERED:
+            self._keyboards_removed.pop(next(iter(self._keyboards_removed)))
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as exc:
+            log.debug("keyboard not removed: %s", exc)
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: the customer is asked to write the correction anew."""
@@ -262,13 +286,14 @@ class TelegramBot:
     async def _rating(self, update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
         """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
         _, ticket_id, stars = (data.split(":") + ["", ""])[:3]
-        if ticket_id.isdigit() and stars in ("1", "2", "3", "4", "5"):
-            self.desk.tickets.rate(int(ticket_id), int(stars))
+        rated = ticket_id.isdigit() and stars in ("1", "2", "3", "4", "5") and self.desk.tickets.rate(
+            int(ticket_id), update.effective_chat.id, int(stars)
+        )
         if update.callback_query.message is not None and update.callback_query.message.reply_markup:
-            try:
-                await update.callback_query.edit_message_reply_markup(reply_markup=None)
-            except BadRequest:
-                pass
+            await self._remove_keyboard(update.callback_query)
+        if not rated:  # someone else's ticket, or rated already: nothing to thank for
+            log.info("rating %r from chat %s ignored", data, update.effective_chat.id)
+            return
         session = Session.from_dict(self.store.get(SessionKey(CHANNEL, str(update.effective_chat.id))))
         lang = session.lang or "it"
         await self._send(context, update.effective_chat.id, Reply(self.core.translator.gettext(lang, THANKS_FOR_RATING)))
