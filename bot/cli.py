@@ -156,16 +156,23 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
-    from bot.channels.health import HEARTBEAT_FILE, STALE_AFTER
+    from bot.channels.health import HEARTBEAT_FILE, NO_PROGRESS_AFTER, STALE_AFTER
 
     path = settings.bot_data_dir / HEARTBEAT_FILE
     try:
         age = time.time() - path.stat().st_mtime
+        beat = json.loads(path.read_text() or "{}")
     except OSError:
         print(f"unhealthy: no heartbeat at {path}")
         return 1
+    except ValueError:
+        beat = {}
     if age > STALE_AFTER:
         print(f"unhealthy: last heartbeat {age:.0f} s ago")
+        return 1
+    stuck = time.time() - float(beat.get("progress", time.time())) if isinstance(beat, dict) else 0
+    if stuck > NO_PROGRESS_AFTER:
+        print(f"unhealthy: no updates fetched from Telegram for {stuck:.0f} s")
         return 1
     print(f"healthy: last heartbeat {age:.0f} s ago")
     return 0

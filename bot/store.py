@@ -82,7 +82,9 @@ class SQLiteStore:
         with self._lock:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=5000")
+            # Another process (``mailbot outbox``, a backup) may hold the write lock a while: wait for it, in
+            # the storage thread, rather than fail the turn.
+            self._conn.execute("PRAGMA busy_timeout=30000")
             self._conn.executescript(SCHEMA)
         from bot.outbox import Outbox
 
@@ -90,6 +92,9 @@ class SQLiteStore:
         from bot.tickets import Tickets
 
         self.tickets = Tickets(self._conn, self._lock)
+        from bot.inbox import Inbox
+
+        self.inbox = Inbox(self._conn, self._lock)
 
     def close(self) -> None:
         with self._lock:

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS bans (
 """
 
 OPEN, CLOSED = "open", "closed"
+NEW, REOPENED, ALREADY_OPEN = "new", "reopened", "already open"
 REOPEN_WITHIN = 24 * 3600
 
 
@@ -81,22 +82,22 @@ class Tickets:
     def by_support_message(self, message_id: int) -> Ticket | None:
         return self._one("WHERE id = (SELECT ticket FROM relays WHERE support_message = ?)", (message_id,))
 
-    def open(self, customer_chat: int, name: str, username: str | None, lang: str, now: float | None = None) -> tuple[Ticket, bool]:
+    def open(self, customer_chat: int, name: str, username: str | None, lang: str, now: float | None = None) -> tuple[Ticket, str]:
         """The customer's ticket, open: their open one, the one closed less than a day ago reopened, or a
-        new one. Returns it and whether it is new (it then needs its topic or header)."""
+        new one. Returns it and how: ``NEW`` (it needs its topic), ``REOPENED`` or ``ALREADY_OPEN``."""
         now = time.time() if now is None else now
         latest = self.latest(customer_chat)
         if latest and latest.state == OPEN:
-            return latest, False
+            return latest, ALREADY_OPEN
         if latest and latest.closed and now - latest.closed < REOPEN_WITHIN:
             self._set(latest.id, "state = ?, closed = NULL", (OPEN,))
-            return self.get(latest.id), False
+            return self.get(latest.id), REOPENED
         with self._lock:
             cursor = self._conn.execute(
                 "INSERT INTO tickets (customer_chat, name, username, lang, state, opened) VALUES (?, ?, ?, ?, ?, ?)",
                 (customer_chat, name, username, lang, OPEN, now),
             )
-        return self.get(cursor.lastrowid), True
+        return self.get(cursor.lastrowid), NEW
 
     def reopen(self, ticket_id: int) -> None:
         self._set(ticket_id, "state = ?, closed = NULL", (OPEN,))

@@ -369,7 +369,10 @@ class _Handler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        body = self.rfile.read(length) if length > 0 else b""
+        if len(body) < length:  # the client died mid-request (kill -9): nothing to act on, as on Telegram
+            raise ConnectionResetError("request body cut short")
+        return body
 
     def _serve(self) -> None:
         try:
@@ -743,6 +746,12 @@ class FakeTelegram:
             self._updates.append(update)
             self._cond.notify_all()
             return update["update_id"]
+
+    def restart_update_ids(self, first: int) -> None:
+        """As Telegram does after a week without updates: the next update ids start again at ``first``."""
+        with self._cond:
+            self._next_update_id = first
+            self._confirmed_offset = 0
 
     def _remember_incoming(self, update: dict) -> None:
         for key in ("message", "channel_post", "business_message", "edited_message", "edited_channel_post"):

@@ -22,7 +22,7 @@ from bot.app import Core
 from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, split_html, utf16_length
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer
-from bot.tickets import OPEN, Ticket
+from bot.tickets import ALREADY_OPEN, NEW, OPEN, REOPENED, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +57,20 @@ class SupportDesk:
         return self._forum
 
     # the customer's side
-    async def open(self, bot: Bot, customer: Customer, chat_id: int, session: Session) -> Ticket:
-        """Open (or reopen) the customer's ticket and show the team who they are and what they did."""
-        ticket, new = self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
+    async def open(self, bot: Bot, customer: Customer, chat_id: int, session: Session, replay: bool = False) -> Ticket:
+        """Open (or reopen) the customer's ticket and show the team who they are and what they did.
+        ``replay``: the same request again after a restart; an open ticket is then left as it is."""
+        ticket, how = self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
+        if replay and how == ALREADY_OPEN:
+            return ticket
+        new = how == NEW
         forum = await self.is_forum(bot)
         if forum and ticket.topic_id is None:
             name = fit(f"#{ticket.id} {ticket.name}", MAX_TOPIC_NAME - utf16_length(f" ({ticket.lang})")) + f" ({ticket.lang})"
             topic = await bot.create_forum_topic(self.chat_id, name)
             self.tickets.set_topic(ticket.id, topic.message_thread_id)
             ticket = self.tickets.get(ticket.id)
-        elif forum and not new:
+        elif forum and how == REOPENED:
             try:
                 await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
             except BadRequest:

@@ -11,7 +11,9 @@ answers are retried with backoff; a customer who blocked the bot is logged and l
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import signal
 import time
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from bot.channels.support_desk import SupportDesk
 from bot.channels.telegram_render import keyboard, split_html, to_html
+from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_app
 from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
 SEND_ATTEMPTS = 4
+STOP_DRAIN_SECONDS = 5
 KEYBOARDS_REMEMBERED = 10_000
 # What a customer may send that is not text, by the Message attribute that holds it.
 MEDIA = ("photo", "sticker", "voice", "video", "video_note", "audio", "document", "location", "venue",
@@ -73,9 +77,6 @@ class TelegramBot:
             .token(settings.telegram_bot_token.value)
             .base_url(settings.telegram_base_url)
             .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot", 1))
-            .concurrent_updates(False)
-            .post_init(self._post_init)
-            .post_shutdown(self._post_shutdown)
         )
         if rate_limits:
             builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
@@ -107,8 +108,81 @@ class TelegramBot:
             self._tasks.append(asyncio.create_task(postman.run()))
 
     async def _post_shutdown(self, application: Application) -> None:
-        for task in getattr(self, "_tasks", ()):
+        tasks = getattr(self, "_tasks", ())
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def serve(self, application: Application, webhook: bool) -> int:
+        """Run until SIGTERM or SIGINT (then stop within 10 s) or a fatal error; returns the exit status.
+
+        Start-up waits for an unreachable Telegram, saying so once, instead of failing (a restart loop
+        under Docker). Updates come through the inbox (``telegram_updates``).
+        """
+        settings = self.core.settings
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        try:
+            if not await until_reachable(application.initialize, "starting", stopping):
+                return 0
+        except InvalidToken:
+            log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+            return 1
+        await application.start()
+        await self._post_init(application)
+        self.polling = not webhook
+        self.pump = pump = UpdatePump(application, self.store.inbox, list(Update.ALL_TYPES))
+        server = poller = None
+        status = 0
+        try:
+            if webhook:
+                secret = settings.webhook_secret.value if settings.webhook_secret else None
+                await until_reachable(lambda: application.bot.set_webhook(
+                    settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES),
+                    drop_pending_updates=False), "setting the webhook", stopping)
+                server = webhook_app(pump, secret).listen(settings.webhook_port, address=settings.webhook_listen)
+            else:
+                await until_reachable(lambda: application.bot.delete_webhook(drop_pending_updates=False),
+                                      "switching to polling", stopping)
+                poller = asyncio.create_task(pump.poll(), name="polling")
+            dispatcher = asyncio.create_task(pump.dispatch(stopping), name="dispatcher")
+            waiters = {asyncio.create_task(stopping.wait()), *([poller] if poller else [])}
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            if poller in done and not poller.cancelled() and isinstance(poller.exception(), Fatal):
+                cause = poller.exception().__cause__
+                if isinstance(cause, Conflict):
+                    log.error("another process is polling this bot's token (409 Conflict): only one may run; stopping")
+                    self.conflict = True
+                else:
+                    log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+                status = 1
+            elif poller in done:
+                log.error("polling stopped: %s", poller.exception())
+                status = 1
+        finally:
+            log.info("stopping")
+            stopping.set()
+            if poller is not None:
+                poller.cancel()
+            if server is not None:
+                server.stop()
+            await self._stop(application, pump)
+        return status
+
+    async def _stop(self, application: Application, pump: UpdatePump) -> None:
+        """Let running turns finish (a few seconds at most), then close everything; 10 s in all."""
+        await pump.drain(STOP_DRAIN_SECONDS)
+        for task in asyncio.all_tasks() - {asyncio.current_task()}:
+            if task.get_name() in ("polling", "dispatcher"):
+                task.cancel()
+        await self._post_shutdown(application)
+        try:
+            await asyncio.wait_for(application.stop(), timeout=2)
+            await asyncio.wait_for(application.shutdown(), timeout=2)
+        except (asyncio.TimeoutError, Exception) as exc:  # stopping anyway
+            log.warning("the Telegram client did not stop cleanly: %s", type(exc).__name__)
 
     async def _tell_delivered(self, request: Request) -> None:
         """The customer hears that their IMAP request reached support."""
@@ -137,8 +211,10 @@ class TelegramBot:
         """Touch a file in the data folder while running: ``mailbot health`` reads its age."""
         path = self.core.settings.bot_data_dir / HEARTBEAT_FILE
         while True:
+            pump = getattr(self, "pump", None)
+            progress = pump.last_progress if pump is not None and self.polling else time.time()
             try:
-                path.write_text(str(int(time.time())))
+                path.write_text(json.dumps({"at": time.time(), "progress": progress, "unparseable": pump.unparseable if pump else 0}))
             except OSError as exc:
                 log.warning("cannot write the heartbeat file %s: %s", path, exc.strerror)
             self.flood.forget_idle()
@@ -254,34 +330,54 @@ class TelegramBot:
     async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, inbound: Inbound, flood: bool = True) -> None:
         chat_id = update.effective_chat.id
         key = SessionKey(CHANNEL, str(chat_id))
-        session = Session.from_dict(self.store.get(key))
-        # Telegram hears that an update was received only at the next poll: one handled just before a
-        # crash comes again after the restart. The session, saved with each turn, knows it was handled.
-        if update.update_id <= session.last_event:
-            log.info("update %s was handled before a restart: skipped", update.update_id)
+        session = Session.from_dict(await asyncio.to_thread(self.store.get, key))
+        # An update handled just before a crash, whose inbox entry was not yet marked, comes again after
+        # the restart; the session, saved with each turn, knows it was handled, and what of it was not
+        # yet delivered.
+        if session.handled(update.update_id):
+            log.info("update %s was handled before a restart: delivering what was left", update.update_id)
+            await self._deliver(context, update, inbound, key, session, replay=True)
             return
-        session.last_event = update.update_id
         if flood:
             verdict = self.flood.check(chat_id)
             if verdict == DROP:
+                await asyncio.to_thread(self.store.set, key, session.to_dict())
                 return
             if verdict == WARN:
-                self.store.set(key, session.to_dict())
-                await self._send(context, chat_id, self.core.dialogue.slow_down(session, inbound))
+                session.undelivered = [self.core.dialogue.slow_down(session, inbound).to_dict()]
+                await asyncio.to_thread(self.store.set, key, session.to_dict())
+                await self._deliver(context, update, inbound, key, session)
                 return
         if self.desk is not None and self.desk.tickets.banned(chat_id):
+            await asyncio.to_thread(self.store.set, key, session.to_dict())
             return
         turn = self.core.dialogue.respond(key, session, inbound)
-        self.store.set(key, session.to_dict())  # before sending: a restart never forgets where we were
-        if turn.relay and self.desk is not None and update.effective_message is not None:
+        session.undelivered = [reply.to_dict() for reply in turn.replies]
+        session.relay_pending = turn.relay
+        # Saved, with its replies, before anything is sent: a restart never forgets where we were or
+        # what was still to say.
+        await asyncio.to_thread(self.store.set, key, session.to_dict())
+        await self._deliver(context, update, inbound, key, session)
+
+    async def _deliver(
+        self, context, update: Update, inbound: Inbound, key: SessionKey, session: Session, replay: bool = False
+    ) -> None:
+        """Send what the turn left to say (and relay), then note it delivered."""
+        if not session.undelivered and not session.relay_pending:
+            return
+        chat_id = update.effective_chat.id
+        replies = [Reply.from_dict(r) for r in session.undelivered]
+        if session.relay_pending and self.desk is not None and update.effective_message is not None:
             await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
-        for reply in turn.replies:
+        for reply in replies:
             if not await self._send(context, chat_id, reply):
                 break
-        if self.desk is not None and any(r.handoff for r in turn.replies):
-            await self.desk.open(context.bot, inbound.customer or _customer(update), chat_id, session)
-        if self.desk is not None and any(r.handback for r in turn.replies):
+        if self.desk is not None and any(r.handoff for r in replies):
+            await self.desk.open(context.bot, inbound.customer or _customer(update), chat_id, session, replay=replay)
+        if self.desk is not None and any(r.handback for r in replies):
             await self.desk.customer_left(context.bot, chat_id)
+        session.undelivered, session.relay_pending = [], False
+        await asyncio.to_thread(self.store.set, key, session.to_dict())
 
     async def _rating(self, update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
         """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
@@ -361,23 +457,4 @@ COMMAND_DESCRIPTIONS = {
 def run(core: Core, webhook: bool = False) -> int:
     """Run the bot until stopped; returns the process exit status."""
     bot = TelegramBot(core)
-    application = bot.build()
-    settings = core.settings
-    allowed = Update.ALL_TYPES
-    try:
-        if webhook:
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path="telegram",
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.value if settings.webhook_secret else None,
-                allowed_updates=allowed,
-                drop_pending_updates=False,
-            )
-        else:
-            application.run_polling(allowed_updates=allowed, drop_pending_updates=False)
-    except InvalidToken:
-        log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
-        return 1
-    return 1 if bot.conflict else 0
+    return asyncio.run(bot.serve(bot.build(), webhook))

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any
 
 HISTORY_TURNS = 12
+RECENT_EVENTS = 50
 SESSION_VERSION = 1
 
 
@@ -36,8 +37,22 @@ class Session:
     dislikes_in_row: int = 0
     email: str | None = None  # the customer's address, once they have given it
     history: list[list[str]] = dataclasses.field(default_factory=list)  # [who, text], oldest first
-    last_event: int = 0  # the channel's id of the last event handled (Telegram's update_id)
+    # The channel's ids of the last events handled (Telegram's update ids): an event stored again after a
+    # crash is recognised among them. A window, not a "last id": Telegram may restart its ids lower.
+    recent_events: list[int] = dataclasses.field(default_factory=list)
+    # Replies of the last turn saved with it and not yet delivered (Reply.to_dict), and whether the
+    # customer's message is still to be relayed: a crash mid-sending delivers them after the restart.
+    undelivered: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    relay_pending: bool = False
     version: int = SESSION_VERSION
+
+    def handled(self, event_id: int) -> bool:
+        """Whether the event was handled already; if not, it is noted as handled (saved with the turn)."""
+        if event_id in self.recent_events:
+            return True
+        self.recent_events.append(event_id)
+        del self.recent_events[:-RECENT_EVENTS]
+        return False
 
     def remember(self, who: str, text: str, limit: int = 500) -> None:
         """Keep a short transcript for the support team; long texts are cut."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,3 +68,23 @@ class Reply:
     def plain(self) -> str:
         """The message as plain text, title first."""
         return f"{self.title}\n\n{self.text}" if self.title else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, to be kept in a session until delivered."""
+        data: dict[str, Any] = {"text": self.text, "title": self.title,
+                                "buttons": [[[b.label, b.id] for b in row] for row in self.buttons],
+                                "handoff": self.handoff, "handback": self.handback}
+        if self.attachment:
+            data["attachment"] = [self.attachment.filename, base64.b64encode(self.attachment.content).decode(),
+                                  self.attachment.mime_type]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Reply":
+        attachment = data.get("attachment")
+        return cls(
+            text=data["text"], title=data.get("title"),
+            buttons=tuple(tuple(Button(label, id_) for label, id_ in row) for row in data.get("buttons", ())),
+            attachment=Attachment(attachment[0], base64.b64decode(attachment[1]), attachment[2]) if attachment else None,
+            handoff=bool(data.get("handoff")), handback=bool(data.get("handback")),
+        )
