@@ -74,6 +74,9 @@ class Settings:
     smtp_password: Secret | None = None
     mail_from: str = "mailbot@localhost"
     outbox_retry_seconds: float = 30.0
+    # Personal data is kept no longer than it serves (GDPR, storage limitation): sessions, feedback,
+    # unanswered questions and relay links older than this are deleted.
+    data_retention_days: float = 365.0
     bot_data_dir: Path = Path("./data")
     bot_cache_dir: Path | None = None  # the start-up cache (trained models); BOT_DATA_DIR/cache when unset
     knowledge_dir: Path = dataclasses.field(default_factory=lambda: resource_dir("knowledge"))
@@ -149,7 +152,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
                 values[key] = frozenset(int(part) for part in text.replace(";", ",").split(",") if part.strip())
             except ValueError:
                 raise ConfigError("SUPPORT_STAFF_IDS must be Telegram user ids separated by commas") from None
-        elif key == "outbox_retry_seconds":
+        elif key in ("outbox_retry_seconds", "data_retention_days"):
             values[key] = _as_float(key, text)
         elif key in ("bot_data_dir", "bot_cache_dir", "knowledge_dir", "locales_dir"):
             values[key] = Path(text).expanduser()

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from bot.core.session import SessionKey
 from bot.knowledge.text import fold
 
+MAX_LOGGED_QUESTION = 300  # characters of an unanswered question kept for the knowledge editor
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     channel TEXT NOT NULL,
@@ -137,11 +139,26 @@ class SQLiteStore:
         )
 
     def record_unanswered(self, lang: str, question: str, reason: str) -> None:
-        question = question.strip()[:1000]
+        question = question.strip()[:MAX_LOGGED_QUESTION]
         self._execute(
             "INSERT INTO unanswered (at, lang, question, folded, reason) VALUES (?, ?, ?, ?, ?)",
             (time.time(), lang, question, fold(question) or question, reason),
         )
+
+    def prune(self, retention_days: float, now: float | None = None) -> dict[str, int]:
+        """Delete what is older than ``retention_days``: sessions untouched since, feedback, unanswered
+        questions, the links of closed tickets' relayed messages; and the inbox past its window.
+        Returns how many rows of each went."""
+        cutoff = (time.time() if now is None else now) - retention_days * 86400
+        removed = {}
+        with self._lock:
+            for table, column in (("sessions", "updated"), ("feedback", "at"), ("unanswered", "at")):
+                removed[table] = self._conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (cutoff,)).rowcount
+            removed["relays"] = self._conn.execute(
+                "DELETE FROM relays WHERE ticket IN (SELECT id FROM tickets WHERE state = 'closed' AND closed < ?)", (cutoff,)
+            ).rowcount
+        removed["inbox"] = self.inbox.prune(now)
+        return removed
 
     def feedback_summary(self) -> list[tuple[str, int, int]]:
         """(article, helpful, not helpful) per article."""

@@ -93,3 +93,11 @@ def test_every_path_to_standard_error_is_redacted(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert "ABC-secret" not in done.stderr + done.stdout
     assert done.stderr.count("<SECRET>") == 2 and "RuntimeError" in done.stderr
+
+
+def test_retention_and_staff_ids_are_read():
+    s = load_settings({"DATA_RETENTION_DAYS": "30", "SUPPORT_STAFF_IDS": "11, 22;33"})
+    assert s.data_retention_days == 30 and s.support_staff_ids == {11, 22, 33}
+    assert load_settings({}).data_retention_days == 365
+    with pytest.raises(ConfigError, match="SUPPORT_STAFF_IDS"):
+        load_settings({"SUPPORT_STAFF_IDS": "giulia"})

@@ -44,3 +44,25 @@ def test_a_corrupt_session_row_reads_as_no_session(tmp_path):
     store._execute("INSERT INTO sessions VALUES ('telegram', '9', 'not json', 0)")
     assert store.get(SessionKey("telegram", "9")) is None
     store.close()
+
+
+def test_retention_deletes_what_is_older_and_keeps_the_rest(tmp_path):
+    import time as clock
+
+    from bot.core.session import SessionKey
+    from bot.store import MAX_LOGGED_QUESTION, SQLiteStore
+
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    old, recent = SessionKey("telegram", "1"), SessionKey("telegram", "2")
+    store.set(old, {"lang": "it"})
+    store.set(recent, {"lang": "en"})
+    store.record_unanswered("it", "x" * 5000, "unsure")
+    store.record_feedback(old, "it", "smtp", "cos'è smtp", True)
+    store._conn.execute("UPDATE sessions SET updated = updated - 400 * 86400 WHERE chat_id = '1'")
+    store._conn.execute("UPDATE feedback SET at = at - 400 * 86400")
+    removed = store.prune(365, now=clock.time())
+    assert removed["sessions"] == 1 and removed["feedback"] == 1 and removed["unanswered"] == 0
+    assert store.get(old) is None and store.get(recent) == {"lang": "en"}
+    [row] = store.unanswered_report()
+    assert len(row["question"]) == MAX_LOGGED_QUESTION  # one message cannot fill the table
+    store.close()

@@ -106,3 +106,16 @@ def test_another_process_holding_the_database_delays_the_answer_but_loses_nothin
     finally:
         release.join()
         holder.close()
+
+
+def test_ten_seconds_of_server_errors_lose_no_answer(fake, start_bot):
+    # Regression: retries spanned 7 s, so a 10 s run of 500s on sendMessage lost the answer.
+    start_bot()
+    fake.fail_method("sendMessage", status=500)
+    recovery = threading.Timer(10, lambda: fake.fail_method("sendMessage", count=0))
+    recovery.start()
+    try:
+        fake.send_text(MARY, "what is smtp?")
+        fake.wait_for(lambda: answered(fake, MARY) == 1, timeout=60)
+    finally:
+        recovery.join()

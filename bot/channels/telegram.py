@@ -48,7 +48,10 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
-SEND_ATTEMPTS = 4
+RETRY_FOR_SECONDS = 90.0
+MAINTENANCE_SECONDS = 3600
+GROUPS_REMEMBERED = 1000  # groups whose id was logged once; past that, none more are logged
+MAX_RETRY_DELAY = 15.0
 STOP_DRAIN_SECONDS = 5
 KEYBOARDS_REMEMBERED = 10_000
 # What a customer may send that is not text, by the Message attribute that holds it.
@@ -101,7 +104,7 @@ class TelegramBot:
     async def _post_init(self, application: Application) -> None:
         self.application = application
         await self._set_commands(application)
-        self._tasks = [asyncio.create_task(self._heartbeat())]
+        self._tasks = [asyncio.create_task(self._heartbeat()), asyncio.create_task(self._maintenance())]
         if self.store is not None:
             postman = Postman(self.store.outbox, self.core.settings, self._tell_delivered, self._alert_support)
             self.core.dialogue.activation.on_submitted = postman.wake.set
@@ -220,6 +223,17 @@ class TelegramBot:
             self.flood.forget_idle()
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
+    async def _maintenance(self) -> None:
+        """At start and every hour: what is older than DATA_RETENTION_DAYS is deleted."""
+        while True:
+            try:
+                removed = await asyncio.to_thread(self.store.prune, self.core.settings.data_retention_days)
+                if any(removed.values()):
+                    log.info("retention: deleted %s", ", ".join(f"{n} {what}" for what, n in removed.items() if n))
+            except Exception:  # storage trouble: try again at the next round
+                log.exception("retention clean-up failed")
+            await asyncio.sleep(MAINTENANCE_SECONDS)
+
     async def _set_commands(self, application: Application) -> None:
         """The command menu in each language; a failure here never stops the bot."""
         translator = self.core.translator
@@ -300,7 +314,7 @@ class TelegramBot:
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a group or channel: not answered; the chat is logged the first time."""
         chat = update.effective_chat
-        if chat is not None and chat.id not in self._groups_seen:
+        if chat is not None and chat.id not in self._groups_seen and len(self._groups_seen) < GROUPS_REMEMBERED:
             self._groups_seen.add(chat.id)
             log.info("not answering in %s chat %s (%r)", chat.type, chat.id, chat.title)
 
@@ -417,20 +431,23 @@ class TelegramBot:
 
     @staticmethod
     async def _with_retries(call) -> object:
-        """Network errors and 5xx answers retried with backoff; 429 is the rate limiter's."""
+        """Network errors and 5xx answers retried with backoff for RETRY_FOR_SECONDS: an outage of a
+        minute loses no reply. 429 is the rate limiter's; 400 and 403 are final."""
         delay = 1.0
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        deadline = time.monotonic() + RETRY_FOR_SECONDS
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return await call()
             except (Forbidden, BadRequest, RetryAfter):
                 raise
             except (NetworkError, TimedOut) as exc:
-                if attempt == SEND_ATTEMPTS:
+                if time.monotonic() + delay > deadline:
                     raise
-                log.warning("sending failed (%s), attempt %d of %d, retrying in %.0f s", exc, attempt, SEND_ATTEMPTS, delay)
+                log.warning("sending failed (%s), attempt %d, retrying in %.0f s", exc, attempt, delay)
                 await asyncio.sleep(delay)
-                delay *= 2
-        return None
+                delay = min(delay * 2, MAX_RETRY_DELAY)
 
 
 def _customer(update: Update) -> Customer:
