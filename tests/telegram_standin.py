@@ -523,6 +523,8 @@ class FakeTelegram:
         self._edit_history: list[dict] = []
         self._calls: list[tuple[str, dict]] = []
         self._refusals: list[tuple[str, dict, str]] = []
+        self._expected_refusals: list[str] = []
+        self._holds: set[str] = set()
         self._errors: list[tuple[str, dict, int, str]] = []
         self._internal_errors: list[str] = []
         self._discarded_updates: list[dict] = []
@@ -621,7 +623,8 @@ class FakeTelegram:
             chat["username"] = username
         with self._lock:
             self._chats[chat_id] = chat
-            self._message_ids.setdefault(chat_id, itertools.count(1))
+            # In a forum, message 1 is the General topic's: the topics made later have other ids.
+            self._message_ids.setdefault(chat_id, itertools.count(GENERAL_TOPIC_ID + 1 if forum else 1))
         return dict(chat)
 
     def add_topic(self, chat_id: int, name: str, *, icon_color: int = DEFAULT_TOPIC_COLOR) -> int:
@@ -652,6 +655,27 @@ class FakeTelegram:
             self._blocked.discard(user_id)
             if notify:
                 self._push_member_change(user_id, "kicked", "member")
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """The team deletes a forum topic: posts there answer 400 "message thread not found"."""
+        with self._lock:
+            self._topics[chat_id].pop(thread_id, None)
+
+    def hold(self, method: str) -> None:
+        """Calls of ``method`` wait, unanswered, until ``release``: the bot can be killed in the middle."""
+        with self._cond:
+            self._holds.add(method.lower())
+
+    def release(self, method: str) -> None:
+        with self._cond:
+            self._holds.discard(method.lower())
+            self._cond.notify_all()
+
+    def expect_refusal(self, description: str) -> None:
+        """Refusals whose description contains ``description`` are the test's own doing (a topic it
+        deleted, a chat it left): ``refusals`` leaves them out."""
+        with self._lock:
+            self._expected_refusals.append(description)
 
     def kick_bot(self, chat_id: int) -> None:
         """The bot is removed from a group: sends there answer 403."""
@@ -964,8 +988,11 @@ class FakeTelegram:
             params = self._resolve_attachments(params)
         except ApiError as error:
             return self._answer_error(name, params, error)
-        with self._lock:
+        with self._cond:
             self._calls.append((name, params))
+            self._cond.notify_all()
+            while key in self._holds and not self._closed:
+                self._cond.wait(0.1)
         if not method:
             return self._answer_error(name, params, ApiError(404, "Not Found"))
         if token != self.token:
@@ -991,7 +1018,7 @@ class FakeTelegram:
     def _answer_error(self, name: str, params: dict, error: ApiError) -> tuple[int, dict]:
         with self._lock:
             self._errors.append((name, params, error.status, error.description))
-            if error.status == 400:
+            if error.status == 400 and not any(e in error.description for e in self._expected_refusals):
                 self._refusals.append((name, params, error.description))
         payload: dict[str, Any] = {"ok": False, "error_code": error.status, "description": error.description}
         if error.retry_after is not None:

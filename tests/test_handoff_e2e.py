@@ -38,6 +38,7 @@ def hand_over(fake, customer=MARIO):
     fake.wait_for_messages(customer, 1)
     fake.send_text(customer, "voglio parlare con un operatore")
     fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
+    fake.wait_for(lambda: "una persona ti risponderà" in texts(fake, customer)[-1])
 
 
 def test_forum_one_topic_per_customer_with_who_and_transcript_then_relay_both_ways(fake, start_bot, forum):
@@ -256,3 +257,71 @@ def test_a_customer_rates_only_their_own_ticket_and_only_once(fake, start_bot, f
     fake.wait_for_messages(MARY, 2)
     assert texts(fake, MARIO).count("Grazie per il tuo voto!") == 1
     assert not any("voto" in t for t in texts(fake, MARY))
+
+
+def test_the_customer_is_told_only_once_the_ticket_is_in_the_group(fake, start_bot, forum):
+    # Regression: the customer was told the team knew about 50 ms before the topic even existed.
+    start_bot(env=forum)
+    hand_over(fake)
+    calls = fake.calls
+    told = next(n for n, (name, params) in enumerate(calls) if name == "sendMessage" and params.get("chat_id") == MARIO
+                and "una persona ti risponderà" in params.get("text", ""))
+    header = next(n for n, (name, params) in enumerate(calls) if name == "sendMessage" and params.get("chat_id") == SUPPORT)
+    assert header < told
+
+
+@pytest.mark.parametrize("fault", ["removed", "down"])
+def test_an_unreachable_group_gets_the_truth_told_and_the_conversation_mailed(fake, start_bot, forum, tmp_path, fault):
+    # Regression: with the group unreachable (403, or 500s) the customer still believed the team knew.
+    if fault == "removed":
+        fake.kick_bot(SUPPORT)
+    else:
+        fake.fail_method("createForumTopic", status=500)
+    start_bot(env={**forum, "SMTP_PORT": "1"})
+    fake.send_text(MARIO, "non riesco a inviare la posta")
+    fake.wait_for_messages(MARIO, 1)
+    fake.send_text(MARIO, "voglio parlare con un operatore")
+    fake.wait_for(lambda: "Non sono riuscito a raggiungere" in texts(fake, MARIO)[-1], timeout=60)
+    assert "CHAT-" in texts(fake, MARIO)[-1] and "supporto@mosajco.com" in texts(fake, MARIO)[-1]
+    fake.send_text(MARIO, "cos'è smtp?")  # still with the bot, not talking into the void
+    fake.wait_for(lambda: "Ti è stato utile?" in texts(fake, MARIO)[-1])
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "mailbot.sqlite3")
+    [(kind,)] = db.execute("SELECT kind FROM outbox").fetchall()
+    assert kind == "handoff"
+
+
+def test_a_deleted_topic_is_made_again_with_the_header_and_the_message_goes_through(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    fake.delete_topic(SUPPORT, topic_id)
+    fake.expect_refusal("message thread not found")
+    fake.send_text(MARIO, "ci siete ancora?")
+    fake.wait_for(lambda: len(fake.topics(SUPPORT)) == 1 and topic_id not in fake.topics(SUPPORT))
+    [new_topic] = fake.topics(SUPPORT)
+    fake.wait_for(lambda: any(c["chat_id"] == SUPPORT and c.get("message_thread_id") == new_topic
+                              for c in fake.calls_to("copyMessage")))
+    assert any(m.get("message_thread_id") == new_topic and "#1" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT))
+
+
+def test_a_kill_while_the_topic_is_made_leaves_no_ticket_without_a_topic_and_nothing_in_general(fake, start_bot, forum):
+    bot = start_bot(env=forum)
+    fake.send_text(MARIO, "non riesco a inviare la posta")
+    fake.wait_for_messages(MARIO, 1)
+    fake.hold("createForumTopic")
+    fake.send_text(MARIO, "voglio parlare con un operatore")
+    fake.wait_for(lambda: fake.calls_to("createForumTopic"))
+    bot.kill()
+    fake.release("createForumTopic")
+    start_bot(env=forum)
+    fake.wait_for(lambda: "una persona ti risponderà" in texts(fake, MARIO)[-1])
+    fake.send_text(MARIO, "ci siete?")
+    fake.wait_for(lambda: any(c["chat_id"] == SUPPORT for c in fake.calls_to("copyMessage")))
+    topics = set(fake.topics(SUPPORT))
+    group_posts = fake.calls_to("sendMessage") + fake.calls_to("copyMessage")
+    assert all(p.get("message_thread_id") in topics for p in group_posts if p["chat_id"] == SUPPORT)  # none in General
+    header_topic = next(p["message_thread_id"] for p in fake.calls_to("sendMessage") if p["chat_id"] == SUPPORT)
+    relay_topic = next(p["message_thread_id"] for p in fake.calls_to("copyMessage") if p["chat_id"] == SUPPORT)
+    assert header_topic == relay_topic

@@ -16,9 +16,10 @@ import time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.app import Core
+from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, split_html, utf16_length
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer
@@ -29,7 +30,18 @@ log = logging.getLogger(__name__)
 TEAM_LANGUAGE = "it"
 TEAM_COMMANDS = ("tickets", "close", "reopen", "ban", "unban")
 ADMINS_TTL = 300.0
+# How long a customer waiting for a person waits while the group fails, before their conversation goes
+# to the support mailbox instead.
+GROUP_RETRY_SECONDS = 20.0
 _LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
+
+
+class GroupUnreachable(Exception):
+    """The support group cannot take a ticket: the bot was removed, or Telegram keeps failing."""
+
+
+def _topic_gone(error: BadRequest) -> bool:
+    return "thread not found" in str(error).lower() or "topic_id_invalid" in str(error).lower()
 
 
 class SupportDesk:
@@ -59,26 +71,55 @@ class SupportDesk:
     # the customer's side
     async def open(self, bot: Bot, customer: Customer, chat_id: int, session: Session, replay: bool = False) -> Ticket:
         """Open (or reopen) the customer's ticket and show the team who they are and what they did.
-        ``replay``: the same request again after a restart; an open ticket is then left as it is."""
+        ``replay``: the same request again after a restart; an open ticket is then left as it is.
+        Raises GroupUnreachable when the ticket cannot be put in the group (the ticket is then closed)."""
         ticket, how = self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
-        if replay and how == ALREADY_OPEN:
-            return ticket
-        new = how == NEW
-        forum = await self.is_forum(bot)
-        if forum and ticket.topic_id is None:
-            name = fit(f"#{ticket.id} {ticket.name}", MAX_TOPIC_NAME - utf16_length(f" ({ticket.lang})")) + f" ({ticket.lang})"
-            topic = await bot.create_forum_topic(self.chat_id, name)
-            self.tickets.set_topic(ticket.id, topic.message_thread_id)
-            ticket = self.tickets.get(ticket.id)
-        elif forum and how == REOPENED:
-            try:
-                await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
-            except BadRequest:
-                pass  # it was not closed
-        header = await self._post(bot, ticket, self._header(ticket, customer, session, new))
-        if header is not None:
-            self.tickets.link(header.message_id, ticket.id)
+        try:
+            forum = await self.is_forum(bot)
+            if replay and how == ALREADY_OPEN:
+                if not forum or ticket.topic_id is not None:
+                    return ticket
+                how = NEW  # a crash came while its topic was being made: make it now
+            if forum and ticket.topic_id is None:
+                ticket = await self._new_topic(bot, ticket)
+            elif forum and how == REOPENED:
+                try:
+                    await with_retries(lambda: bot.reopen_forum_topic(self.chat_id, ticket.topic_id), "reopening a topic")
+                except BadRequest as exc:
+                    if not _topic_gone(exc):
+                        raise
+                    ticket = await self._new_topic(bot, ticket)
+            header = await self._post(bot, ticket, self._header(ticket, customer, session, how == NEW))
+        except (BadRequest, Forbidden, NetworkError) as exc:
+            self.tickets.close(ticket.id)
+            raise GroupUnreachable(str(exc)) from exc
+        self.tickets.link(header.message_id, ticket.id)
         return ticket
+
+    async def _new_topic(self, bot: Bot, ticket: Ticket) -> Ticket:
+        name = fit(f"#{ticket.id} {ticket.name}", MAX_TOPIC_NAME - utf16_length(f" ({ticket.lang})")) + f" ({ticket.lang})"
+        topic = await with_retries(lambda: bot.create_forum_topic(self.chat_id, name), "creating a topic",
+                                   seconds=GROUP_RETRY_SECONDS)
+        self.tickets.set_topic(ticket.id, topic.message_thread_id)
+        return self.tickets.get(ticket.id)
+
+    async def _in_topic(self, bot: Bot, ticket: Ticket, call) -> tuple[Ticket, object]:
+        """``call(ticket)`` into the ticket's topic; a topic the team deleted is made again, with the
+        customer's header, and the call goes through there. A ticket with no topic yet (a crash while
+        it was being made) gets one first: nothing of a customer lands in the group's General."""
+        if ticket.topic_id is None and await self.is_forum(bot):
+            ticket = await self._new_topic(bot, ticket)
+        try:
+            return ticket, await with_retries(lambda: call(ticket), "posting to the support group")
+        except BadRequest as exc:
+            if not _topic_gone(exc) or ticket.topic_id is None:
+                raise
+        log.warning("the topic of ticket #%s was deleted: making it again", ticket.id)
+        ticket = await self._new_topic(bot, ticket)
+        key, session = self._customer_session(ticket)
+        customer = Customer(id=str(ticket.customer_chat), name=ticket.name, username=ticket.username)
+        await self._post(bot, ticket, self._header(ticket, customer, session, False))
+        return ticket, await with_retries(lambda: call(ticket), "posting to the support group")
 
     def _header(self, ticket: Ticket, customer: Customer, session: Session, new: bool) -> str:
         e = html.escape
@@ -105,15 +146,13 @@ class SupportDesk:
             lines.append(e(self._t("Reply to the customer's messages to answer them; /close when done.")))
         return "\n".join(lines)
 
-    async def _post(self, bot: Bot, ticket: Ticket, text_html: str) -> Message | None:
+    async def _post(self, bot: Bot, ticket: Ticket, text_html: str) -> Message:
+        """Post to the ticket's topic (or the plain group); raises what Telegram says after retries."""
         message = None
         for piece in split_html(text_html):
-            try:
-                message = await bot.send_message(self.chat_id, piece, parse_mode=ParseMode.HTML,
-                                                  message_thread_id=ticket.topic_id)
-            except (BadRequest, Forbidden) as exc:
-                log.error("could not post to the support group: %s", exc)
-                return None
+            message = await with_retries(lambda piece=piece: bot.send_message(
+                self.chat_id, piece, parse_mode=ParseMode.HTML, message_thread_id=ticket.topic_id), "posting to the support group",
+                seconds=GROUP_RETRY_SECONDS)
         return message
 
     async def relay_from_customer(self, bot: Bot, message: Message, chat_id: int) -> None:
@@ -121,7 +160,12 @@ class SupportDesk:
         ticket = self.tickets.latest(chat_id)
         if ticket is None or ticket.state != OPEN:
             return
-        copy = await bot.copy_message(self.chat_id, chat_id, message.message_id, message_thread_id=ticket.topic_id)
+        try:
+            ticket, copy = await self._in_topic(bot, ticket, lambda t: bot.copy_message(
+                self.chat_id, chat_id, message.message_id, message_thread_id=t.topic_id))
+        except (BadRequest, Forbidden, NetworkError) as exc:
+            log.error("a message of ticket #%s could not be relayed to the support group: %s", ticket.id, exc)
+            return
         self.tickets.link(copy.message_id, ticket.id)
         self.tickets.customer_wrote(ticket.id)
 
@@ -129,7 +173,11 @@ class SupportDesk:
         ticket = self.tickets.latest(chat_id)
         if ticket and ticket.state == OPEN:
             self.tickets.close(ticket.id)
-            await self._post(bot, ticket, html.escape(self._t("The customer went back to the bot: ticket #{n} closed.").format(n=ticket.id)))
+            try:
+                await self._in_topic(bot, ticket, lambda t: self._post(bot, t, html.escape(
+                    self._t("The customer went back to the bot: ticket #{n} closed.").format(n=ticket.id))))
+            except (BadRequest, Forbidden, NetworkError) as exc:
+                log.error("the support group could not be told that ticket #%s closed: %s", ticket.id, exc)
 
     # the team's side
     def _ticket_of(self, message: Message) -> Ticket | None:
@@ -202,8 +250,8 @@ class SupportDesk:
             if self.core.settings.support_sign_replies and message.from_user:
                 key, session = self._customer_session(ticket)
                 signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
-                await bot.send_message(ticket.customer_chat, signature)
-            await bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id)
+                await with_retries(lambda: bot.send_message(ticket.customer_chat, signature))
+            await with_retries(lambda: bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id))
         except Forbidden:
             await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
             return

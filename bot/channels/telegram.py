@@ -33,7 +33,8 @@ from telegram.ext import (
 
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
-from bot.channels.support_desk import SupportDesk
+from bot.channels.support_desk import GroupUnreachable, SupportDesk
+from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import keyboard, split_html, to_html
 from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_app
 from bot.core.flood import DROP, WARN, FloodGuard
@@ -48,10 +49,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
-RETRY_FOR_SECONDS = 90.0
 MAINTENANCE_SECONDS = 3600
 GROUPS_REMEMBERED = 1000  # groups whose id was logged once; past that, none more are logged
-MAX_RETRY_DELAY = 15.0
 STOP_DRAIN_SECONDS = 5
 KEYBOARDS_REMEMBERED = 10_000
 # What a customer may send that is not text, by the Message attribute that holds it.
@@ -384,10 +383,15 @@ class TelegramBot:
         if session.relay_pending and self.desk is not None and update.effective_message is not None:
             await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
         for reply in replies:
+            if reply.handoff and self.desk is not None:
+                # The customer is told the team knows only once the ticket is in the group.
+                try:
+                    await self.desk.open(context.bot, inbound.customer or _customer(update), chat_id, session, replay=replay)
+                except GroupUnreachable as exc:
+                    log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", exc)
+                    reply = self.core.dialogue.handoff_failed(key, session, inbound)
             if not await self._send(context, chat_id, reply):
                 break
-        if self.desk is not None and any(r.handoff for r in replies):
-            await self.desk.open(context.bot, inbound.customer or _customer(update), chat_id, session, replay=replay)
         if self.desk is not None and any(r.handback for r in replies):
             await self.desk.customer_left(context.bot, chat_id)
         session.undelivered, session.relay_pending = [], False
@@ -431,23 +435,7 @@ class TelegramBot:
 
     @staticmethod
     async def _with_retries(call) -> object:
-        """Network errors and 5xx answers retried with backoff for RETRY_FOR_SECONDS: an outage of a
-        minute loses no reply. 429 is the rate limiter's; 400 and 403 are final."""
-        delay = 1.0
-        deadline = time.monotonic() + RETRY_FOR_SECONDS
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await call()
-            except (Forbidden, BadRequest, RetryAfter):
-                raise
-            except (NetworkError, TimedOut) as exc:
-                if time.monotonic() + delay > deadline:
-                    raise
-                log.warning("sending failed (%s), attempt %d, retrying in %.0f s", exc, attempt, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_DELAY)
+        return await with_retries(call)
 
 
 def _customer(update: Update) -> Customer:

@@ -427,12 +427,27 @@ class Dialogue:
     def _handoff(self, key: SessionKey, session: Session, lang: str, customer: Customer | None) -> list[Reply]:
         _ = self._gettext(lang)
         if self.settings.support_group:
+            # The channel tells the customer only once the ticket is in the group (``handoff=True``).
             session.flow, session.step, session.form = HUMAN_FLOW, None, {}
             text = _("I've told our support team: a person will answer you here, in this chat. You can keep "
                      "writing (photos and documents too); to go back to the bot, send /bot.")
             if self.settings.support_hours:
                 text += "\n\n" + _("The team answers {hours}.").format(hours=self.settings.support_hours)
             return [Reply(text, handoff=True)]
+        return [self._handoff_by_mail(key, session, lang, customer)]
+
+    def handoff_failed(self, key: SessionKey, session: Session, inbound: Inbound) -> Reply:
+        """The support group could not be reached: the customer hears the truth, stays with the bot, and
+        the conversation goes to the support mailbox instead."""
+        lang = self._lang(session, inbound)
+        if session.flow == HUMAN_FLOW:
+            session.flow, session.step, session.form = None, None, {}
+        _ = self._gettext(lang)
+        reply = self._handoff_by_mail(key, session, lang, inbound.customer)
+        return dataclasses.replace(reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text)
+
+    def _handoff_by_mail(self, key: SessionKey, session: Session, lang: str, customer: Customer | None) -> Reply:
+        _ = self._gettext(lang)
         text = _(
             "A person on our support team can help you: write to {support_email} with your mailbox "
             "address and what you have tried so far."
@@ -457,7 +472,7 @@ class Dialogue:
                     "I have sent our conversation to them with the reference {reference}: mention it when you "
                     "write, so you don't have to explain everything again."
                 ).format(reference=request.reference)
-        return [Reply(text, buttons=((Button(_("🏠 Menu"), "menu"),),), handoff=True)]
+        return Reply(text, buttons=((Button(_("🏠 Menu"), "menu"),),), handoff=True)
 
     def _smalltalk(self, lang: str, kind: str | None) -> Reply:
         _ = self._gettext(lang)

@@ -1,0 +1,42 @@
+"""Calling the Bot API through outages: network errors and 5xx answers retried with backoff.
+
+A customer's reply, a post to the support group or a relay survives an outage of a minute and a
+half; 400 (a bad request), 403 (blocked, or removed from the group) and 429 (the rate limiter's
+business) are final here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+log = logging.getLogger(__name__)
+
+RETRY_FOR_SECONDS = 90.0
+MAX_RETRY_DELAY = 15.0
+
+T = TypeVar("T")
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], what: str = "sending", seconds: float = RETRY_FOR_SECONDS) -> T:
+    """``call()``, again after network errors and 5xx answers, for ``seconds`` at most."""
+    delay = 1.0
+    deadline = time.monotonic() + seconds
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await call()
+        except (Forbidden, BadRequest, RetryAfter):
+            raise
+        except (NetworkError, TimedOut) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("%s failed (%s), attempt %d, retrying in %.0f s", what, exc, attempt, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY)
