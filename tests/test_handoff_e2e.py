@@ -325,3 +325,22 @@ def test_a_kill_while_the_topic_is_made_leaves_no_ticket_without_a_topic_and_not
     header_topic = next(p["message_thread_id"] for p in fake.calls_to("sendMessage") if p["chat_id"] == SUPPORT)
     relay_topic = next(p["message_thread_id"] for p in fake.calls_to("copyMessage") if p["chat_id"] == SUPPORT)
     assert header_topic == relay_topic
+
+
+def test_ten_handoffs_at_once_do_not_hold_a_plain_question(fake, start_bot, forum):
+    # Regression: updates were handled one at a time, so ten handoffs waiting on the group's 20 messages a
+    # minute held another customer's plain question for 33 s.
+    import time
+
+    fake.flood_limit_per_group_per_minute = 20
+    customers = [8000 + n for n in range(10)]
+    for customer in customers:
+        fake.add_private_chat(customer, f"Cliente {customer}", language_code="it")
+    start_bot(env=forum)
+    for customer in customers:
+        fake.send_text(customer, "voglio parlare con un operatore")
+    fake.wait_for(lambda: len(fake.calls_to("createForumTopic")) >= 3, timeout=30)
+    asked = time.monotonic()
+    fake.send_text(MARY, "what is smtp?")
+    fake.wait_for(lambda: any("SMTP" in t for t in texts(fake, MARY)), timeout=30)
+    assert time.monotonic() - asked < 5
