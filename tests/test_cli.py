@@ -143,3 +143,17 @@ def test_broken_knowledge_base_stops_chat_with_the_problems(tmp_path):
     result = run("chat", env={"KNOWLEDGE_DIR": str(broken)}, tmp_path=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "articles" in result.stderr
+
+
+def test_health_fails_when_polling_makes_no_progress(tmp_path):
+    # Regression: an update the library could not parse was fetched 22 times a second, and health said healthy.
+    import time as clock
+
+    data = tmp_path / "data"
+    data.mkdir()
+    beat = data / "heartbeat"
+    beat.write_text(json.dumps({"at": clock.time(), "progress": clock.time(), "unparseable": 0}))
+    assert run("health", tmp_path=tmp_path).returncode == 0
+    beat.write_text(json.dumps({"at": clock.time(), "progress": clock.time() - 600, "unparseable": 3}))
+    result = run("health", tmp_path=tmp_path)
+    assert result.returncode == 1 and "no updates fetched" in result.stdout

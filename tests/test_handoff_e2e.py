@@ -344,3 +344,35 @@ def test_ten_handoffs_at_once_do_not_hold_a_plain_question(fake, start_bot, foru
     fake.send_text(MARY, "what is smtp?")
     fake.wait_for(lambda: any("SMTP" in t for t in texts(fake, MARY)), timeout=30)
     assert time.monotonic() - asked < 5
+
+
+def test_a_group_lost_during_the_conversation_gets_the_truth_told_and_the_conversation_mailed(fake, start_bot, forum):
+    start_bot(env={**forum, "SMTP_PORT": "1"})
+    hand_over(fake)
+    fake.kick_bot(SUPPORT)  # the bot was removed from the group
+    fake.send_text(MARIO, "ci siete?")
+    fake.wait_for(lambda: "Non sono riuscito a raggiungere" in texts(fake, MARIO)[-1], timeout=60)
+    assert "CHAT-" in texts(fake, MARIO)[-1]
+    fake.send_text(MARIO, "cos'è smtp?")  # back with the bot
+    fake.wait_for(lambda: "Ti è stato utile?" in texts(fake, MARIO)[-1])
+
+
+def test_a_long_list_of_open_tickets_fits_telegrams_limits(fake, start_bot, forum, tmp_path):
+    # Regression: /tickets with 40 or more open tickets was refused by Telegram as too long.
+    import sqlite3
+    import time
+
+    from bot.store import SQLiteStore
+
+    SQLiteStore(tmp_path / "mailbot.sqlite3").close()  # the schema
+    db = sqlite3.connect(tmp_path / "mailbot.sqlite3")
+    db.executemany("INSERT INTO tickets (customer_chat, name, username, lang, state, opened, waiting_since) "
+                   "VALUES (?, ?, ?, 'it', 'open', ?, ?)",
+                   [(9000 + n, "Cliente con un nome lunghissimo " * 3 + "🦄" * 20, f"utente{n}", time.time(), time.time())
+                    for n in range(60)])
+    db.commit()
+    db.close()
+    start_bot(env=forum)
+    fake.send_text(SUPPORT, "/tickets", user_id=AGENT)
+    fake.wait_for(lambda: "#60 " in "".join(group_texts(fake)))
+    assert sum(t.startswith("Ticket aperti") or "#" in t[:4] for t in group_texts(fake)) >= 2  # in several messages

@@ -156,7 +156,8 @@ class SupportDesk:
         return message
 
     async def relay_from_customer(self, bot: Bot, message: Message, chat_id: int) -> None:
-        """Copy a customer's message into their ticket's topic (or the group)."""
+        """Copy a customer's message into their ticket's topic (or the group); raises GroupUnreachable
+        (the ticket then closed) when the group cannot take it."""
         ticket = self.tickets.latest(chat_id)
         if ticket is None or ticket.state != OPEN:
             return
@@ -164,8 +165,8 @@ class SupportDesk:
             ticket, copy = await self._in_topic(bot, ticket, lambda t: bot.copy_message(
                 self.chat_id, chat_id, message.message_id, message_thread_id=t.topic_id))
         except (BadRequest, Forbidden, NetworkError) as exc:
-            log.error("a message of ticket #%s could not be relayed to the support group: %s", ticket.id, exc)
-            return
+            self.tickets.close(ticket.id)
+            raise GroupUnreachable(str(exc)) from exc
         self.tickets.link(copy.message_id, ticket.id)
         self.tickets.customer_wrote(ticket.id)
 

@@ -381,7 +381,11 @@ class TelegramBot:
         chat_id = update.effective_chat.id
         replies = [Reply.from_dict(r) for r in session.undelivered]
         if session.relay_pending and self.desk is not None and update.effective_message is not None:
-            await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
+            try:
+                await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
+            except GroupUnreachable as exc:  # the customer hears the truth; the conversation goes by mail
+                log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", exc)
+                replies = [self.core.dialogue.handoff_failed(key, session, inbound), *replies]
         for reply in replies:
             if reply.handoff and self.desk is not None:
                 # The customer is told the team knows only once the ticket is in the group.
