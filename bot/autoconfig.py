@@ -3,12 +3,14 @@
 - An Apple configuration profile (.mobileconfig) for Mail on iPhone, iPad and Mac: one
   ``com.apple.mail.managed`` payload, POP or IMAP, incoming and outgoing servers, the user name, and no
   password (the device asks for it when the profile is installed).
-- A Thunderbird ``config-v1.1.xml`` (the autoconfig format), which a customer can keep or an
-  administrator can publish for the whole domain.
+- A Thunderbird ``config-v1.1.xml`` (the autoconfig format) for a whole domain, which the bot serves
+  (``bot/http_server.py``) and an administrator can publish for the domain.
+- Outlook's plain-XML Autodiscover answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import plistlib
 import re
 import uuid
@@ -30,13 +32,23 @@ def _reverse_dns(domain: str) -> str:
 
 
 def profile_identifier(address: Address, provider_domain: str) -> str:
-    """A stable identifier: the same address always gets the same one, so reinstalling replaces it."""
-    local = re.sub(r"[^a-z0-9-]", "-", address.email.rsplit("@", 1)[0].lower())
-    return f"{_reverse_dns(provider_domain)}.mailbot.{_reverse_dns(address.ascii_domain)}.{local}"
+    """A stable identifier from the whole address: the same address always gets the same one (reinstalling
+    replaces it), and any two addresses differ (mario.rossi, mario_rossi and mario+news included)."""
+    digest = hashlib.sha256(address.ascii_email.lower().encode()).hexdigest()[:20]
+    return f"{_reverse_dns(provider_domain)}.mailbot.{digest}"
 
 
-def mobileconfig(servers: ServerSettings, address: Address, protocol: str, provider_domain: str, name: str) -> bytes:
-    """An Apple configuration profile for ``address`` with ``protocol`` ("pop3" or "imap")."""
+def _uuid(address: Address, part: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{address.ascii_email.lower()}#{part}")).upper()
+
+
+def mobileconfig(
+    servers: ServerSettings, address: Address, protocol: str, provider_domain: str, name: str, sender_name: str | None = None
+) -> bytes:
+    """An Apple configuration profile for ``address`` with ``protocol`` ("pop3" or "imap").
+
+    ``sender_name`` is the name recipients see (the customer's own); without it the device asks.
+    """
     incoming = servers.imap if protocol == "imap" else servers.pop3
     username = servers.username.format(email=address.email, domain=address.domain)
     identifier = profile_identifier(address, provider_domain)
@@ -44,10 +56,9 @@ def mobileconfig(servers: ServerSettings, address: Address, protocol: str, provi
         "PayloadType": "com.apple.mail.managed",
         "PayloadVersion": 1,
         "PayloadIdentifier": f"{identifier}.account",
-        "PayloadUUID": str(uuid.uuid4()).upper(),
+        "PayloadUUID": _uuid(address, "account"),
         "PayloadDisplayName": address.email,
         "EmailAccountDescription": address.email,
-        "EmailAccountName": address.email,
         "EmailAccountType": "EmailTypeIMAP" if protocol == "imap" else "EmailTypePOP",
         "EmailAddress": address.email,
         "IncomingMailServerHostName": _host(incoming, address),
@@ -63,14 +74,15 @@ def mobileconfig(servers: ServerSettings, address: Address, protocol: str, provi
         "OutgoingPasswordSameAsIncomingPassword": True,
         "PreventMove": False,
         "PreventAppSheet": False,
-        "SMIMEEnabled": False,
         "allowMailDrop": True,
     }
+    if sender_name and sender_name.strip():
+        mail["EmailAccountName"] = sender_name.strip()
     profile = {
         "PayloadType": "Configuration",
         "PayloadVersion": 1,
         "PayloadIdentifier": identifier,
-        "PayloadUUID": str(uuid.uuid4()).upper(),
+        "PayloadUUID": _uuid(address, "profile"),
         "PayloadDisplayName": name,
         "PayloadDescription": name,
         "PayloadOrganization": provider_domain,
@@ -83,33 +95,84 @@ def mobileconfig(servers: ServerSettings, address: Address, protocol: str, provi
 _SOCKET = {"ssl": "SSL", "starttls": "STARTTLS", "none": "plain"}
 
 
-def _server(parent: ET.Element, tag: str, kind: str, endpoint: Endpoint, address: Address, port: int, security: str) -> ET.Element:
+# Thunderbird's placeholders for the parts of the address the customer types.
+_USERNAME_PLACEHOLDERS = {"email": "%EMAILADDRESS%", "domain": "%EMAILDOMAIN%"}
+
+
+def _server(parent: ET.Element, tag: str, kind: str, endpoint: Endpoint, domain: str, username: str, port: int,
+            security: str) -> ET.Element:
     server = ET.SubElement(parent, tag, type=kind)
-    ET.SubElement(server, "hostname").text = _host(endpoint, address)
+    ET.SubElement(server, "hostname").text = endpoint.host.format(domain=domain, email="%EMAILADDRESS%")
     ET.SubElement(server, "port").text = str(port)
     ET.SubElement(server, "socketType").text = _SOCKET[security]
     ET.SubElement(server, "authentication").text = "password-cleartext"
-    ET.SubElement(server, "username").text = "%EMAILADDRESS%"
+    ET.SubElement(server, "username").text = username
     return server
 
 
-def thunderbird_autoconfig(servers: ServerSettings, address: Address, protocol: str, name: str) -> bytes:
-    """A config-v1.1.xml for the address's domain; the chosen protocol's server comes first."""
+def thunderbird_autoconfig(servers: ServerSettings, domain: str) -> bytes:
+    """Thunderbird's config-v1.1.xml for a whole domain (ASCII, punycode): nothing personal, the same
+    for everyone of the domain, POP3 first (IMAP is an add-on, off until support activates it)."""
+    username = servers.username.format_map(_USERNAME_PLACEHOLDERS)
     root = ET.Element("clientConfig", version="1.1")
-    provider = ET.SubElement(root, "emailProvider", id=address.ascii_domain)
-    ET.SubElement(provider, "domain").text = address.ascii_domain
-    ET.SubElement(provider, "displayName").text = name
-    ET.SubElement(provider, "displayShortName").text = address.domain
-    order = ("imap", "pop3") if protocol == "imap" else ("pop3", "imap")
-    for kind in order:
+    provider = ET.SubElement(root, "emailProvider", id=domain)
+    ET.SubElement(provider, "domain").text = domain
+    ET.SubElement(provider, "displayName").text = domain
+    ET.SubElement(provider, "displayShortName").text = domain
+    for kind in ("pop3", "imap"):
         endpoint: Endpoint = getattr(servers, kind)
         for port, security in ((endpoint.port, endpoint.security), (endpoint.alt_port, endpoint.alt_security)):
-            server = _server(provider, "incomingServer", kind, endpoint, address, port, security)
+            server = _server(provider, "incomingServer", kind, endpoint, domain, username, port, security)
             if kind == "pop3":
                 pop3 = ET.SubElement(server, "pop3")
                 ET.SubElement(pop3, "leaveMessagesOnServer").text = "true"
     smtp = servers.smtp
     for port, security in ((smtp.port, smtp.security), (smtp.alt_port, smtp.alt_security)):
-        _server(provider, "outgoingServer", "smtp", smtp, address, port, security)
+        _server(provider, "outgoingServer", "smtp", smtp, domain, username, port, security)
     ET.indent(root)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+AUTODISCOVER_REQUEST = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
+AUTODISCOVER_RESPONSE = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+AUTODISCOVER_OUTLOOK = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+
+
+def autodiscover(servers: ServerSettings, address: Address) -> bytes:
+    """Outlook's plain-XML Autodiscover answer (response schema 2006a) for ``address``: POP3 and SMTP.
+
+    IMAP is left out on purpose: Outlook takes the first protocol it is offered, and IMAP works only
+    once support has activated it for the mailbox; a customer who has it adds the account by hand.
+    """
+    username = servers.username.format(email=address.ascii_email, domain=address.ascii_domain)
+    root = ET.Element("Autodiscover", xmlns=AUTODISCOVER_RESPONSE)
+    response = ET.SubElement(root, "Response", xmlns=AUTODISCOVER_OUTLOOK)
+    account = ET.SubElement(response, "Account")
+    ET.SubElement(account, "AccountType").text = "email"
+    ET.SubElement(account, "Action").text = "settings"
+    for kind, endpoint in (("POP3", servers.pop3), ("SMTP", servers.smtp)):
+        protocol = ET.SubElement(account, "Protocol")
+        ET.SubElement(protocol, "Type").text = kind
+        ET.SubElement(protocol, "Server").text = _host(endpoint, address)
+        ET.SubElement(protocol, "Port").text = str(endpoint.port)
+        ET.SubElement(protocol, "LoginName").text = username
+        ET.SubElement(protocol, "DomainRequired").text = "off"
+        ET.SubElement(protocol, "SPA").text = "off"
+        if endpoint.security == "starttls":
+            ET.SubElement(protocol, "Encryption").text = "TLS"
+        else:
+            ET.SubElement(protocol, "SSL").text = "on" if endpoint.security == "ssl" else "off"
+        ET.SubElement(protocol, "AuthRequired").text = "on" if kind == "POP3" or servers.smtp_authentication else "off"
+        if kind == "SMTP":
+            ET.SubElement(protocol, "UsePOPAuth").text = "on" if servers.smtp_authentication else "off"
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+def autodiscover_address(body: bytes) -> str:
+    """The address an Autodiscover request asks about; ValueError when the request is not one."""
+    root = ET.fromstring(body)  # expat refuses entity expansion attacks; the caller bounds the size
+    address = root.findtext(f"{{{AUTODISCOVER_REQUEST}}}Request/{{{AUTODISCOVER_REQUEST}}}EMailAddress")
+    if not address:
+        raise ValueError("no EMailAddress in the request")
+    return address.strip()

@@ -85,6 +85,8 @@ class Settings:
     webhook_secret: Secret | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    http_listen: str = "0.0.0.0"  # the autoconfiguration server of polling mode
+    http_port: int | None = None  # none: no HTTP server in polling mode
     log_level: str = "INFO"
 
     @property
@@ -145,7 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
     for key, text in raw.items():
         if key in ("telegram_bot_token", "smtp_password", "webhook_secret"):
             values[key] = Secret(text)
-        elif key in ("smtp_port", "webhook_port", "support_chat_id"):
+        elif key in ("smtp_port", "webhook_port", "support_chat_id", "http_port"):
             values[key] = _as_int(key, text)
         elif key == "support_staff_ids":
             try:

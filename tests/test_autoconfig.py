@@ -34,18 +34,37 @@ def test_mobileconfig_fields_match_the_settings(kb, protocol, kind):
     assert mail["OutgoingPasswordSameAsIncomingPassword"] is True
 
 
-def test_mobileconfig_has_no_password_unique_uuids_and_a_stable_identifier(kb):
+def test_mobileconfig_has_no_password_and_stable_identifiers(kb):
     first = mobileconfig(kb.servers, ADDRESS, "imap", "mosajco.com", "Mail")
     second = mobileconfig(kb.servers, ADDRESS, "imap", "mosajco.com", "Mail")
-    assert b"Password</key>\n\t\t\t<string" not in first
-    for data in (first, second):
-        profile = plistlib.loads(data)
-        assert not any("Password" in key and key != "OutgoingPasswordSameAsIncomingPassword" for key in profile["PayloadContent"][0])
     one, two = plistlib.loads(first), plistlib.loads(second)
-    uuids = {one["PayloadUUID"], one["PayloadContent"][0]["PayloadUUID"], two["PayloadUUID"], two["PayloadContent"][0]["PayloadUUID"]}
-    assert len(uuids) == 4 and all(uuid.UUID(u) for u in uuids)
+    assert not any("Password" in key and key != "OutgoingPasswordSameAsIncomingPassword" for key in one["PayloadContent"][0])
     assert one["PayloadIdentifier"] == two["PayloadIdentifier"] == profile_identifier(ADDRESS, "mosajco.com")
-    assert one["PayloadIdentifier"] == "com.mosajco.mailbot.it.rossi.info"
+    assert one["PayloadIdentifier"].startswith("com.mosajco.mailbot.")
+    assert one["PayloadUUID"] == two["PayloadUUID"] != one["PayloadContent"][0]["PayloadUUID"]  # reinstalling replaces
+    assert uuid.UUID(one["PayloadUUID"]) and "SMIMEEnabled" not in one["PayloadContent"][0]
+
+
+def test_profiles_of_look_alike_addresses_differ_in_every_identifier(kb):
+    # Regression: mario.rossi, mario_rossi and mario-rossi all became ...mario-rossi, and mario+news
+    # collided with mario.news: installing one person's profile replaced another's account.
+    looks = ["mario.rossi@esempio.it", "mario_rossi@esempio.it", "mario-rossi@esempio.it", "mario+news@esempio.it",
+             "mario.news@esempio.it"]
+    seen: dict[str, set] = {"profile": set(), "account": set(), "uuid": set(), "account uuid": set()}
+    for text in looks:
+        profile = plistlib.loads(mobileconfig(kb.servers, parse_address(text), "pop3", "mosajco.com", "Mail"))
+        [mail] = profile["PayloadContent"]
+        for kind, value in (("profile", profile["PayloadIdentifier"]), ("account", mail["PayloadIdentifier"]),
+                            ("uuid", profile["PayloadUUID"]), ("account uuid", mail["PayloadUUID"])):
+            seen[kind].add(value)
+    assert all(len(values) == len(looks) for values in seen.values())
+
+
+def test_the_sender_name_is_the_customers_or_left_to_the_device(kb):
+    named = plistlib.loads(mobileconfig(kb.servers, ADDRESS, "pop3", "mosajco.com", "Mail", sender_name="Mario Rossi"))
+    assert named["PayloadContent"][0]["EmailAccountName"] == "Mario Rossi"
+    unnamed = plistlib.loads(mobileconfig(kb.servers, ADDRESS, "pop3", "mosajco.com", "Mail"))
+    assert "EmailAccountName" not in unnamed["PayloadContent"][0]  # never the bare address
 
 
 def test_international_domains_use_punycode_hosts(kb):
@@ -54,14 +73,15 @@ def test_international_domains_use_punycode_hosts(kb):
     assert mail["IncomingMailServerHostName"] == "mail.xn--caff-8oa.it"
 
 
-@pytest.mark.parametrize("protocol", ["pop3", "imap"])
-def test_thunderbird_autoconfig_matches_the_settings(kb, protocol):
-    root = ET.fromstring(thunderbird_autoconfig(kb.servers, ADDRESS, protocol, "Mail"))
+def test_thunderbird_autoconfig_matches_the_settings_for_the_whole_domain(kb):
+    data = thunderbird_autoconfig(kb.servers, "rossi.it")
+    root = ET.fromstring(data)
     assert root.tag == "clientConfig" and root.get("version") == "1.1"
     provider = root.find("emailProvider")
     assert provider.get("id") == "rossi.it" and provider.findtext("domain") == "rossi.it"
+    assert b"info@" not in data and b"@rossi.it" not in data  # nothing personal: one file for every colleague
     incoming = provider.findall("incomingServer")
-    assert incoming[0].get("type") == protocol  # the chosen protocol first
+    assert incoming[0].get("type") == "pop3"  # POP3 first: IMAP is off until support activates it
     for server in incoming:
         endpoint = getattr(kb.servers, server.get("type"))
         assert server.findtext("hostname") == endpoint.host.format(domain="rossi.it")
@@ -74,4 +94,8 @@ def test_thunderbird_autoconfig_matches_the_settings(kb, protocol):
     outgoing = provider.findall("outgoingServer")
     assert {(s.findtext("hostname"), int(s.findtext("port"))) for s in outgoing} == {
         ("mail.rossi.it", kb.servers.smtp.port), ("mail.rossi.it", kb.servers.smtp.alt_port)}
-    assert b"password</" not in thunderbird_autoconfig(kb.servers, ADDRESS, protocol, "Mail").lower()
+    assert b"password</" not in data.lower()
+    # Thunderbird's validator: pop3 settings only on POP3 servers, usernames only with its placeholders.
+    assert all(s.find("pop3") is None for s in incoming if s.get("type") != "pop3")
+    assert {s.findtext("username") for s in provider.iter() if s.findtext("username")} <= {
+        "%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%"}

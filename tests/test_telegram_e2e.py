@@ -250,6 +250,9 @@ def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     assert post("s3cret-path-token") == 200
     fake.wait_for_messages(MARY, 1)
     assert "s3cret-path-token" not in bot.output()
+    # The webhook's server serves the autoconfiguration paths too.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/mail/config-v1.1.xml?emailaddress=a@rossi.it", timeout=5) as response:
+        assert response.status == 200 and b"<clientConfig" in response.read()
 
 
 def test_the_setup_guide_on_telegram_sends_the_profile_as_a_document(fake, start_bot):

@@ -31,19 +31,20 @@ from telegram.ext import (
     filters,
 )
 
+from bot import http_server
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from bot.channels.support_desk import GroupUnreachable, SupportDesk
 from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import keyboard, split_html, to_html
-from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_app
+from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_routes
 from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_
+from bot.knowledge.language import LANGUAGES
 from bot.mail import Postman
 from bot.outbox import Request
-from bot.knowledge.language import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +145,16 @@ class TelegramBot:
                 await until_reachable(lambda: application.bot.set_webhook(
                     settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES),
                     drop_pending_updates=False), "setting the webhook", stopping)
-                server = webhook_app(pump, secret).listen(settings.webhook_port, address=settings.webhook_listen)
+                server = http_server.application(self.core.kb.servers, webhook_routes(pump, secret)).listen(
+                    settings.webhook_port, address=settings.webhook_listen)
             else:
                 await until_reachable(lambda: application.bot.delete_webhook(drop_pending_updates=False),
                                       "switching to polling", stopping)
                 poller = asyncio.create_task(pump.poll(), name="polling")
+                if settings.http_port is not None:  # the autoconfiguration paths, for mail programs
+                    server = http_server.application(self.core.kb.servers).listen(
+                        settings.http_port, address=settings.http_listen)
+                    log.info("serving autoconfiguration on %s:%s", settings.http_listen, settings.http_port)
             dispatcher = asyncio.create_task(pump.dispatch(stopping), name="dispatcher")
             waiters = {asyncio.create_task(stopping.wait()), *([poller] if poller else [])}
             done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

@@ -150,8 +150,8 @@ async def _first(*awaitables) -> None:
             task.cancel()
 
 
-def webhook_app(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> "tornado.web.Application":  # noqa: F821
-    """The webhook's HTTP server: checks Telegram's secret header, stores the update, then answers 200."""
+def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[tuple]:
+    """The webhook's path: checks Telegram's secret header, stores the update, then answers 200."""
     import hmac
 
     import tornado.web
@@ -181,7 +181,7 @@ def webhook_app(pump: UpdatePump, secret: str | None, path: str = "/telegram") -
         def log_exception(self, typ, value, tb) -> None:  # no request details (the secret header) in the log
             log.error("webhook request failed: %s", value)
 
-    return tornado.web.Application([(path, TelegramWebhook)], log_function=lambda handler: None)
+    return [(path, TelegramWebhook)]
 
 
 async def until_reachable(call: Callable[[], object], what: str, stopping: asyncio.Event) -> bool:

@@ -79,6 +79,8 @@ class Dialogue:
     def respond(self, key: SessionKey, session: Session, inbound: Inbound) -> "Turn":
         """Like ``handle``, with the engine's analysis of typed text alongside the replies."""
         turn = Turn([])
+        if inbound.customer is not None and inbound.customer.name:
+            session.name = inbound.customer.name
         if session.flow == HUMAN_FLOW:
             if (inbound.command or "").lower() in ("bot", "start", "cancel"):
                 session.flow, session.step, session.form = None, None, {}

@@ -36,6 +36,7 @@ class Session:
     fallbacks_in_row: int = 0
     dislikes_in_row: int = 0
     email: str | None = None  # the customer's address, once they have given it
+    name: str | None = None  # the customer's name as the channel knows it (for the sender name of a profile)
     history: list[list[str]] = dataclasses.field(default_factory=list)  # [who, text], oldest first
     # The channel's ids of the last events handled (Telegram's update ids): an event stored again after a
     # crash is recognised among them. A window, not a "last id": Telegram may restart its ids lower.

@@ -228,11 +228,13 @@ class SetupFlow:
         client, protocol = session.form["client"], session.form["protocol"]
         name = _("Mail for {email}").format(email=address.email)
         if client in PROFILE_CLIENTS:
-            content = mobileconfig(self.kb.servers, address, protocol, self.provider_domain, name)
+            content = mobileconfig(self.kb.servers, address, protocol, self.provider_domain, name, sender_name=session.name)
             filename = f"{address.ascii_email.replace('@', '_at_')}.mobileconfig"
             how = (
-                _("This configuration profile sets up the account for you. On iPhone or iPad: open the file, "
-                  "then go to Settings, tap \"Profile Downloaded\" and \"Install\"; it asks for your mailbox password.")
+                _("This configuration profile sets up the account for you. On iPhone or iPad: tap the file, then "
+                  "Share > Save to Files; open it from the Files app, then within 8 minutes go to Settings, tap "
+                  "\"Profile Downloaded\" and \"Install\"; it asks for your mailbox password. An account installed "
+                  "this way cannot have its ports changed: if they ever need to change, install a new profile.")
                 if client == "ios-mail"
                 else _("This configuration profile sets up the account for you. On the Mac: double-click the file, "
                        "then open System Settings > General > Device Management (or Profiles), and install it; "
@@ -241,11 +243,15 @@ class SetupFlow:
             how += "\n" + _("Prefer to do it by hand? Follow the steps below.")
             return [Reply(how, attachment=Attachment(filename, content, PROFILE_MIME))]
         if client == "thunderbird":
-            content = thunderbird_autoconfig(self.kb.servers, address, protocol, name)
+            # Thunderbird cannot import a file: this one is for whoever runs the domain, to publish.
+            content = thunderbird_autoconfig(self.kb.servers, address.ascii_domain)
             return [
                 Reply(
-                    _("Thunderbird usually finds these settings by itself. This file (config-v1.1.xml) holds them "
-                      "in Thunderbird's format, for you or your administrator. The steps below do it by hand."),
+                    _("For whoever manages {domain}: this file (config-v1.1.xml) lets Thunderbird set up every "
+                      "mailbox of the domain by itself, once it is published at "
+                      "https://autoconfig.{domain}/mail/config-v1.1.xml or "
+                      "https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml. Thunderbird cannot open it "
+                      "directly: for your own mailbox, follow the steps below.").format(domain=address.ascii_domain),
                     attachment=Attachment("config-v1.1.xml", content, XML_MIME),
                 )
             ]
