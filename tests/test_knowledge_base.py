@@ -131,3 +131,18 @@ def test_language_files_intent_sections_and_triage_offer_are_checked(broken_kb):
     assert any("smalltalk nod: unknown kind" in p for p in problems)
     assert any("smalltalk ack:" in p for p in problems)  # the kind the code relies on is missing
     assert "knowledge/synonyms.yaml: Bad Name: a concept's name is lower-case letters, digits and _" in problems
+
+
+def test_a_line_naming_what_the_provider_does_not_offer_is_left_out():
+    from bot.knowledge.base import fill
+
+    text = "Apri il programma.\n\nOppure usa la webmail: {webmail}\nCambia la password da {control_panel}.\n\nFine."
+    assert fill(text, {"webmail": "", "control_panel": ""}) == "Apri il programma.\n\nFine."
+    assert "https://webmail.rossi.it" in fill(text, {"webmail": "https://webmail.rossi.it", "control_panel": "https://p.it"})
+
+
+def test_the_providers_webmail_and_panel_are_checked(broken_kb):
+    servers = broken_kb / "servers.yaml"
+    servers.write_text(servers.read_text(encoding="utf-8").replace('webmail: ""', 'webmail: "webmail.{domain}"'), encoding="utf-8")
+    _, problems = load_knowledge(broken_kb, strict=False)
+    assert "knowledge/servers.yaml: webmail: must be a web address (https://...) or empty" in [str(p) for p in problems]

@@ -20,7 +20,7 @@ from bot.flows.setup import FLOW as SETUP_FLOW
 from bot.flows.setup import SetupFlow
 from bot.flows.address import looks_like_password
 from bot.i18n import N_, Translator, negotiate
-from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.base import KnowledgeBase, fill
 from bot.knowledge.engine import Analysis, AnswerEngine
 from bot.knowledge.text import find_emails, fold
 from bot.outbox import ACTIVATION, HANDOFF, LimitReached, Outbox
@@ -389,7 +389,7 @@ class Dialogue:
         session.fallbacks_in_row = 0
         # One message: the answer, "was this helpful?" and its buttons under the related ones.
         feedback = (Button(_("👍 Yes"), f"fb:1:{article_id}"), Button(_("👎 No"), f"fb:0:{article_id}"))
-        text = article.answer[lang].format_map(self._placeholders(session, lang)) + "\n\n" + _("Was this helpful?")
+        text = fill(article.answer[lang], self._placeholders(session, lang)) + "\n\n" + _("Was this helpful?")
         return [Reply(text, title=article.title[lang], buttons=(*rows[:MAX_ANSWER_ROWS], feedback))]
 
     def _feedback(self, key: SessionKey, session: Session, lang: str, value: str) -> list[Reply]:

@@ -18,7 +18,7 @@ from bot.core.session import Session, SessionKey
 from bot.core.types import Attachment, Button, Reply
 from bot.flows.address import AddressError, parse_address, looks_like_password
 from bot.i18n import N_
-from bot.knowledge.base import PROTOCOLS, KnowledgeBase
+from bot.knowledge.base import PROTOCOLS, KnowledgeBase, fill
 from bot.knowledge.text import fold
 from bot.store import QuestionLog
 
@@ -218,7 +218,7 @@ class SetupFlow:
         session.form["ascii_domain"] = address.ascii_domain
         replies = self._files(session, lang, address)
         guide = self.kb.guides[session.form["client"]]
-        intro = guide.intro[lang].format_map(self._values(session))
+        intro = fill(guide.intro[lang], self._values(session))
         replies.append(Reply(intro, title=self.kb.clients[guide.client].name[lang]))
         replies.append(self._show_step(session, lang, 0))
         return replies
@@ -270,7 +270,7 @@ class SetupFlow:
             return self._ask_worked(session, lang)
         index = max(0, index)
         session.step, session.form["index"] = "guide", index
-        text = steps[index][lang].format_map(self._values(session))
+        text = fill(steps[index][lang], self._values(session))
         header = _("Step {number} of {total}").format(number=index + 1, total=len(steps))
         navigation = []
         if index > 0:
@@ -300,7 +300,7 @@ class SetupFlow:
         values = self._values(session)
         values["support_email"] = self.support_email
         return Reply(
-            article.answer[lang].format_map(values),
+            fill(article.answer[lang], values),
             title=article.title[lang],
             buttons=(
                 (self._button(session, _("👍 It works now"), "y"),),

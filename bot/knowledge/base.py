@@ -31,8 +31,10 @@ INTENT_SECTIONS = ("setup", "activation", "handoff", "triage", "smalltalk", "out
 # Placeholders an answer may use; the dialogue fills them from the settings and servers.yaml.
 ANSWER_PLACEHOLDERS = frozenset(
     """support_email domain imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls
-    smtp_host smtp_port smtp_port_starttls""".split()
+    smtp_host smtp_port smtp_port_starttls webmail control_panel""".split()
 )
+# Placeholders of what a provider may not offer (servers.yaml): a line naming one left empty is left out.
+OPTIONAL_PLACEHOLDERS = ("webmail", "control_panel")
 SERVER_PLACEHOLDERS = frozenset({"domain", "email"})
 # The ids CONTRACT.md promises to customers, operators and acceptance checks.
 REQUIRED_ARTICLES = tuple(
@@ -93,11 +95,17 @@ class ServerSettings:
     smtp: Endpoint
     smtp_authentication: bool
     username: str
+    # What the provider offers besides mail programs: "" when it offers nothing of the kind (the texts
+    # that mention it are then left out, see ``fill``).
+    webmail: str = ""
+    control_panel: str = ""
 
     def values(self, domain: str, email: str) -> dict[str, str]:
         """The answer placeholders with the customer's domain and address filled in."""
         fill = {"domain": domain, "email": email}
         out = {"domain": domain, "email": email}
+        for name in OPTIONAL_PLACEHOLDERS:
+            out[name] = getattr(self, name).format_map(fill)
         for name in ("imap", "pop3", "smtp"):
             endpoint: Endpoint = getattr(self, name)
             out[f"{name}_host"] = endpoint.host.format_map(fill)
@@ -109,8 +117,18 @@ class ServerSettings:
 PROTOCOLS = ("pop3", "imap")
 GUIDE_PLACEHOLDERS = frozenset(
     """email imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls smtp_host smtp_port
-    smtp_port_starttls""".split()
+    smtp_port_starttls webmail control_panel""".split()
 )
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """``text`` with its placeholders filled; a line that names something the provider does not offer
+    (an optional placeholder left empty in servers.yaml) is left out, so nothing unoffered is promised."""
+    missing = [name for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
+    if missing:
+        lines = [line for line in text.split("\n") if not any("{" + name + "}" in line for name in missing)]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text.format_map(values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -324,7 +342,17 @@ class _Loader:
             smtp=self.endpoint(path, "outgoing smtp", smtp),
             smtp_authentication=bool((smtp or {}).get("authentication", True)) if isinstance(smtp, dict) else True,
             username=username,
+            **{name: self.optional_address(path, name, data.get(name)) for name in OPTIONAL_PLACEHOLDERS},
         )
+
+    def optional_address(self, path: Path, key: str, value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            self.problem(path, key, "must be a web address (https://...) or empty")
+            return ""
+        self.check_placeholders(path, key, value, SERVER_PLACEHOLDERS)
+        return value
 
     def intents(self, path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
         data = self.read(path)
