@@ -245,3 +245,12 @@ def test_typing_next_where_no_next_button_is_offered_shows_the_menu_every_time(d
 def test_the_language_buttons_come_from_the_knowledge_base(dialogue, kb):
     [reply] = command(dialogue, Session(), "language")
     assert [b.label for row in reply.buttons for b in row] == [kb.language_data[c].name for c in kb.languages]
+
+
+def test_no_webmail_or_control_panel_is_promised_when_the_provider_has_none(dialogue, kb):
+    assert kb.servers.webmail == "" and kb.servers.control_panel == ""  # the shipped default: not known
+    [webmail] = press(dialogue, Session(), "art:webmail")
+    [password] = press(dialogue, Session(), "art:password-rejected")
+    assert "La tua webmail è qui" not in webmail.text and "supporto@mosajco.com" in webmail.text
+    assert "pannello di controllo" not in password.text and "reimpostare" in password.text
+    assert "{" not in webmail.text + password.text

@@ -236,7 +236,7 @@ def test_nothing_known_gets_no_guess(engine, text):
 @pytest.mark.parametrize(
     "text, intent",
     [("mi è arrivata una mail strana che chiede la password, è phishing?", "handoff"), ("i need help", "smalltalk"),
-     ("ho una domanda", "smalltalk"), ("how do i forward my email to gmail", "fallback")],
+     ("ho una domanda", "smalltalk"), ("how do i add a signature in outlook", "fallback")],
 )
 def test_found_by_the_adversarial_pass(engine, text, intent):
     assert engine.analyse(text).intent == intent

@@ -31,7 +31,7 @@ INTENT_SECTIONS = ("setup", "activation", "handoff", "triage", "smalltalk", "out
 # Placeholders an answer may use; the dialogue fills them from the settings and servers.yaml.
 ANSWER_PLACEHOLDERS = frozenset(
     """support_email domain imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls
-    smtp_host smtp_port smtp_port_starttls webmail control_panel""".split()
+    smtp_host smtp_port smtp_port_starttls webmail control_panel no_webmail no_control_panel""".split()
 )
 # Placeholders of what a provider may not offer (servers.yaml): a line naming one left empty is left out.
 OPTIONAL_PLACEHOLDERS = ("webmail", "control_panel")
@@ -117,18 +117,19 @@ class ServerSettings:
 PROTOCOLS = ("pop3", "imap")
 GUIDE_PLACEHOLDERS = frozenset(
     """email imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls smtp_host smtp_port
-    smtp_port_starttls webmail control_panel""".split()
+    smtp_port_starttls webmail control_panel no_webmail no_control_panel""".split()
 )
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """``text`` with its placeholders filled; a line that names something the provider does not offer
-    (an optional placeholder left empty in servers.yaml) is left out, so nothing unoffered is promised."""
-    missing = [name for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
-    if missing:
-        lines = [line for line in text.split("\n") if not any("{" + name + "}" in line for name in missing)]
-        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text.format_map(values)
+    """``text`` with its placeholders filled. A line that names something the provider does not offer
+    (``{webmail}`` left empty in servers.yaml) is left out, so nothing unoffered is promised; a line
+    marked for when it is not offered (``{no_webmail}``, which prints nothing) is left out when it is."""
+    drop = ["{" + name + "}" for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
+    drop += ["{no_" + name + "}" for name in OPTIONAL_PLACEHOLDERS if values.get(name)]
+    lines = [line for line in text.split("\n") if not any(marker in line for marker in drop)]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text.format_map({**values, **{"no_" + name: "" for name in OPTIONAL_PLACEHOLDERS}})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,6 +211,10 @@ class _Loader:
                 self.problem(path, where, f"the {_LANG_NAMES[lang]} text ({lang}) is missing or empty")
                 continue
             self.check_placeholders(path, f"{where} ({lang})", text, placeholders_allowed)
+            for name in OPTIONAL_PLACEHOLDERS:
+                if any("{" + name + "}" in line and "{no_" + name + "}" in line for line in text.split("\n")):
+                    self.problem(path, f"{where} ({lang})", f"a line with both {{{name}}} and {{no_{name}}} is never "
+                                 "shown: put them on lines of their own (with | rather than > in YAML)")
             out[lang] = text.strip()
         for lang in sorted(set(value) - set(LANGUAGES)):
             self.problem(path, where, f"unknown language {lang!r} (use {', '.join(LANGUAGES)})")
