@@ -143,6 +143,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.webhook and not settings.webhook_url:
         print("mailbot: --webhook needs WEBHOOK_URL, the public https address Telegram calls", file=sys.stderr)
         return 2
+    if args.webhook and not settings.webhook_secret:
+        # Without it anyone who reaches the port could post updates as any customer or as the team.
+        print("mailbot: --webhook needs WEBHOOK_SECRET, which Telegram sends with every update", file=sys.stderr)
+        return 2
     from bot.app import build_core
     from bot.channels.telegram import run
 

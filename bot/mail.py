@@ -236,13 +236,13 @@ class Postman:
         while True:
             try:
                 await self.deliver_due()
+                next_due = self.outbox.next_due()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("the outbox worker failed; going on in %d s", RESTART_SECONDS)
                 await asyncio.sleep(RESTART_SECONDS)
                 continue
-            next_due = self.outbox.next_due()
             timeout = MAX_DELAY if next_due is None else max(0.05, next_due - time.time())
             self.wake.clear()
             try:

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +52,22 @@ CREATE INDEX IF NOT EXISTS unanswered_folded ON unanswered (folded);
 class SessionStore(Protocol):
     def get(self, key: SessionKey) -> dict[str, Any] | None: ...
     def set(self, key: SessionKey, data: dict[str, Any]) -> None: ...
+    def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None:
+        """Read, change and write one session at once: a change made meanwhile elsewhere (the team
+        closing the ticket) is not overwritten by an older copy."""
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id)).fetchone()
+            try:
+                data = json.loads(row[0]) if row else {}
+            except ValueError:
+                data = {}
+            change(data)
+            self._conn.execute(
+                "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+                (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
+            )
+
     def delete(self, key: SessionKey) -> None: ...
     def keys(self) -> Iterator[SessionKey]: ...
 
@@ -123,6 +139,22 @@ class SQLiteStore:
             "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
             (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
         )
+
+    def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None:
+        """Read, change and write one session at once: a change made meanwhile elsewhere (the team
+        closing the ticket) is not overwritten by an older copy."""
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id)).fetchone()
+            try:
+                data = json.loads(row[0]) if row else {}
+            except ValueError:
+                data = {}
+            change(data)
+            self._conn.execute(
+                "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+                (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
+            )
 
     def delete(self, key: SessionKey) -> None:
         self._execute("DELETE FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id))

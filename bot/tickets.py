@@ -127,6 +127,11 @@ class Tickets:
         with self._lock:
             self._conn.execute("INSERT OR REPLACE INTO relays (support_message, ticket) VALUES (?, ?)", (support_message, ticket_id))
 
+    def has_messages(self, ticket_id: int) -> bool:
+        """Whether anything of the ticket (its header first) is in the support group."""
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM relays WHERE ticket = ? LIMIT 1", (ticket_id,)).fetchone() is not None
+
     def open_tickets(self) -> list[Ticket]:
         with self._lock:
             rows = self._conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE state = ? ORDER BY id", (OPEN,)).fetchall()

@@ -376,3 +376,57 @@ def test_a_long_list_of_open_tickets_fits_telegrams_limits(fake, start_bot, foru
     fake.send_text(SUPPORT, "/tickets", user_id=AGENT)
     fake.wait_for(lambda: "#60 " in "".join(group_texts(fake)))
     assert sum(t.startswith("Ticket aperti") or "#" in t[:4] for t in group_texts(fake)) >= 2  # in several messages
+
+
+def test_the_team_closing_during_a_relay_is_not_undone(fake, start_bot, forum, tmp_path):
+    # Regression (found by review): the customer's turn saved an older copy of the session after the team's
+    # /close, leaving the customer "with a person" on a closed ticket: their questions got no answer.
+    start_bot(env=forum)
+    hand_over(fake)
+    [topic_id] = fake.topics(SUPPORT)
+    fake.hold("copyMessage")
+    fake.send_text(MARIO, "ecco l'errore")
+    fake.wait_for(lambda: fake.calls_to("copyMessage"))
+    fake.send_text(SUPPORT, "/close", user_id=AGENT, message_thread_id=topic_id)
+    fake.wait_for(lambda: any("Che voto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)))
+    fake.release("copyMessage")
+    fake.wait_for(lambda: len(fake.calls_to("copyMessage")) >= 1 and not fake.pending_updates())
+    fake.send_text(MARIO, "cos'è smtp?")
+    fake.wait_for(lambda: "Ti è stato utile?" in texts(fake, MARIO)[-1], timeout=20)
+
+
+def test_one_message_that_cannot_be_copied_is_not_an_unreachable_group(fake, start_bot, forum):
+    start_bot(env=forum)
+    hand_over(fake)
+    fake.fail_method("copyMessage", status=400, count=1, description="Bad Request: message can't be copied")
+    fake.expect_refusal("message can't be copied")
+    fake.send_text(MARIO, "un quiz")
+    fake.wait_for(lambda: any("non si può mostrare" in t for t in group_texts(fake)))
+    fake.send_text(MARIO, "e questo?")  # still with the team
+    fake.wait_for(lambda: any(c["chat_id"] == SUPPORT for c in fake.calls_to("copyMessage")))
+    assert not any("Non sono riuscito" in t for t in texts(fake, MARIO))
+
+
+def test_a_kill_before_the_header_still_puts_the_ticket_in_a_plain_group(fake, start_bot, plain_group):
+    bot = start_bot(env=plain_group)
+    fake.send_text(MARIO, "non riesco a inviare la posta")
+    fake.wait_for_messages(MARIO, 1)
+    fake.fail_method("sendMessage", status=502)
+    fake.send_text(MARIO, "voglio parlare con un operatore")
+    fake.wait_for(lambda: any(name == "sendMessage" and params.get("chat_id") == SUPPORT for name, params in fake.calls))
+    bot.kill()
+    fake.fail_method("sendMessage", count=0)
+    start_bot(env=plain_group)
+    fake.wait_for(lambda: "una persona ti risponderà" in texts(fake, MARIO)[-1], timeout=30)
+    fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
+
+
+def test_messages_written_while_the_bot_was_down_all_reach_the_team(fake, start_bot, forum):
+    bot = start_bot(env=forum)
+    hand_over(fake)
+    assert bot.stop() == 0
+    for n in range(25):
+        fake.send_text(MARIO, f"dettaglio {n}")
+    start_bot(env=forum)
+    fake.wait_for(lambda: len([c for c in fake.calls_to("copyMessage") if c["chat_id"] == SUPPORT]) == 25, timeout=60)
+    assert not any("veloce" in t for t in texts(fake, MARIO))

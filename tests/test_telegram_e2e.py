@@ -134,10 +134,19 @@ def test_kill_minus_nine_mid_conversation_loses_nothing(fake, start_bot):
     fake.wait_for(lambda: not fake.pending_updates())
 
 
-def test_an_update_handled_just_before_a_crash_is_not_answered_twice(fake, start_bot):
+def test_an_update_handled_just_before_a_crash_is_not_answered_twice(fake, start_bot, tmp_path):
+    import sqlite3
+
     bot = start_bot()
     fake.send_text(MARY, "what is smtp?")
     fake.wait_for_messages(MARY, 1)
+
+    def handled() -> bool:  # the reply is noted as delivered (a kill before that may send it again)
+        with sqlite3.connect(tmp_path / "mailbot.sqlite3") as db:
+            row = db.execute("SELECT json_extract(data, '$.undelivered') FROM sessions WHERE chat_id = ?", (str(MARY),)).fetchone()
+        return row is not None and row[0] == "[]"
+
+    fake.wait_for(handled)
     bot.kill()  # the update was handled, but not yet confirmed with the next poll
     start_bot()
     fake.send_text(MARY, "ciao")

@@ -119,3 +119,20 @@ def test_ten_seconds_of_server_errors_lose_no_answer(fake, start_bot):
         fake.wait_for(lambda: answered(fake, MARY) == 1, timeout=60)
     finally:
         recovery.join()
+
+
+def test_an_update_the_inbox_cannot_store_is_set_aside(fake, start_bot):
+    # Found by review: one update the inbox could not store (half an emoji) stopped polling, at every restart.
+    bot = start_bot()
+    fake.push_update({"message": fake.make_message(MARIO, text="ciao \ud83d")})
+    fake.send_text(MARY, "what is smtp?")
+    fake.wait_for(lambda: answered(fake, MARY) == 1, timeout=30)
+    assert bot.process.poll() is None
+
+
+def test_webhook_mode_needs_its_secret(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    environ.update(TELEGRAM_BOT_TOKEN=TOKEN, WEBHOOK_URL="https://bot.example.com/telegram", BOT_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "bot", "run", "--webhook"], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "WEBHOOK_SECRET" in done.stderr

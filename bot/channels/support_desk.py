@@ -16,7 +16,7 @@ import time
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.app import Core
 from bot.channels.telegram_calls import with_retries
@@ -77,9 +77,9 @@ class SupportDesk:
         try:
             forum = await self.is_forum(bot)
             if replay and how == ALREADY_OPEN:
-                if not forum or ticket.topic_id is not None:
+                if self.tickets.has_messages(ticket.id) and (not forum or ticket.topic_id is not None):
                     return ticket
-                how = NEW  # a crash came while its topic was being made: make it now
+                how = NEW  # a crash came before its topic or header were in the group: put them there now
             if forum and ticket.topic_id is None:
                 ticket = await self._new_topic(bot, ticket)
             elif forum and how == REOPENED:
@@ -90,7 +90,7 @@ class SupportDesk:
                         raise
                     ticket = await self._new_topic(bot, ticket)
             header = await self._post(bot, ticket, self._header(ticket, customer, session, how == NEW))
-        except (BadRequest, Forbidden, NetworkError) as exc:
+        except TelegramError as exc:  # 403, 5xx past the retries, a 429 past the limiter's, a migrated chat
             self.tickets.close(ticket.id)
             raise GroupUnreachable(str(exc)) from exc
         self.tickets.link(header.message_id, ticket.id)
@@ -164,7 +164,14 @@ class SupportDesk:
         try:
             ticket, copy = await self._in_topic(bot, ticket, lambda t: bot.copy_message(
                 self.chat_id, chat_id, message.message_id, message_thread_id=t.topic_id))
-        except (BadRequest, Forbidden, NetworkError) as exc:
+        except BadRequest as exc:  # this one message cannot be copied (a quiz, an invoice...): the team hears so
+            log.warning("a message of ticket #%s cannot be copied to the group: %s", ticket.id, exc)
+            try:
+                await self._post(bot, ticket, html.escape(self._t("⚠️ The customer sent something that cannot be shown here.")))
+            except TelegramError:
+                pass
+            return
+        except TelegramError as exc:
             self.tickets.close(ticket.id)
             raise GroupUnreachable(str(exc)) from exc
         self.tickets.link(copy.message_id, ticket.id)
@@ -203,11 +210,14 @@ class SupportDesk:
             return True
         if self._admins is None or time.monotonic() - self._admins_at > ADMINS_TTL:
             try:
-                self._admins = {member.user.id for member in await bot.get_chat_administrators(self.chat_id)}
+                admins = await with_retries(lambda: bot.get_chat_administrators(self.chat_id), "reading the administrators",
+                                            seconds=GROUP_RETRY_SECONDS)
+                self._admins = {member.user.id for member in admins}
                 self._admins_at = time.monotonic()
-            except (BadRequest, Forbidden) as exc:
+            except TelegramError as exc:  # the last list known, if any, stands in for it
                 log.warning("cannot read the support group's administrators: %s", exc)
-                return False
+                if self._admins is None:
+                    return False
         return user.id in self._admins
 
     def _command(self, bot: Bot, message: Message) -> str | None:
@@ -256,7 +266,7 @@ class SupportDesk:
         except Forbidden:
             await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
             return
-        except BadRequest as exc:
+        except TelegramError as exc:
             await self._say(bot, message, self._t("⚠️ Not delivered: {error}").format(error=exc.message))
             return
         self.tickets.team_answered(ticket.id)

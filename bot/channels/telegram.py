@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
 MAINTENANCE_SECONDS = 3600
+COMMANDS_TIMEOUT = 5
 GROUPS_REMEMBERED = 1000  # groups whose id was logged once; past that, none more are logged
 STOP_DRAIN_SECONDS = 5
 KEYBOARDS_REMEMBERED = 10_000
@@ -103,8 +104,8 @@ class TelegramBot:
 
     async def _post_init(self, application: Application) -> None:
         self.application = application
-        await self._set_commands(application)
-        self._tasks = [asyncio.create_task(self._heartbeat()), asyncio.create_task(self._maintenance())]
+        self._tasks = [asyncio.create_task(self._heartbeat()), asyncio.create_task(self._maintenance()),
+                       asyncio.create_task(self._set_commands(application))]  # never holds up start or stop
         if self.store is not None:
             postman = Postman(self.store.outbox, self.core.settings, self._tell_delivered, self._alert_support)
             self.core.dialogue.activation.on_submitted = postman.wake.set
@@ -113,6 +114,8 @@ class TelegramBot:
     async def _post_shutdown(self, application: Application) -> None:
         tasks = getattr(self, "_tasks", ())
         for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                log.error("background task %s had stopped: %r", task.get_name(), task.exception())
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -180,11 +183,11 @@ class TelegramBot:
         return status
 
     async def _stop(self, application: Application, pump: UpdatePump) -> None:
-        """Let running turns finish (a few seconds at most), then close everything; 10 s in all."""
-        await pump.drain(STOP_DRAIN_SECONDS)
+        """Start no more turns, let running ones finish (a few seconds at most), then close everything."""
         for task in asyncio.all_tasks() - {asyncio.current_task()}:
             if task.get_name() in ("polling", "dispatcher"):
                 task.cancel()
+        await pump.drain(STOP_DRAIN_SECONDS)
         await self._post_shutdown(application)
         try:
             await asyncio.wait_for(application.stop(), timeout=2)
@@ -246,7 +249,7 @@ class TelegramBot:
             code = lang or "it"
             commands = [BotCommand(c, translator.gettext(code, COMMAND_DESCRIPTIONS[c])) for c in COMMANDS]
             try:
-                await application.bot.set_my_commands(commands, language_code=lang)
+                await asyncio.wait_for(application.bot.set_my_commands(commands, language_code=lang), COMMANDS_TIMEOUT)
             except Exception as exc:  # non-essential: log and go on
                 log.warning("could not register the %s command menu: %s", lang or "default", exc)
 
@@ -357,7 +360,8 @@ class TelegramBot:
             log.info("update %s was handled before a restart: delivering what was left", update.update_id)
             await self._deliver(context, update, inbound, key, session, replay=True)
             return
-        if flood:
+        pump = getattr(self, "pump", None)
+        if flood and not (pump is not None and update.update_id in pump.backlog):  # what piled up while down is no storm
             verdict = self.flood.check(chat_id)
             if verdict == DROP:
                 await asyncio.to_thread(self.store.set, key, session.to_dict())
@@ -391,7 +395,10 @@ class TelegramBot:
                 await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
             except GroupUnreachable as exc:  # the customer hears the truth; the conversation goes by mail
                 log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", exc)
-                replies = [self.core.dialogue.handoff_failed(key, session, inbound), *replies]
+                truth = self.core.dialogue.handoff_failed(key, session, inbound)
+                await self._note(key, flow=session.flow, step=session.step, form=session.form)
+                await self._send(context, chat_id, truth)
+        await self._note(key, relay_pending=False)
         for reply in replies:
             if reply.handoff and self.desk is not None:
                 # The customer is told the team knows only once the ticket is in the group.
@@ -400,12 +407,18 @@ class TelegramBot:
                 except GroupUnreachable as exc:
                     log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", exc)
                     reply = self.core.dialogue.handoff_failed(key, session, inbound)
+                    await self._note(key, flow=session.flow, step=session.step, form=session.form)
             if not await self._send(context, chat_id, reply):
                 break
+            # Delivered: after a crash from here on, only the replies still to send go out.
+            await asyncio.to_thread(self.store.update, key, _drop_first_undelivered)
         if self.desk is not None and any(r.handback for r in replies):
             await self.desk.customer_left(context.bot, chat_id)
-        session.undelivered, session.relay_pending = [], False
-        await asyncio.to_thread(self.store.set, key, session.to_dict())
+        await self._note(key, undelivered=[], relay_pending=False)
+
+    async def _note(self, key: SessionKey, **fields) -> None:
+        """Set a few fields of the stored session, leaving whatever else changed meanwhile."""
+        await asyncio.to_thread(self.store.update, key, lambda data: data.update(fields))
 
     async def _rating(self, update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
         """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
@@ -446,6 +459,10 @@ class TelegramBot:
     @staticmethod
     async def _with_retries(call) -> object:
         return await with_retries(call)
+
+
+def _drop_first_undelivered(data: dict) -> None:
+    data["undelivered"] = list(data.get("undelivered") or [])[1:]
 
 
 def _customer(update: Update) -> Customer:

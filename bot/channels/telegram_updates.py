@@ -29,6 +29,8 @@ POLL_TIMEOUT = 25  # seconds of a long poll
 MAX_BACKOFF = 60.0
 CONCURRENT_CHATS = 32  # workers handling at once; the others wait their turn
 PENDING_BATCH = 500
+FULL_BATCH = 100  # getUpdates' largest answer: a full one means more are waiting
+RETRY_READ_SECONDS = 5
 
 
 class Fatal(Exception):
@@ -43,6 +45,10 @@ class UpdatePump:
         self.wake = asyncio.Event()
         self.last_progress = time.time()  # the last successful getUpdates, or webhook call
         self.unparseable = 0
+        # Updates that were waiting for us when we started (fetched by polls that do not wait): they piled
+        # up while the bot was down, and are no storm for the flood guard.
+        self.backlog: set[int] = set()
+        self._catching_up = True
         self._workers: dict[str, asyncio.Task] = {}
         self._limit = asyncio.Semaphore(CONCURRENT_CHATS)
 
@@ -62,11 +68,13 @@ class UpdatePump:
         outage_logged = False
         bot = self.application.bot
         while True:
+            # While catching up, a poll that does not wait: what it returns was already waiting.
+            timeout = 0 if self._catching_up else POLL_TIMEOUT
             try:
                 raw = await bot.do_api_request(
                     "getUpdates",
-                    api_kwargs={"offset": offset, "timeout": POLL_TIMEOUT, "allowed_updates": self.allowed_updates},
-                    read_timeout=POLL_TIMEOUT + 10,
+                    api_kwargs={"offset": offset, "timeout": timeout, "allowed_updates": self.allowed_updates},
+                    read_timeout=timeout + 10,
                 )
             except (Conflict, InvalidToken) as exc:
                 raise Fatal(exc) from exc
@@ -85,9 +93,26 @@ class UpdatePump:
             updates = [u for u in raw or [] if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
             if len(updates) != len(raw or []):
                 log.warning("getUpdates returned %d item(s) without an update id: skipped", len(raw or []) - len(updates))
+            if self._catching_up:
+                self.backlog.update(u["update_id"] for u in updates)
+                if len(updates) < FULL_BATCH:
+                    self._catching_up = False
             if updates:
-                await self.store(updates)
+                try:
+                    await self.store(updates)
+                except Exception as exc:  # one update the inbox cannot take must not stop the others
+                    log.error("a batch of updates could not be stored (%s): storing them one by one", exc)
+                    await self._store_each(updates)
                 offset = max(u["update_id"] for u in updates) + 1
+
+    async def _store_each(self, updates: list[dict]) -> None:
+        for update in updates:
+            try:
+                await self.store([update])
+            except Exception as exc:
+                self.unparseable += 1
+                log.error("update %s cannot be stored and is skipped (%s); %d so far",
+                          update.get("update_id"), type(exc).__name__, self.unparseable)
 
     # out
     async def dispatch(self, stopping: asyncio.Event) -> None:
@@ -96,9 +121,20 @@ class UpdatePump:
         while not stopping.is_set():
             await _first(self.wake.wait(), stopping.wait())
             self.wake.clear()
-            for chat in await asyncio.to_thread(self._chats_waiting):
-                worker = self._workers.get(chat)
-                if worker is None or worker.done():
+            for chat, worker in list(self._workers.items()):  # finished workers are forgotten
+                if worker.done():
+                    del self._workers[chat]
+                    if not worker.cancelled() and worker.exception() is not None:
+                        log.error("the worker of chat %s failed: %r", chat, worker.exception())
+            try:
+                waiting = await asyncio.to_thread(self._chats_waiting)
+            except Exception:
+                log.exception("the inbox cannot be read; trying again in a few seconds")
+                await asyncio.sleep(RETRY_READ_SECONDS)
+                self.wake.set()
+                continue
+            for chat in waiting:
+                if chat not in self._workers:
                     self._workers[chat] = asyncio.create_task(self._work(chat), name=f"chat {chat}")
 
     def _chats_waiting(self) -> list[str]:

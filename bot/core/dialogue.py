@@ -446,7 +446,8 @@ class Dialogue:
             session.flow, session.step, session.form = None, None, {}
         _ = self._gettext(lang)
         reply = self._handoff_by_mail(key, session, lang, inbound.customer)
-        return dataclasses.replace(reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text)
+        return dataclasses.replace(reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text,
+                                   handoff=False)
 
     def _handoff_by_mail(self, key: SessionKey, session: Session, lang: str, customer: Customer | None) -> Reply:
         _ = self._gettext(lang)
