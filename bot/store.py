@@ -52,22 +52,7 @@ CREATE INDEX IF NOT EXISTS unanswered_folded ON unanswered (folded);
 class SessionStore(Protocol):
     def get(self, key: SessionKey) -> dict[str, Any] | None: ...
     def set(self, key: SessionKey, data: dict[str, Any]) -> None: ...
-    def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None:
-        """Read, change and write one session at once: a change made meanwhile elsewhere (the team
-        closing the ticket) is not overwritten by an older copy."""
-        with self._lock:
-            row = self._conn.execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id)).fetchone()
-            try:
-                data = json.loads(row[0]) if row else {}
-            except ValueError:
-                data = {}
-            change(data)
-            self._conn.execute(
-                "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-                (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
-            )
-
+    def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None: ...
     def delete(self, key: SessionKey) -> None: ...
     def keys(self) -> Iterator[SessionKey]: ...
 
@@ -124,37 +109,35 @@ class SQLiteStore:
 
     # sessions
     def get(self, key: SessionKey) -> dict[str, Any] | None:
-        rows = self._execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id))
-        if not rows:
-            return None
-        try:
-            data = json.loads(rows[0][0])
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
+        with self._lock:
+            return self._read(key)
 
     def set(self, key: SessionKey, data: dict[str, Any]) -> None:
-        self._execute(
-            "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-            (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
-        )
+        with self._lock:
+            self._write(key, data)
 
     def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None:
         """Read, change and write one session at once: a change made meanwhile elsewhere (the team
         closing the ticket) is not overwritten by an older copy."""
         with self._lock:
-            row = self._conn.execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id)).fetchone()
-            try:
-                data = json.loads(row[0]) if row else {}
-            except ValueError:
-                data = {}
+            data = self._read(key) or {}
             change(data)
-            self._conn.execute(
-                "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-                (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
-            )
+            self._write(key, data)
+
+    def _read(self, key: SessionKey) -> dict[str, Any] | None:
+        row = self._conn.execute("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id)).fetchone()
+        try:
+            data = json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write(self, key: SessionKey, data: dict[str, Any]) -> None:
+        self._conn.execute(
+            "INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (channel, chat_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
+            (key.channel, key.chat_id, json.dumps(data, ensure_ascii=False), time.time()),
+        )
 
     def delete(self, key: SessionKey) -> None:
         self._execute("DELETE FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id))
