@@ -10,6 +10,7 @@ ticket in SQLite. Team commands work only inside the support group:
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import time
@@ -36,6 +37,21 @@ GROUP_RETRY_SECONDS = 20.0
 _LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
 
 
+class _InThreads:
+    """The storage object's methods, awaited in a thread: storage never blocks the event loop."""
+
+    def __init__(self, target):
+        self._target = target
+
+    def __getattr__(self, name: str):
+        method = getattr(self._target, name)
+
+        async def call(*args, **kwargs):
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return call
+
+
 class GroupUnreachable(Exception):
     """The support group cannot take a ticket: the bot was removed, or Telegram keeps failing."""
 
@@ -47,7 +63,9 @@ def _topic_gone(error: BadRequest) -> bool:
 class SupportDesk:
     def __init__(self, core: Core, channel: str):
         self.core, self.channel = core, channel
-        self.tickets = core.store.tickets
+        self.tickets = _InThreads(core.store.tickets)
+        self._store = _InThreads(core.store)
+        self._outbox = _InThreads(core.store.outbox)
         self.chat_id = core.settings.support_chat_id
         self._forum: bool | None = None
         self._admins: set[int] | None = None
@@ -73,11 +91,11 @@ class SupportDesk:
         """Open (or reopen) the customer's ticket and show the team who they are and what they did.
         ``replay``: the same request again after a restart; an open ticket is then left as it is.
         Raises GroupUnreachable when the ticket cannot be put in the group (the ticket is then closed)."""
-        ticket, how = self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
+        ticket, how = await self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
         try:
             forum = await self.is_forum(bot)
             if replay and how == ALREADY_OPEN:
-                if self.tickets.has_messages(ticket.id) and (not forum or ticket.topic_id is not None):
+                if await self.tickets.has_messages(ticket.id) and (not forum or ticket.topic_id is not None):
                     return ticket
                 how = NEW  # a crash came before its topic or header were in the group: put them there now
             if forum and ticket.topic_id is None:
@@ -89,19 +107,19 @@ class SupportDesk:
                     if not _topic_gone(exc):
                         raise
                     ticket = await self._new_topic(bot, ticket)
-            header = await self._post(bot, ticket, self._header(ticket, customer, session, how == NEW))
+            header = await self._post(bot, ticket, await self._header(ticket, customer, session, how == NEW))
         except TelegramError as exc:  # 403, 5xx past the retries, a 429 past the limiter's, a migrated chat
-            self.tickets.close(ticket.id)
+            await self.tickets.close(ticket.id)
             raise GroupUnreachable(str(exc)) from exc
-        self.tickets.link(header.message_id, ticket.id)
+        await self.tickets.link(header.message_id, ticket.id)
         return ticket
 
     async def _new_topic(self, bot: Bot, ticket: Ticket) -> Ticket:
         name = fit(f"#{ticket.id} {ticket.name}", MAX_TOPIC_NAME - utf16_length(f" ({ticket.lang})")) + f" ({ticket.lang})"
         topic = await with_retries(lambda: bot.create_forum_topic(self.chat_id, name), "creating a topic",
                                    seconds=GROUP_RETRY_SECONDS)
-        self.tickets.set_topic(ticket.id, topic.message_thread_id)
-        return self.tickets.get(ticket.id)
+        await self.tickets.set_topic(ticket.id, topic.message_thread_id)
+        return await self.tickets.get(ticket.id)
 
     async def _in_topic(self, bot: Bot, ticket: Ticket, call) -> tuple[Ticket, object]:
         """``call(ticket)`` into the ticket's topic; a topic the team deleted is made again, with the
@@ -116,12 +134,12 @@ class SupportDesk:
                 raise
         log.warning("the topic of ticket #%s was deleted: making it again", ticket.id)
         ticket = await self._new_topic(bot, ticket)
-        key, session = self._customer_session(ticket)
+        key, session = await self._customer_session(ticket)
         customer = Customer(id=str(ticket.customer_chat), name=ticket.name, username=ticket.username)
-        await self._post(bot, ticket, self._header(ticket, customer, session, False))
+        await self._post(bot, ticket, await self._header(ticket, customer, session, False))
         return ticket, await with_retries(lambda: call(ticket), "posting to the support group")
 
-    def _header(self, ticket: Ticket, customer: Customer, session: Session, new: bool) -> str:
+    async def _header(self, ticket: Ticket, customer: Customer, session: Session, new: bool) -> str:
         e = html.escape
         title = self._t("New ticket") if new else self._t("Ticket reopened")
         turns = self._t("Last turns with the bot")
@@ -133,7 +151,7 @@ class SupportDesk:
         doing = [session.form.get("client"), session.form.get("protocol"), session.email]
         if any(doing):
             lines.append(e(self._t("Context: {what}").format(what=", ".join(str(d) for d in doing if d))))
-        references = [r.reference for r in self.core.store.outbox.of_customer(f"{self.channel}:{ticket.customer_chat}")]
+        references = [r.reference for r in await self._outbox.of_customer(f"{self.channel}:{ticket.customer_chat}")]
         if references:
             lines.append(e(self._t("Requests: {references}").format(references=", ".join(references[-3:]))))
         lines.append("")
@@ -141,7 +159,7 @@ class SupportDesk:
         who = {"customer": "👤", "bot": "🤖"}
         for speaker, text in session.history[-10:]:
             lines.append(f"{who.get(speaker, speaker)} {e(text)}")
-        if not new or self.tickets.get(ticket.id).topic_id is None:
+        if not new or (await self.tickets.get(ticket.id)).topic_id is None:
             lines.append("")
             lines.append(e(self._t("Reply to the customer's messages to answer them; /close when done.")))
         return "\n".join(lines)
@@ -158,7 +176,7 @@ class SupportDesk:
     async def relay_from_customer(self, bot: Bot, message: Message, chat_id: int) -> None:
         """Copy a customer's message into their ticket's topic (or the group); raises GroupUnreachable
         (the ticket then closed) when the group cannot take it."""
-        ticket = self.tickets.latest(chat_id)
+        ticket = await self.tickets.latest(chat_id)
         if ticket is None or ticket.state != OPEN:
             return
         try:
@@ -172,15 +190,15 @@ class SupportDesk:
                 pass
             return
         except TelegramError as exc:
-            self.tickets.close(ticket.id)
+            await self.tickets.close(ticket.id)
             raise GroupUnreachable(str(exc)) from exc
-        self.tickets.link(copy.message_id, ticket.id)
-        self.tickets.customer_wrote(ticket.id)
+        await self.tickets.link(copy.message_id, ticket.id)
+        await self.tickets.customer_wrote(ticket.id)
 
     async def customer_left(self, bot: Bot, chat_id: int) -> None:
-        ticket = self.tickets.latest(chat_id)
+        ticket = await self.tickets.latest(chat_id)
         if ticket and ticket.state == OPEN:
-            self.tickets.close(ticket.id)
+            await self.tickets.close(ticket.id)
             try:
                 await self._in_topic(bot, ticket, lambda t: self._post(bot, t, html.escape(
                     self._t("The customer went back to the bot: ticket #{n} closed.").format(n=ticket.id))))
@@ -188,14 +206,14 @@ class SupportDesk:
                 log.error("the support group could not be told that ticket #%s closed: %s", ticket.id, exc)
 
     # the team's side
-    def _ticket_of(self, message: Message) -> Ticket | None:
+    async def _ticket_of(self, message: Message) -> Ticket | None:
         if message.is_topic_message and message.message_thread_id:
-            ticket = self.tickets.by_topic(message.message_thread_id)
+            ticket = await self.tickets.by_topic(message.message_thread_id)
             if ticket:
                 return ticket
         reply = message.reply_to_message
         if reply is not None and not (reply.forum_topic_created and message.is_topic_message):
-            return self.tickets.by_support_message(reply.message_id)
+            return await self.tickets.by_support_message(reply.message_id)
         return None
 
     async def is_team(self, bot: Bot, message: Message) -> bool:
@@ -245,7 +263,7 @@ class SupportDesk:
         if command == "tickets":
             await self._list(bot, message)
             return
-        ticket = self._ticket_of(message)
+        ticket = await self._ticket_of(message)
         if command in ("close", "reopen", "ban", "unban"):
             if ticket is None:
                 await self._say(bot, message, self._t("Use this command inside a customer's topic, or as a reply to their message."))
@@ -259,7 +277,7 @@ class SupportDesk:
             return
         try:
             if self.core.settings.support_sign_replies and message.from_user:
-                key, session = self._customer_session(ticket)
+                key, session = await self._customer_session(ticket)
                 signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
                 await with_retries(lambda: bot.send_message(ticket.customer_chat, signature))
             await with_retries(lambda: bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id))
@@ -269,7 +287,7 @@ class SupportDesk:
         except TelegramError as exc:
             await self._say(bot, message, self._t("⚠️ Not delivered: {error}").format(error=exc.message))
             return
-        self.tickets.team_answered(ticket.id)
+        await self.tickets.team_answered(ticket.id)
 
     async def _say(self, bot: Bot, message: Message, text: str) -> None:
         """A reply to the team, in as many messages as Telegram's length limit needs (/tickets can be long)."""
@@ -277,16 +295,16 @@ class SupportDesk:
             await bot.send_message(self.chat_id, piece, message_thread_id=message.message_thread_id if message.is_topic_message else None,
                                    reply_to_message_id=message.message_id)
 
-    def _customer_session(self, ticket: Ticket) -> tuple[SessionKey, Session]:
+    async def _customer_session(self, ticket: Ticket) -> tuple[SessionKey, Session]:
         key = SessionKey(self.channel, str(ticket.customer_chat))
-        return key, Session.from_dict(self.core.store.get(key))
+        return key, Session.from_dict(await self._store.get(key))
 
     async def _close(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        self.tickets.close(ticket.id)
-        key, session = self._customer_session(ticket)
+        await self.tickets.close(ticket.id)
+        key, session = await self._customer_session(ticket)
         if session.flow == "human":
             session.flow = None
-            self.core.store.set(key, session.to_dict())
+            await self._store.set(key, session.to_dict())
         lang = session.lang or ticket.lang
         rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=f"rt:{ticket.id}:{n}") for n in range(1, 6)]])
         try:
@@ -302,10 +320,10 @@ class SupportDesk:
         await self._say(bot, message, self._t("✅ Ticket #{n} closed.").format(n=ticket.id))
 
     async def _reopen(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        self.tickets.reopen(ticket.id)
-        key, session = self._customer_session(ticket)
+        await self.tickets.reopen(ticket.id)
+        key, session = await self._customer_session(ticket)
         session.flow, session.step, session.form = "human", None, {}
-        self.core.store.set(key, session.to_dict())
+        await self._store.set(key, session.to_dict())
         try:
             await bot.send_message(ticket.customer_chat, self._tc(session.lang or ticket.lang, "Our team has reopened your conversation: a person will answer you here."))
         except Forbidden:
@@ -313,19 +331,19 @@ class SupportDesk:
         await self._say(bot, message, self._t("Ticket #{n} reopened.").format(n=ticket.id))
 
     async def _ban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        self.tickets.ban(ticket.customer_chat)
-        self.tickets.close(ticket.id)
-        key, session = self._customer_session(ticket)
+        await self.tickets.ban(ticket.customer_chat)
+        await self.tickets.close(ticket.id)
+        key, session = await self._customer_session(ticket)
         session.flow = None
-        self.core.store.set(key, session.to_dict())
+        await self._store.set(key, session.to_dict())
         await self._say(bot, message, self._t("🚫 The customer of ticket #{n} is banned: their messages are ignored.").format(n=ticket.id))
 
     async def _unban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        self.tickets.unban(ticket.customer_chat)
+        await self.tickets.unban(ticket.customer_chat)
         await self._say(bot, message, self._t("The customer of ticket #{n} can write again.").format(n=ticket.id))
 
     async def _list(self, bot: Bot, message: Message) -> None:
-        tickets = self.tickets.open_tickets()
+        tickets = await self.tickets.open_tickets()
         if not tickets:
             await self._say(bot, message, self._t("No open tickets."))
             return

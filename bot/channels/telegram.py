@@ -108,7 +108,8 @@ class TelegramBot:
                        asyncio.create_task(self._set_commands(application))]  # never holds up start or stop
         if self.store is not None:
             postman = Postman(self.store.outbox, self.core.settings, self._tell_delivered, self._alert_support)
-            self.core.dialogue.activation.on_submitted = postman.wake.set
+            loop = asyncio.get_running_loop()  # turns run in threads: wake the postman from the loop's side
+            self.core.dialogue.activation.on_submitted = lambda: loop.call_soon_threadsafe(postman.wake.set)
             self._tasks.append(asyncio.create_task(postman.run()))
 
     async def _post_shutdown(self, application: Application) -> None:
@@ -280,7 +281,7 @@ class TelegramBot:
         except BadRequest as exc:  # too old or already answered: the press itself still counts
             log.info("callback query not answered: %s", exc)
         if verdict == WARN:
-            session = Session.from_dict(self.store.get(SessionKey(CHANNEL, str(chat.id))))
+            session = Session.from_dict(await asyncio.to_thread(self.store.get, SessionKey(CHANNEL, str(chat.id))))
             await self._send(context, chat.id, self.core.dialogue.slow_down(session, Inbound(customer=_customer(update))))
             return
         if (query.data or "").startswith("rt:") and self.desk is not None:
@@ -344,7 +345,7 @@ class TelegramBot:
         log.error("error while handling update: %s", error, exc_info=error)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
             key = SessionKey(CHANNEL, str(update.effective_chat.id))
-            session = Session.from_dict(self.store.get(key))
+            session = Session.from_dict(await asyncio.to_thread(self.store.get, key))
             reply = self.core.dialogue.apology(session, Inbound(customer=_customer(update)))
             await self._send(context, update.effective_chat.id, reply)
 
@@ -371,10 +372,11 @@ class TelegramBot:
                 await asyncio.to_thread(self.store.set, key, session.to_dict())
                 await self._deliver(context, update, inbound, key, session)
                 return
-        if self.desk is not None and self.desk.tickets.banned(chat_id):
+        if self.desk is not None and await self.desk.tickets.banned(chat_id):
             await asyncio.to_thread(self.store.set, key, session.to_dict())
             return
-        turn = self.core.dialogue.respond(key, session, inbound)
+        # In a thread: a turn may write (a request to the outbox, an unanswered question).
+        turn = await asyncio.to_thread(self.core.dialogue.respond, key, session, inbound)
         session.undelivered = [reply.to_dict() for reply in turn.replies]
         session.relay_pending = turn.relay
         # Saved, with its replies, before anything is sent: a restart never forgets where we were or
@@ -395,7 +397,7 @@ class TelegramBot:
                 await self.desk.relay_from_customer(context.bot, update.effective_message, chat_id)
             except GroupUnreachable as exc:  # the customer hears the truth; the conversation goes by mail
                 log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", exc)
-                truth = self.core.dialogue.handoff_failed(key, session, inbound)
+                truth = await asyncio.to_thread(self.core.dialogue.handoff_failed, key, session, inbound)
                 await self._note(key, flow=session.flow, step=session.step, form=session.form)
                 await self._send(context, chat_id, truth)
         await self._note(key, relay_pending=False)
@@ -406,7 +408,7 @@ class TelegramBot:
                     await self.desk.open(context.bot, inbound.customer or _customer(update), chat_id, session, replay=replay)
                 except GroupUnreachable as exc:
                     log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", exc)
-                    reply = self.core.dialogue.handoff_failed(key, session, inbound)
+                    reply = await asyncio.to_thread(self.core.dialogue.handoff_failed, key, session, inbound)
                     await self._note(key, flow=session.flow, step=session.step, form=session.form)
             if not await self._send(context, chat_id, reply):
                 break
@@ -423,7 +425,7 @@ class TelegramBot:
     async def _rating(self, update: Update, context: ContextTypes.DEFAULT_TYPE, data: str) -> None:
         """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
         _, ticket_id, stars = (data.split(":") + ["", ""])[:3]
-        rated = ticket_id.isdigit() and stars in ("1", "2", "3", "4", "5") and self.desk.tickets.rate(
+        rated = ticket_id.isdigit() and stars in ("1", "2", "3", "4", "5") and await self.desk.tickets.rate(
             int(ticket_id), update.effective_chat.id, int(stars)
         )
         if update.callback_query.message is not None and update.callback_query.message.reply_markup:
@@ -431,7 +433,7 @@ class TelegramBot:
         if not rated:  # someone else's ticket, or rated already: nothing to thank for
             log.info("rating %r from chat %s ignored", data, update.effective_chat.id)
             return
-        session = Session.from_dict(self.store.get(SessionKey(CHANNEL, str(update.effective_chat.id))))
+        session = Session.from_dict(await asyncio.to_thread(self.store.get, SessionKey(CHANNEL, str(update.effective_chat.id))))
         lang = session.lang or "it"
         await self._send(context, update.effective_chat.id, Reply(self.core.translator.gettext(lang, THANKS_FOR_RATING)))
 
