@@ -181,14 +181,14 @@ class Postman:
     async def deliver(self, request: Request) -> bool:
         """One attempt at one request, if no other process is sending it (``outbox retry`` beside a running
         bot): a claim in the outbox makes sure a request is never sent twice at once."""
-        if not self.outbox.claim(request.id, CLAIM_SECONDS):
+        if not await asyncio.to_thread(self.outbox.claim, request.id, CLAIM_SECONDS):
             log.info("request %s is being delivered elsewhere", request.reference)
             return False
         try:
             message = build_email(request, self.settings)
         except Exception as error:  # one request that cannot be built fails alone; the others go on
             log.error("request %s cannot be built and is not sent: %s: %s", request.reference, type(error).__name__, error)
-            self.outbox.attempt_failed(request.id, f"cannot be built: {type(error).__name__}", time.time(), permanent=True)
+            await asyncio.to_thread(self.outbox.attempt_failed, request.id, f"cannot be built: {type(error).__name__}", time.time(), True)
             await self._report_trouble(request.id)
             return False
         try:
@@ -197,11 +197,11 @@ class Postman:
             permanent = is_permanent(error)
             delay = retry_delay(request.attempts + 1, self.settings.outbox_retry_seconds)
             text = f"{type(error).__name__}: {error}"
-            self.outbox.attempt_failed(request.id, text, time.time() + delay, permanent)
+            await asyncio.to_thread(self.outbox.attempt_failed, request.id, text, time.time() + delay, permanent)
             log.warning("request %s not delivered (%s)%s", request.reference, text,
                         "; permanent" if permanent else f"; retrying in {delay:.0f} s")
         else:
-            self.outbox.delivered(request.id)
+            await asyncio.to_thread(self.outbox.delivered, request.id)
             log.info("request %s delivered to %s", request.reference, self.settings.support_email)
             if self.on_delivered:
                 await self._safely(self.on_delivered, request, self.outbox.mark_notified)
@@ -210,7 +210,7 @@ class Postman:
         return False
 
     async def _report_trouble(self, request_id: int) -> None:
-        current = self.outbox.get(request_id)
+        current = await asyncio.to_thread(self.outbox.get, request_id)
         if current and not current.alerted and (current.state == "failed" or time.time() - current.created >= ALERT_AFTER):
             if self.on_trouble:
                 await self._safely(self.on_trouble, current, self.outbox.mark_alerted)
@@ -221,12 +221,12 @@ class Postman:
         except Exception:  # telling someone must never stop deliveries
             log.exception("could not report on request %s", request.reference)
         else:
-            mark(request.id)
+            await asyncio.to_thread(mark, request.id)
 
     async def deliver_due(self) -> int:
         """Deliver every request that is due; returns how many went out."""
         sent = 0
-        for request in self.outbox.due():
+        for request in await asyncio.to_thread(self.outbox.due):
             sent += await self.deliver(request)
         return sent
 
@@ -236,7 +236,7 @@ class Postman:
         while True:
             try:
                 await self.deliver_due()
-                next_due = self.outbox.next_due()
+                next_due = await asyncio.to_thread(self.outbox.next_due)
             except asyncio.CancelledError:
                 raise
             except Exception:
