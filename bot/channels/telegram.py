@@ -31,7 +31,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot import http_server
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from bot.channels.support_desk import GroupUnreachable, SupportDesk
@@ -145,6 +144,8 @@ class TelegramBot:
         status = 0
         try:
             if webhook:
+                from bot import http_server  # tornado only where a server runs: run stays small without one
+
                 secret = settings.webhook_secret.value if settings.webhook_secret else None
                 await until_reachable(lambda: application.bot.set_webhook(
                     settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES),
@@ -156,6 +157,8 @@ class TelegramBot:
                                       "switching to polling", stopping)
                 poller = asyncio.create_task(pump.poll(), name="polling")
                 if settings.http_port is not None:  # the autoconfiguration paths, for mail programs
+                    from bot import http_server
+
                     server = http_server.application(self.core.kb.servers).listen(
                         settings.http_port, address=settings.http_listen)
                     log.info("serving autoconfiguration on %s:%s", settings.http_listen, settings.http_port)

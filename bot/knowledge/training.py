@@ -46,6 +46,7 @@ SVM_C = 1.0
 TARGET_MIN_DF = 1  # chosen on the labelled set: 2 costs a point of article top-1
 LANGUAGE_MIN_DF = 2  # the language model reads character n-grams seen at least twice: enough, and small  # chosen by cross-validation and on the labelled set (bench/quality.py), never on the held-out sets
 FOLDS = 5
+LANGUAGE_FOLDS = 3  # two classes and thousands of texts: three folds calibrate it as well, sooner
 TIMEOUT_SECONDS = 300
 
 
@@ -160,7 +161,7 @@ def _two_sided(scores: np.ndarray) -> np.ndarray:
 
 def fit(
     texts: Sequence[str], labels: Sequence[str], *, concepts: ConceptFinder | None = None, blocks: tuple[int, ...] = (0, 1),
-    c: float = SVM_C, conflicts: list[Conflict] | None = None, min_df: int = 1,
+    c: float = SVM_C, conflicts: list[Conflict] | None = None, min_df: int = 1, folds: int = FOLDS,
 ) -> LinearModel:
     """A calibrated linear SVM over ``texts``; ``conflicts`` receives the examples that the model,
     trained without them, gives to another class (``CONFLICT_PROBABILITY`` or more)."""
@@ -173,7 +174,7 @@ def fit(
     y = np.array([number[label] for label in labels])
     svm = LinearSVC(C=c).fit(matrix, y)
     out_of_fold = np.zeros((len(y), len(classes)))
-    folds = min(FOLDS, int(np.bincount(y).min()))
+    folds = min(folds, int(np.bincount(y).min()))
     if folds >= 2:
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(matrix, y):
             fold = LinearSVC(C=c).fit(matrix[train], y[train])
@@ -226,7 +227,7 @@ def train(kb: KnowledgeBase) -> Models:
     conflicts: list[Conflict] = []
     target = fit(texts, labels, concepts=concepts, conflicts=conflicts, min_df=TARGET_MIN_DF)
     texts, labels = language_examples(kb)
-    language = fit(texts, labels, blocks=(0,), min_df=LANGUAGE_MIN_DF)
+    language = fit(texts, labels, blocks=(0,), min_df=LANGUAGE_MIN_DF, folds=LANGUAGE_FOLDS)
     return Models(target, language, conflicts)
 
 
