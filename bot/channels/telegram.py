@@ -11,6 +11,7 @@ answers are retried with backoff; a customer who blocked the bot is logged and l
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import signal
@@ -51,6 +52,7 @@ CHANNEL = "telegram"
 COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
 MAINTENANCE_SECONDS = 3600
 COMMANDS_TIMEOUT = 5
+STORAGE_THREADS = 2
 GROUPS_REMEMBERED = 1000  # groups whose id was logged once; past that, none more are logged
 STOP_DRAIN_SECONDS = 5
 KEYBOARDS_REMEMBERED = 10_000
@@ -128,6 +130,9 @@ class TelegramBot:
         settings = self.core.settings
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
+        # Storage is one SQLite connection behind a lock, and turns hold the GIL: two threads do all the
+        # work there is, and each thread more costs memory (its own allocator arena).
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=STORAGE_THREADS))
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
         try:

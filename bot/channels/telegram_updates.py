@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 25  # seconds of a long poll
 MAX_BACKOFF = 60.0
-CONCURRENT_CHATS = 32  # workers handling at once; the others wait their turn
+CONCURRENT_CHATS = 32  # turns handled at once; the others wait their turn (one waiting on the group's limit holds one)
 PENDING_BATCH = 500
 FULL_BATCH = 100  # getUpdates' largest answer: a full one means more are waiting
 RETRY_READ_SECONDS = 5
