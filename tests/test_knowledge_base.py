@@ -146,3 +146,11 @@ def test_the_providers_webmail_and_panel_are_checked(broken_kb):
     servers.write_text(servers.read_text(encoding="utf-8").replace('webmail: ""', 'webmail: "webmail.{domain}"'), encoding="utf-8")
     _, problems = load_knowledge(broken_kb, strict=False)
     assert "knowledge/servers.yaml: webmail: must be a web address (https://...) or empty" in [str(p) for p in problems]
+
+
+def test_a_line_can_be_shown_only_when_the_provider_offers_webmail():
+    from bot.knowledge.base import fill
+
+    text = "{if_webmail}Computer, telefono e webmail.\n{no_webmail}Computer e telefono."
+    assert fill(text, {"webmail": "", "control_panel": ""}) == "Computer e telefono."
+    assert fill(text, {"webmail": "https://w.it", "control_panel": ""}) == "Computer, telefono e webmail."

@@ -31,7 +31,8 @@ INTENT_SECTIONS = ("setup", "activation", "handoff", "triage", "smalltalk", "out
 # Placeholders an answer may use; the dialogue fills them from the settings and servers.yaml.
 ANSWER_PLACEHOLDERS = frozenset(
     """support_email domain imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls
-    smtp_host smtp_port smtp_port_starttls webmail control_panel no_webmail no_control_panel""".split()
+    smtp_host smtp_port smtp_port_starttls webmail control_panel no_webmail no_control_panel if_webmail
+    if_control_panel""".split()
 )
 # Placeholders of what a provider may not offer (servers.yaml): a line naming one left empty is left out.
 OPTIONAL_PLACEHOLDERS = ("webmail", "control_panel")
@@ -117,19 +118,22 @@ class ServerSettings:
 PROTOCOLS = ("pop3", "imap")
 GUIDE_PLACEHOLDERS = frozenset(
     """email imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls smtp_host smtp_port
-    smtp_port_starttls webmail control_panel no_webmail no_control_panel""".split()
+    smtp_port_starttls webmail control_panel no_webmail no_control_panel if_webmail if_control_panel""".split()
 )
 
 
 def fill(text: str, values: dict[str, str]) -> str:
     """``text`` with its placeholders filled. A line that names something the provider does not offer
     (``{webmail}`` left empty in servers.yaml) is left out, so nothing unoffered is promised; a line
-    marked for when it is not offered (``{no_webmail}``, which prints nothing) is left out when it is."""
+    marked for when it is not offered (``{no_webmail}``, which prints nothing) is left out when it is;
+    one marked ``{if_webmail}`` (which prints nothing either) only when it is offered."""
     drop = ["{" + name + "}" for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
+    drop += ["{if_" + name + "}" for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
     drop += ["{no_" + name + "}" for name in OPTIONAL_PLACEHOLDERS if values.get(name)]
     lines = [line for line in text.split("\n") if not any(marker in line for marker in drop)]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return text.format_map({**values, **{"no_" + name: "" for name in OPTIONAL_PLACEHOLDERS}})
+    markers = {prefix + name: "" for name in OPTIONAL_PLACEHOLDERS for prefix in ("no_", "if_")}
+    return text.format_map({**values, **markers})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,7 +216,8 @@ class _Loader:
                 continue
             self.check_placeholders(path, f"{where} ({lang})", text, placeholders_allowed)
             for name in OPTIONAL_PLACEHOLDERS:
-                if any("{" + name + "}" in line and "{no_" + name + "}" in line for line in text.split("\n")):
+                if any(("{" + name + "}" in line or "{if_" + name + "}" in line) and "{no_" + name + "}" in line
+                       for line in text.split("\n")):
                     self.problem(path, f"{where} ({lang})", f"a line with both {{{name}}} and {{no_{name}}} is never "
                                  "shown: put them on lines of their own (with | rather than > in YAML)")
             out[lang] = text.strip()
