@@ -453,23 +453,18 @@ class TelegramBot:
         try:
             for n, piece in enumerate(pieces):
                 last = n == len(pieces) - 1
-                await self._with_retries(
+                await with_retries(
                     lambda piece=piece, last=last: context.bot.send_message(
                         chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
                     )
                 )
             if reply.attachment:
                 document = InputFile(reply.attachment.content, filename=Path(reply.attachment.filename).name)
-                await self._with_retries(lambda: context.bot.send_document(chat_id, document))
+                await with_retries(lambda: context.bot.send_document(chat_id, document))
         except Forbidden as exc:
             log.info("chat %s cannot be reached (%s): not retried", chat_id, exc)
             return False
         return True
-
-    @staticmethod
-    async def _with_retries(call) -> object:
-        return await with_retries(call)
-
 
 def _drop_first_undelivered(data: dict) -> None:
     data["undelivered"] = list(data.get("undelivered") or [])[1:]
