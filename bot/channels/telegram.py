@@ -20,7 +20,7 @@ from pathlib import Path
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken
 from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
@@ -145,7 +145,7 @@ class TelegramBot:
         await self._post_init(application)
         self.polling = not webhook
         self.pump = pump = UpdatePump(application, self.store.inbox, list(Update.ALL_TYPES))
-        server = poller = None
+        server = poller = dispatcher = None
         status = 0
         try:
             if webhook:
@@ -188,14 +188,13 @@ class TelegramBot:
                 poller.cancel()
             if server is not None:
                 server.stop()
-            await self._stop(application, pump)
+            await self._stop(application, pump, [t for t in (poller, dispatcher) if t is not None])
         return status
 
-    async def _stop(self, application: Application, pump: UpdatePump) -> None:
+    async def _stop(self, application: Application, pump: UpdatePump, intake: list[asyncio.Task]) -> None:
         """Start no more turns, let running ones finish (a few seconds at most), then close everything."""
-        for task in asyncio.all_tasks() - {asyncio.current_task()}:
-            if task.get_name() in ("polling", "dispatcher"):
-                task.cancel()
+        for task in intake:  # polling and the dispatcher
+            task.cancel()
         await pump.drain(STOP_DRAIN_SECONDS)
         await self._post_shutdown(application)
         try:
