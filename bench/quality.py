@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.knowledge.base import load_knowledge  # noqa: E402
+from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.baseline import BM25Baseline, CharNgramReference  # noqa: E402
 from bot.knowledge.engine import AnswerEngine  # noqa: E402
 from bot.knowledge.training import Models, fit, target_examples, train  # noqa: E402

@@ -1,6 +1,8 @@
-"""Assembling the bot from its settings: knowledge base, answer engine, catalogues, store, dialogue.
+"""The one builder: the knowledge base, answer engine, catalogues, store and conversation, each given
+what it needs when it is made.
 
-Every channel and command builds its parts here, so they all run the same core.
+Every channel and command builds its parts here, so they all run the same conversation. A request the
+conversation stores rings the postman's doorbell (``on_submitted``), wherever the postman runs.
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ import logging
 
 from bot.cache import cached, fingerprint
 from bot.config import Settings
-from bot.core.dialogue import Dialogue, DialogueSettings
+from bot.conversation.answers import Answers
+from bot.conversation.registry import ConversationSettings, build_flows
+from bot.conversation.router import Conversation
+from bot.conversation.texts import Texts
+from bot.core.ports import NullQuestionLog, QuestionLog
 from bot.i18n import Translator
-from bot.knowledge.base import KnowledgeBase, load_knowledge
+from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import AnswerEngine, train_engine
-from bot.store import NullQuestionLog, QuestionLog, SQLiteStore
+from bot.knowledge.loader import load_knowledge
+from bot.mail import Doorbell, Notify, Postman
+from bot.store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +33,15 @@ class Core:
     kb: KnowledgeBase
     engine: AnswerEngine
     translator: Translator
-    dialogue: Dialogue
+    texts: Texts
+    conversation: Conversation
     store: SQLiteStore | None
+    doorbell: Doorbell
+
+    def postman(self, on_delivered: Notify | None = None, on_trouble: Notify | None = None) -> Postman:
+        """The outbox's postman, woken by the requests this conversation stores."""
+        assert self.store is not None, "a postman needs the store's outbox"
+        return Postman(self.store.outbox, self.settings, on_delivered, on_trouble, doorbell=self.doorbell)
 
 
 def _build_knowledge(settings: Settings) -> tuple[KnowledgeBase, AnswerEngine, dict[str, bytes]]:
@@ -41,12 +56,20 @@ def build_core(settings: Settings, *, with_store: bool = True, support_group: bo
     kb, engine, compiled = cached(settings.cache_dir, key, lambda: _build_knowledge(settings))
     translator = Translator(compiled=compiled)
     store = SQLiteStore(settings.database_path) if with_store else None
-    question_log: QuestionLog = store if store is not None else NullQuestionLog()
-    dialogue = Dialogue(
-        kb, engine, translator, DialogueSettings(
-            support_email=settings.support_email, support_group=support_group, support_hours=settings.support_hours
-        ), question_log,
-        outbox=store.outbox if store is not None else None,
-    )
+    doorbell = Doorbell()
+    conversation, texts = build_conversation(
+        kb, engine, translator,
+        ConversationSettings(settings.support_email, support_group=support_group, support_hours=settings.support_hours),
+        store, store.outbox if store is not None else None, doorbell.ring)
     log.debug("core ready: %d articles, %d clients", len(kb.articles), len(kb.clients))
-    return Core(settings, kb, engine, translator, dialogue, store)
+    return Core(settings, kb, engine, translator, texts, conversation, store, doorbell)
+
+
+def build_conversation(kb: KnowledgeBase, engine: AnswerEngine, translator: Translator, settings: ConversationSettings,
+                       log: QuestionLog | None = None, outbox=None, on_submitted=lambda: None) -> tuple[Conversation, Texts]:
+    """The conversation alone (tests and ``mailbot ask`` use it without a store)."""
+    log = log if log is not None else NullQuestionLog()
+    texts = Texts(kb, lambda lang: (lambda message: translator.gettext(lang, message)), settings.support_email)
+    answers = Answers(kb, texts, log, settings.support_email)
+    flows = build_flows(kb, engine, settings, log, outbox, on_submitted)
+    return Conversation(kb, engine, translator, texts, answers, flows), texts

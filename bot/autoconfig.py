@@ -16,7 +16,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 
-from bot.flows.address import Address
+from bot.core.address import Address
 from bot.knowledge.base import Endpoint, ServerSettings
 
 PROFILE_MIME = "application/x-apple-aspen-config"

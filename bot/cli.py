@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print("mailbot: --webhook needs WEBHOOK_SECRET, which Telegram sends with every update", file=sys.stderr)
         return 2
     from bot.app import build_core
-    from bot.channels.telegram import run
+    from bot.channels.telegram_service import run
 
     core = build_core(settings, support_group=settings.support_chat_id is not None)
     try:
@@ -189,7 +189,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     core = build_core(settings)
     files_dir = args.files or settings.bot_data_dir / "files"
     try:
-        return run_chat(core.dialogue, core.store, args.lang, files_dir, after_turn=_terminal_postman(core))
+        return run_chat(core.conversation, core.store, args.lang, files_dir, after_turn=_terminal_postman(core))
     finally:
         core.store.close()
 
@@ -198,14 +198,12 @@ def _terminal_postman(core):
     """In the terminal chat, IMAP requests are delivered right after the turn that confirms them."""
     import asyncio
 
-    from bot.mail import Postman
-
     notices = []
 
     async def delivered(request):
-        notices.append(core.dialogue.request_delivered(request.payload.get("lang", "it"), request.reference, request.kind))
+        notices.append(core.texts.request_delivered(request.payload.get("lang", "it"), request.reference, request.kind))
 
-    postman = Postman(core.store.outbox, core.settings, on_delivered=delivered)
+    postman = core.postman(on_delivered=delivered)
 
     def after_turn():
         notices.clear()
@@ -269,7 +267,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     def answer(question: str) -> str:
         session = Session(lang=args.lang, lang_chosen=args.lang is not None)
-        turn = core.dialogue.respond(key, session, Inbound(text=question, customer=customer))
+        turn = core.conversation.respond(key, session, Inbound(text=question, customer=customer))
         text = "\n\n".join(r.plain() for r in turn.replies)
         if not args.json:
             return text
@@ -299,7 +297,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge.base import KnowledgeError, load_knowledge
+    from bot.knowledge.base import KnowledgeError
+    from bot.knowledge.loader import load_knowledge
 
     if args.kb_command == "unanswered":
         return _kb_unanswered(args, settings)

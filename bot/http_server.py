@@ -16,7 +16,7 @@ import logging
 import tornado.web
 
 from bot.autoconfig import autodiscover, autodiscover_address, thunderbird_autoconfig
-from bot.flows.address import AddressError, parse_address
+from bot.core.address import AddressError, parse_address
 from bot.knowledge.base import ServerSettings
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
@@ -47,7 +48,7 @@ def _clean(value: str) -> str:
 
 def _reply_to(address: str) -> str:
     """An address for Reply-To, its international domain in punycode."""
-    from bot.flows.address import AddressError, parse_address
+    from bot.core.address import AddressError, parse_address
 
     try:
         return _clean(parse_address(address).ascii_email)
@@ -162,6 +163,43 @@ def is_permanent(error: Exception) -> bool:
 Notify = Callable[[Request], Awaitable[None]]
 
 
+class Doorbell:
+    """Rung from any thread when a request is stored (a turn runs in a worker thread), heard by the postman
+    on its event loop. Rung before the postman listens, it is heard at its first wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        self._rung = False
+
+    def ring(self) -> None:
+        with self._lock:
+            if self._loop is None or self._event is None:
+                self._rung = True
+                return
+            loop, event = self._loop, self._event
+        try:
+            loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # the loop has closed: nobody listens any more
+            pass
+
+    async def wait(self, timeout: float) -> None:
+        """Until rung, or ``timeout`` seconds."""
+        with self._lock:
+            if self._event is None or self._loop is not asyncio.get_running_loop():
+                self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+            if self._rung:
+                self._rung = False
+                return
+            event = self._event
+        try:
+            await asyncio.wait_for(event.wait(), timeout=timeout)
+        except asyncio.TimeoutError:
+            pass
+        event.clear()
+
+
 class Postman:
     """Delivers due requests; tells the customer once delivered, the support group when it keeps failing."""
 
@@ -172,11 +210,12 @@ class Postman:
         on_delivered: Notify | None = None,
         on_trouble: Notify | None = None,
         tls_context: ssl.SSLContext | None = None,
+        doorbell: Doorbell | None = None,
     ):
         self.outbox, self.settings = outbox, settings
         self.on_delivered, self.on_trouble = on_delivered, on_trouble
         self.tls_context = tls_context
-        self.wake = asyncio.Event()
+        self.doorbell = doorbell or Doorbell()
 
     async def deliver(self, request: Request) -> bool:
         """One attempt at one request, if no other process is sending it (``outbox retry`` beside a running
@@ -244,8 +283,4 @@ class Postman:
                 await asyncio.sleep(RESTART_SECONDS)
                 continue
             timeout = MAX_DELAY if next_due is None else max(0.05, next_due - time.time())
-            self.wake.clear()
-            try:
-                await asyncio.wait_for(self.wake.wait(), timeout=min(timeout, 60.0))
-            except asyncio.TimeoutError:
-                pass
+            await self.doorbell.wait(min(timeout, 60.0))

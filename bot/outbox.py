@@ -19,6 +19,8 @@ import sqlite3
 import time
 from typing import Any
 
+from bot.core.ports import ACTIVATION, HANDOFF, LimitReached
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY,
@@ -47,7 +49,6 @@ CREATE INDEX IF NOT EXISTS outbox_mailbox_by_name ON outbox_mailbox (mailbox);
 """
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-ACTIVATION, HANDOFF = "imap-activation", "handoff"
 _PREFIXES = {ACTIVATION: "IMAP", HANDOFF: "CHAT"}
 DAILY_LIMIT = 5
 # Crockford's base32 without look-alikes: references are read aloud and typed by people.
@@ -70,10 +71,6 @@ class Request:
     alerted: bool
     notified: bool
     kind: str = ACTIVATION
-
-
-class LimitReached(Exception):
-    """The customer already made DAILY_LIMIT requests in the last 24 hours."""
 
 
 _PROCESS = f"{socket.gethostname()}:{os.getpid()}"
@@ -106,6 +103,8 @@ _COLUMNS = ("id, reference, created, customer, mailboxes, payload, state, attemp
 
 class Outbox:
     """The outbox table, on the store's SQLite connection."""
+
+    daily_limit = DAILY_LIMIT
 
     def __init__(self, connection: sqlite3.Connection, lock):
         self._conn, self._lock = connection, lock
@@ -142,7 +141,7 @@ class Outbox:
                 recent = self._conn.execute(
                     "SELECT COUNT(*) FROM outbox WHERE customer = ? AND kind = ? AND created > ?", (customer, kind, now - 86400)
                 ).fetchone()[0]
-                if recent >= DAILY_LIMIT:
+                if recent >= self.daily_limit:
                     raise LimitReached()
                 while True:
                     reference = new_reference(kind)

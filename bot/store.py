@@ -57,23 +57,6 @@ class SessionStore(Protocol):
     def keys(self) -> Iterator[SessionKey]: ...
 
 
-class QuestionLog(Protocol):
-    """Where the dialogue records what customers thought of answers, and what it could not answer."""
-
-    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None: ...
-    def record_unanswered(self, lang: str, question: str, reason: str) -> None: ...
-
-
-class NullQuestionLog:
-    """For one-off answers outside any conversation (``mailbot ask``): nothing is recorded."""
-
-    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None:
-        pass
-
-    def record_unanswered(self, lang: str, question: str, reason: str) -> None:
-        pass
-
-
 class SQLiteStore:
     """Sessions, feedback and unanswered questions in one SQLite file; safe to share between threads."""
 

@@ -8,10 +8,10 @@ import tempfile
 import pytest
 
 from bot.config import load_settings
-from bot.core.dialogue import Dialogue, DialogueSettings
 from bot.i18n import Translator
-from bot.knowledge.base import load_knowledge
-from bot.app import build_core
+from bot.knowledge.loader import load_knowledge
+from bot.app import build_conversation, build_core
+from bot.conversation.registry import ConversationSettings
 from bot.paths import resource_dir
 from bot.store import SQLiteStore
 from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
@@ -48,7 +48,10 @@ def store(tmp_path):
 
 @pytest.fixture
 def dialogue(kb, engine, translator, store):
-    return Dialogue(kb, engine, translator, DialogueSettings(support_email="supporto@mosajco.com"), store, outbox=store.outbox)
+    """The conversation, with a real store behind it and no support group."""
+    conversation, _texts = build_conversation(kb, engine, translator, ConversationSettings("supporto@mosajco.com"),
+                                              store, store.outbox)
+    return conversation
 
 
 @pytest.fixture

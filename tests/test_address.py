@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.flows.address import AddressError, looks_like_password, parse_address
+from bot.core.address import AddressError, looks_like_password, parse_address
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from bot.autoconfig import mobileconfig, profile_identifier, thunderbird_autoconfig
-from bot.flows.address import parse_address
+from bot.core.address import parse_address
 
 ADDRESS = parse_address("info@rossi.it")
 

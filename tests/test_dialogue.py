@@ -201,10 +201,11 @@ def test_asking_for_a_person_sends_the_conversation_to_the_support_mailbox(dialo
 
 
 def test_with_a_person_the_bot_stays_silent_and_old_buttons_do_not_act(kb, engine, translator, store):
-    from bot.core.dialogue import Dialogue, DialogueSettings
+    from bot.app import build_conversation
+    from bot.conversation.registry import ConversationSettings
 
-    dialogue = Dialogue(kb, engine, translator, DialogueSettings("supporto@mosajco.com", support_group=True), store,
-                        outbox=store.outbox)
+    dialogue, _texts = build_conversation(kb, engine, translator, ConversationSettings("supporto@mosajco.com", support_group=True),
+                                          store, store.outbox)
     session = Session()
     replies = say(dialogue, session, "voglio parlare con un operatore")
     assert replies[0].handoff and session.flow == "human"

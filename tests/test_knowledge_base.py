@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.base import REQUIRED_ARTICLES, REQUIRED_CLIENTS, load_knowledge
+from bot.knowledge.base import REQUIRED_ARTICLES, REQUIRED_CLIENTS
+from bot.knowledge.loader import load_knowledge
 from bot.paths import resource_dir
 
 

@@ -4,8 +4,8 @@ In a forum supergroup each customer gets a topic (created once, reused when the 
 plain group a header message opens each ticket and the team answers by replying to the customer's
 relayed messages. The team first sees who the customer is and the last turns with the bot. Messages are
 copied both ways (copyMessage: agents stay anonymous), and each copy in the group is linked to its
-ticket in SQLite. Team commands work only inside the support group:
-/close, /reopen, /tickets, /ban, /unban.
+ticket in SQLite. Team commands work only inside the support group (CommandHandlers filtered on it):
+/close, /reopen, /tickets, /ban, /unban; only the team may use them.
 """
 
 from __future__ import annotations
@@ -18,12 +18,20 @@ import time
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import ContextTypes
 
-from bot.app import Core
+from bot.channels.delivery import change_session
 from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, split_html, utf16_length
+from bot.config import Settings
+from bot.conversation.router import Conversation
+from bot.core.callbacks import RateTicket, encode
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer
+from bot.flows.handoff import HandoffFlow, HandoffState
+from bot.flows.setup import SetupFlow, SetupState
+from bot.i18n import Translator
+from bot.store import SQLiteStore
 from bot.tickets import ALREADY_OPEN, NEW, OPEN, REOPENED, Ticket
 
 log = logging.getLogger(__name__)
@@ -56,26 +64,37 @@ class GroupUnreachable(Exception):
     """The support group cannot take a ticket: the bot was removed, or Telegram keeps failing."""
 
 
+def _for_another_bot(bot: Bot, message: Message) -> bool:
+    """A command addressed to another bot of the group ("/close@other_bot")."""
+    text = message.text or ""
+    if not text.startswith("/"):
+        return False
+    addressee = text.split()[0].partition("@")[2]
+    return bool(addressee) and addressee.lower() != (bot.username or "").lower()
+
+
 def _topic_gone(error: BadRequest) -> bool:
     return "thread not found" in str(error).lower() or "topic_id_invalid" in str(error).lower()
 
 
 class SupportDesk:
-    def __init__(self, core: Core, channel: str):
-        self.core, self.channel = core, channel
-        self.tickets = _InThreads(core.store.tickets)
-        self._store = _InThreads(core.store)
-        self._outbox = _InThreads(core.store.outbox)
-        self.chat_id = core.settings.support_chat_id
+    def __init__(self, settings: Settings, store: SQLiteStore, translator: Translator, conversation: Conversation,
+                 channel: str):
+        self.settings, self.translator, self.conversation, self.channel = settings, translator, conversation, channel
+        self.tickets = _InThreads(store.tickets)
+        self._store = _InThreads(store)
+        self._outbox = _InThreads(store.outbox)
+        self.chat_id = settings.support_chat_id
+        self._commands = {"close": self._close, "reopen": self._reopen, "ban": self._ban, "unban": self._unban}
         self._forum: bool | None = None
         self._admins: set[int] | None = None
         self._admins_at = 0.0
 
     def _t(self, message: str) -> str:
-        return self.core.translator.gettext(TEAM_LANGUAGE, message)
+        return self.translator.gettext(TEAM_LANGUAGE, message)
 
     def _tc(self, lang: str, message: str) -> str:
-        return self.core.translator.gettext(lang, message)
+        return self.translator.gettext(lang, message)
 
     async def is_forum(self, bot: Bot) -> bool:
         if self._forum is None:
@@ -148,7 +167,9 @@ class SupportDesk:
             f"{e(customer.name or '-')} (@{e(customer.username or '-')}, id <code>{e(customer.id)}</code>), "
             f"{_LANGUAGE_NAMES.get(ticket.lang, ticket.lang)}",
         ]
-        doing = [session.form.get("client"), session.form.get("protocol"), session.email]
+        frame = session.frame(SetupFlow.name)
+        guide = SetupState.from_dict(frame["state"]) if frame else SetupState()
+        doing = [guide.client, guide.protocol, session.email]
         if any(doing):
             lines.append(e(self._t("Context: {what}").format(what=", ".join(str(d) for d in doing if d))))
         references = [r.reference for r in await self._outbox.of_customer(f"{self.channel}:{ticket.customer_chat}")]
@@ -224,7 +245,7 @@ class SupportDesk:
         user = message.from_user
         if user is None or user.is_bot:
             return False
-        if user.id in self.core.settings.support_staff_ids:
+        if user.id in self.settings.support_staff_ids:
             return True
         if self._admins is None or time.monotonic() - self._admins_at > ADMINS_TTL:
             try:
@@ -238,45 +259,35 @@ class SupportDesk:
                     return False
         return user.id in self._admins
 
-    def _command(self, bot: Bot, message: Message) -> str | None:
-        """The team command of the message, or None: text that merely starts with "/" (a path) is no
-        command, and neither is a command addressed to another bot ("/close@other_bot")."""
-        text = message.text or ""
-        if not text.startswith("/"):
-            return None
-        name, _, addressee = text.split()[0][1:].partition("@")
-        if addressee and addressee.lower() != (bot.username or "").lower():
-            return "elsewhere"
-        return name.lower() if name.lower() in TEAM_COMMANDS else None
-
-    async def on_group_message(self, update: Update, bot: Bot) -> None:
-        message = update.effective_message
-        if message is None:
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A team command (a CommandHandler on the support group): /tickets anywhere, the others inside a
+        customer's topic or as a reply to their message."""
+        message, bot = update.effective_message, context.bot
+        if message is None or not await self._from_team(bot, message):
             return
-        if not await self.is_team(bot, message):
-            user = message.from_user
-            log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
-            return
-        command = self._command(bot, message)
-        if command == "elsewhere":
-            return
-        if command == "tickets":
+        name = message.text.split()[0][1:].split("@", 1)[0].lower()
+        if name == "tickets":
             await self._list(bot, message)
             return
         ticket = await self._ticket_of(message)
-        if command in ("close", "reopen", "ban", "unban"):
-            if ticket is None:
-                await self._say(bot, message, self._t("Use this command inside a customer's topic, or as a reply to their message."))
-                return
-            await getattr(self, f"_{command}")(bot, message, ticket)
+        if ticket is None:
+            await self._say(bot, message, self._t("Use this command inside a customer's topic, or as a reply to their message."))
             return
+        await self._commands[name](bot, message, ticket)
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Anything else the team writes in the group: inside a ticket it goes to the customer."""
+        message, bot = update.effective_message, context.bot
+        if message is None or not await self._from_team(bot, message) or _for_another_bot(bot, message):
+            return
+        ticket = await self._ticket_of(message)
         if ticket is None:
             return  # the team talking among themselves
         if ticket.state != OPEN:
             await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))
             return
         try:
-            if self.core.settings.support_sign_replies and message.from_user:
+            if self.settings.support_sign_replies and message.from_user:
                 key, session = await self._customer_session(ticket)
                 signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
                 await with_retries(lambda: bot.send_message(ticket.customer_chat, signature))
@@ -288,6 +299,13 @@ class SupportDesk:
             await self._say(bot, message, self._t("⚠️ Not delivered: {error}").format(error=exc.message))
             return
         await self.tickets.team_answered(ticket.id)
+
+    async def _from_team(self, bot: Bot, message: Message) -> bool:
+        if await self.is_team(bot, message):
+            return True
+        user = message.from_user
+        log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
+        return False
 
     async def _say(self, bot: Bot, message: Message, text: str) -> None:
         """A reply to the team, in as many messages as Telegram's length limit needs (/tickets can be long)."""
@@ -302,11 +320,10 @@ class SupportDesk:
     async def _close(self, bot: Bot, message: Message, ticket: Ticket) -> None:
         await self.tickets.close(ticket.id)
         key, session = await self._customer_session(ticket)
-        if session.flow == "human":
-            session.flow = None
-            await self._store.set(key, session.to_dict())
+        await self._store.update(key, change_session(lambda s: s.leave(HandoffFlow.name)))
         lang = session.lang or ticket.lang
-        rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=f"rt:{ticket.id}:{n}") for n in range(1, 6)]])
+        rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=encode(RateTicket(ticket.id, n)))
+                                        for n in range(1, 6)]])
         try:
             await bot.send_message(ticket.customer_chat, self._tc(lang, "Our team has closed this conversation. How would you rate the help you got, from 1 to 5? I'm here again for your questions."),
                                    reply_markup=rating)
@@ -322,8 +339,7 @@ class SupportDesk:
     async def _reopen(self, bot: Bot, message: Message, ticket: Ticket) -> None:
         await self.tickets.reopen(ticket.id)
         key, session = await self._customer_session(ticket)
-        session.flow, session.step, session.form = "human", None, {}
-        await self._store.set(key, session.to_dict())
+        await self._store.update(key, change_session(lambda s: s.push(HandoffFlow.name, HandoffState().to_dict())))
         try:
             await bot.send_message(ticket.customer_chat, self._tc(session.lang or ticket.lang, "Our team has reopened your conversation: a person will answer you here."))
         except Forbidden:
@@ -333,9 +349,8 @@ class SupportDesk:
     async def _ban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
         await self.tickets.ban(ticket.customer_chat)
         await self.tickets.close(ticket.id)
-        key, session = await self._customer_session(ticket)
-        session.flow = None
-        await self._store.set(key, session.to_dict())
+        key, _session = await self._customer_session(ticket)
+        await self._store.update(key, change_session(lambda s: s.leave(HandoffFlow.name)))
         await self._say(bot, message, self._t("🚫 The customer of ticket #{n} is banned: their messages are ignored.").format(n=ticket.id))
 
     async def _unban(self, bot: Bot, message: Message, ticket: Ticket) -> None:

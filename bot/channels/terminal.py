@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.dialogue import Dialogue
+from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.store import SessionStore
@@ -21,7 +21,7 @@ from bot.store import SessionStore
 def render(reply: Reply, files_dir: Path, first_number: int = 1) -> str:
     """A reply as terminal text: title, text, numbered buttons, the path of any file.
 
-    Buttons are numbered across all the replies of a turn, as the dialogue counts them, so that
+    Buttons are numbered across all the replies of a turn, as the conversation counts them, so that
     typing "3" presses the button shown as [3].
     """
     lines = []
@@ -51,7 +51,7 @@ def parse_line(line: str, customer: Customer, offered: list[list[str]] | None = 
 
 
 def run_chat(
-    dialogue: Dialogue,
+    conversation: Conversation,
     store: SessionStore,
     lang: str | None,
     files_dir: Path,
@@ -68,7 +68,7 @@ def run_chat(
         import readline  # noqa: F401  (line editing and history at the prompt)
 
     def turn(inbound: Inbound) -> None:
-        replies = dialogue.handle(key, session, inbound)
+        replies = conversation.handle(key, session, inbound)
         store.set(key, session.to_dict())  # saved before the replies are shown, as on Telegram
         if after_turn is not None:
             replies = [*replies, *after_turn()]

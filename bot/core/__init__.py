@@ -1,1 +1,2 @@
-"""The conversation core: channel-independent types, sessions and the dialogue. No Telegram here."""
+"""What every part shares: inbound and reply types, typed button data, the session, the flood guard, and the
+ports the conversation needs. It imports no flow, no store, no channel, no mail or Telegram library."""

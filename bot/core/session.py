@@ -2,6 +2,10 @@
 
 Unknown keys from a newer or older version are ignored and missing ones take their defaults, so a stored
 session never stops a customer from talking to the bot.
+
+Flows sit on a stack (``flows``), top last: an IMAP request asked for in the middle of the setup guide,
+or a person asked for, is pushed over the guide, and the guide is back when it is popped. Each frame is
+``{"flow": name, "state": {...}}``; the state's shape belongs to its flow (``bot/flows``).
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ import dataclasses
 from typing import Any
 
 HISTORY_TURNS = 12
-RECENT_EVENTS = 50
-SESSION_VERSION = 1
+MAX_FLOWS = 4  # frames on the stack: deeper than this, the oldest is dropped
+SESSION_VERSION = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,9 +30,7 @@ class SessionKey:
 class Session:
     lang: str | None = None
     lang_chosen: bool = False  # the customer picked the language; detection no longer switches it
-    flow: str | None = None
-    step: str | None = None
-    form: dict[str, Any] = dataclasses.field(default_factory=dict)
+    flows: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # the flow stack, top last
     offered: list[list[str]] = dataclasses.field(default_factory=list)  # [label, button id] of the last reply
     last_article: str | None = None
     last_question: str | None = None
@@ -38,23 +40,45 @@ class Session:
     email: str | None = None  # the customer's address, once they have given it
     name: str | None = None  # the customer's name as the channel knows it (for the sender name of a profile)
     history: list[list[str]] = dataclasses.field(default_factory=list)  # [who, text], oldest first
-    # The channel's ids of the last events handled (Telegram's update ids): an event stored again after a
-    # crash is recognised among them. A window, not a "last id": Telegram may restart its ids lower.
-    recent_events: list[int] = dataclasses.field(default_factory=list)
-    # Replies of the last turn saved with it and not yet delivered (Reply.to_dict), and whether the
-    # customer's message is still to be relayed: a crash mid-sending delivers them after the restart.
-    undelivered: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    relay_pending: bool = False
     version: int = SESSION_VERSION
 
-    def handled(self, event_id: int) -> bool:
-        """Whether the event was handled already; if not, it is noted as handled (saved with the turn)."""
-        if event_id in self.recent_events:
-            return True
-        self.recent_events.append(event_id)
-        del self.recent_events[:-RECENT_EVENTS]
-        return False
+    # the flow stack
+    @property
+    def flow(self) -> str | None:
+        """The flow the customer is in (the top of the stack), or None."""
+        return self.flows[-1]["flow"] if self.flows else None
 
+    def frame(self, name: str) -> dict[str, Any] | None:
+        """The frame of flow ``name`` (its topmost one), or None."""
+        return next((f for f in reversed(self.flows) if f["flow"] == name), None)
+
+    def push(self, name: str, state: dict[str, Any]) -> dict[str, Any]:
+        """Start flow ``name`` on top of the others (an earlier run of it is dropped); returns its frame."""
+        self.leave(name)
+        frame = {"flow": name, "state": state}
+        self.flows.append(frame)
+        del self.flows[:-MAX_FLOWS]
+        return frame
+
+    def pop(self) -> str | None:
+        """End the top flow; returns the flow now on top (resumed), or None."""
+        if self.flows:
+            self.flows.pop()
+        return self.flow
+
+    def leave(self, name: str) -> bool:
+        """End flow ``name`` wherever it is on the stack; returns whether it was there."""
+        before = len(self.flows)
+        self.flows[:] = [f for f in self.flows if f["flow"] != name]
+        return len(self.flows) != before
+
+    def clear_flows(self) -> bool:
+        """End every flow; returns whether there was any."""
+        had = bool(self.flows)
+        self.flows.clear()
+        return had
+
+    # the transcript
     def remember(self, who: str, text: str, limit: int = 500) -> None:
         """Keep a short transcript for the support team; long texts are cut."""
         self.history.append([who, text if len(text) <= limit else text[: limit - 1] + "…"])
@@ -70,5 +94,22 @@ class Session:
             return cls()
         names = {f.name for f in dataclasses.fields(cls)}
         session = cls(**{k: v for k, v in data.items() if k in names})
+        if "flows" not in data and data.get("flow"):
+            session.flows = _legacy_frames(data.get("flow"), data.get("step"), data.get("form"))
+        if not isinstance(session.flows, list):
+            session.flows = []
+        session.flows = [f for f in session.flows if isinstance(f, dict) and isinstance(f.get("flow"), str)
+                         and isinstance(f.get("state"), dict)]
         session.version = SESSION_VERSION
         return session
+
+
+def _legacy_frames(flow: Any, step: Any, form: Any) -> list[dict[str, Any]]:
+    """A version 1 session's one flow (``flow``, ``step``, ``form``, with a flow it had parked in
+    ``form["parked"]``) as frames of the stack."""
+    if not isinstance(flow, str):
+        return []
+    form = dict(form) if isinstance(form, dict) else {}
+    parked = form.pop("parked", None)
+    below = _legacy_frames(parked.get("flow"), parked.get("step"), parked.get("form")) if isinstance(parked, dict) else []
+    return [*below, {"flow": flow, "state": {**form, "step": step}}]

@@ -6,13 +6,20 @@ import base64
 import dataclasses
 from typing import Any
 
+MAX_BUTTON_BYTES = 64  # what Telegram keeps of a button's data
+
 
 @dataclasses.dataclass(frozen=True)
 class Button:
-    """A choice offered to the customer: the label they see and a short stable id (at most 64 bytes)."""
+    """A choice offered to the customer: the label they see and its data's text form (``bot.core.callbacks``),
+    at most 64 bytes: a longer one is refused here, where it is made, not when Telegram refuses it."""
 
     label: str
     id: str
+
+    def __post_init__(self) -> None:
+        if len(self.id.encode()) > MAX_BUTTON_BYTES:
+            raise ValueError(f"button data over {MAX_BUTTON_BYTES} bytes: {self.id!r}")
 
 
 @dataclasses.dataclass(frozen=True)

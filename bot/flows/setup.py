@@ -4,25 +4,25 @@
                                                                       └► no: symptom ─► fix ─► a person
 
 Buttons carry the guide's token ("su:<token>:<action>"), so a button from an earlier guide says the
-guide has moved on instead of acting. The state lives in the session (flow "setup", the step name,
-and the form), so the guide survives a restart at any step.
+guide has moved on instead of acting. The state (``SetupState``) lives in the session's flow stack, so
+the guide survives a restart at any step, and waits under an IMAP request or a person.
 """
 
 from __future__ import annotations
 
-import secrets
+import dataclasses
 from collections.abc import Callable
 
 from bot.autoconfig import PROFILE_MIME, XML_MIME, mobileconfig, thunderbird_autoconfig
-from bot.core.session import Session, SessionKey
+from bot.core.address import Address, AddressError, looks_like_password, parse_address
+from bot.core.callbacks import OpenArticle, button
+from bot.core.ports import QuestionLog
 from bot.core.types import Attachment, Button, Reply
-from bot.flows.address import AddressError, parse_address, looks_like_password
+from bot.flows.base import PASSWORD_WARNING, Context, FlowState, Start, StepFlow
 from bot.i18n import N_
 from bot.knowledge.base import PROTOCOLS, KnowledgeBase, fill
 from bot.knowledge.text import fold
-from bot.store import QuestionLog
 
-FLOW = "setup"
 PROFILE_CLIENTS = ("ios-mail", "apple-mail")
 # What can go wrong, and the article with the fix.
 SYMPTOMS = {
@@ -35,21 +35,26 @@ SYMPTOMS = {
 }
 _PROTOCOL_WORDS = {"pop3": {"pop", "pop3"}, "imap": {"imap", "imap4"}}
 
-Gettext = Callable[[str], str]
+
+@dataclasses.dataclass
+class SetupState(FlowState):
+    client: str | None = None
+    protocol: str | None = None
+    email: str | None = None
+    ascii_domain: str | None = None
+    index: int = 0  # of the step shown
 
 
-class SetupFlow:
-    def __init__(
-        self,
-        kb: KnowledgeBase,
-        gettext: Callable[[str], Gettext],
-        detect_client: Callable[[list[str]], str | None],
-        known_words: frozenset[str],
-        support_email: str,
-        log: QuestionLog,
-    ):
+class SetupFlow(StepFlow[SetupState]):
+    name, prefix, State = "setup", "su", SetupState
+    commands, intents = ("setup",), ("setup",)
+    stale_text = N_("That button belongs to an earlier guide, which has moved on.")
+    back_label = N_("▶️ Back to the guide")
+    restart_label = N_("⚙️ Start the setup guide")
+
+    def __init__(self, kb: KnowledgeBase, detect_client: Callable[[list[str]], str | None], known_words: frozenset[str],
+                 support_email: str, log: QuestionLog):
         self.kb = kb
-        self.gettext = gettext
         self.detect_client = detect_client
         self.known_words = known_words
         self.support_email = support_email
@@ -57,122 +62,98 @@ class SetupFlow:
         self.log = log
 
     # entry points
-    def start(self, session: Session, lang: str, client: str | None = None) -> list[Reply]:
+    def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
         """A new guide, at the protocol question when the client is already known."""
-        session.flow, session.form = FLOW, {"token": secrets.token_hex(2)}
-        if client in self.kb.guides:
-            session.form["client"] = client
-            return [self._ask_protocol(session, lang)]
-        return [self._ask_client(session, lang)]
+        state = self.begin(ctx)
+        if start.client in self.kb.guides:
+            state.client = start.client
+            return [self._ask_protocol(ctx, state)]
+        return [self._ask_client(ctx, state)]
 
-    def button(self, key: SessionKey, session: Session, lang: str, value: str) -> list[Reply]:
-        token, _, rest = value.partition(":")
-        action, _, arg = rest.partition(":")
-        _ = self.gettext(lang)
-        if session.flow != FLOW or session.form.get("token") != token:
-            return [
-                Reply(
-                    _("That button belongs to an earlier guide, which has moved on."),
-                    buttons=((Button(_("⚙️ Start the setup guide"), "flow:setup"),),),
-                )
-            ]
-        form = session.form
+    def act(self, ctx: Context, state: SetupState, action: str, arg: str) -> list[Reply]:
+        _ = ctx.gettext
         if action == "c" and arg in self.kb.guides:
-            form["client"] = arg
-            return [self._ask_protocol(session, lang)]
-        if action == "p" and arg in PROTOCOLS and form.get("client"):
-            return self._choose_protocol(session, lang, arg)
-        if action == "a" and form.get("protocol") and session.email:
-            return self._take_address(session, lang, session.email)
-        if action in ("n", "b") and session.step == "guide":
-            return [self._show_step(session, lang, form.get("index", 0) + (1 if action == "n" else -1))]
+            state.client = arg
+            return [self._ask_protocol(ctx, state)]
+        if action == "p" and arg in PROTOCOLS and state.client:
+            return self._choose_protocol(ctx, state, arg)
+        if action == "a" and state.protocol and ctx.session.email:
+            return self._take_address(ctx, state, ctx.session.email)
+        if action in ("n", "b") and state.step == "guide":
+            return [self._show_step(ctx, state, state.index + (1 if action == "n" else -1))]
         if action == "r":
-            return self.start(session, lang)
-        if action == "resume":
-            return [self._current(session, lang)]
-        if action == "y" and session.step in ("worked", "trouble"):
-            self.log.record_feedback(key, lang, f"setup:{form.get('client')}", None, True)
-            session.flow, session.step, session.form = None, None, {}
-            return [Reply(_("Great, your mail is set up! Anything else I can help with?"))]
-        if action == "x" and session.step in ("worked", "trouble"):
-            if session.step == "worked":
-                self.log.record_feedback(key, lang, f"setup:{form.get('client')}", None, False)
-            return [self._ask_symptom(session, lang)]
-        if action == "t" and arg in SYMPTOMS and session.step == "trouble":
-            return [self._fix(session, lang, arg)]
-        return [self._current(session, lang)]
+            return self.start(ctx)
+        if action == "y" and state.step in ("worked", "trouble"):
+            self.log.record_feedback(ctx.key, ctx.lang, f"setup:{state.client}", None, True)
+            return [self.finish(ctx, Reply(_("Great, your mail is set up! Anything else I can help with?")))]
+        if action == "x" and state.step in ("worked", "trouble"):
+            if state.step == "worked":
+                self.log.record_feedback(ctx.key, ctx.lang, f"setup:{state.client}", None, False)
+            return [self._ask_symptom(ctx, state)]
+        if action == "t" and arg in SYMPTOMS and state.step == "trouble":
+            return [self._fix(ctx, state, arg)]
+        return self.resume(ctx)
 
-    def text(self, key: SessionKey, session: Session, lang: str, text: str) -> list[Reply] | None:
+    def go_on(self, ctx: Context) -> list[Reply]:
+        """"Ok", "fatto" during the steps: the next step."""
+        state = self.state(ctx)
+        if state.step == "guide":
+            return [self._show_step(ctx, state, state.index + 1)]
+        return self.resume(ctx)
+
+    def on_text(self, ctx: Context, text: str) -> list[Reply] | None:
         """A typed answer to the current step, or None when the text is something else (a question)."""
-        _ = self.gettext(lang)
-        step = session.step
-        expecting_address = step == "address"
-        if looks_like_password(text, self.known_words, expecting_address=expecting_address):
-            return [
-                Reply(
-                    _(
-                        "That looks like a password. Never send your password in a chat, not even to me: "
-                        "please delete that message now, and change the mailbox password to be safe. "
-                        "I never need it: you type it only in your mail program."
-                    )
-                ),
-                self._current(session, lang),
-            ]
+        state = self.state(ctx)
+        if looks_like_password(text, self.known_words, expecting_address=state.step == "address"):
+            return [Reply(ctx.gettext(PASSWORD_WARNING)), self.ask(ctx, state)]
         words = fold(text).split()
-        if step == "client":
+        if state.step == "client":
             client = self.detect_client(words)
             if client in self.kb.guides:
-                session.form["client"] = client
-                return [self._ask_protocol(session, lang)]
-        elif step == "protocol":
+                state.client = client
+                return [self._ask_protocol(ctx, state)]
+        elif state.step == "protocol":
             chosen = [p for p, names in _PROTOCOL_WORDS.items() if names & set(words)]
             if len(chosen) == 1:
-                return self._choose_protocol(session, lang, chosen[0])
-        elif step == "address":
+                return self._choose_protocol(ctx, state, chosen[0])
+        elif state.step == "address":
             if "@" in text or len(words) <= 2:
-                return self._take_address(session, lang, text)
+                return self._take_address(ctx, state, text)
         return None
 
     # steps
-    def _token(self, session: Session) -> str:
-        return session.form["token"]
+    def _controls(self, ctx: Context) -> tuple[Button, ...]:
+        return (self.button(ctx, ctx.gettext("🔄 Start over"), "r"),)
 
-    def _button(self, session: Session, label: str, action: str) -> Button:
-        return Button(label, f"su:{self._token(session)}:{action}")
-
-    def _controls(self, session: Session, lang: str) -> tuple[Button, ...]:
-        _ = self.gettext(lang)
-        return (self._button(session, _("🔄 Start over"), "r"),)
-
-    def _ask_client(self, session: Session, lang: str) -> Reply:
-        _ = self.gettext(lang)
-        session.step = "client"
+    def _ask_client(self, ctx: Context, state: SetupState) -> Reply:
+        _, lang = ctx.gettext, ctx.lang
+        state.step = "client"
         clients = [c for c in self.kb.clients.values() if c.id in self.kb.guides]
-        rows = [tuple(self._button(session, c.name[lang], f"c:{c.id}") for c in clients[i : i + 2]) for i in range(0, len(clients), 2)]
+        rows = [tuple(self.button(ctx, c.name[lang], "c", c.id) for c in clients[i : i + 2]) for i in range(0, len(clients), 2)]
         return Reply(
             _("Which program or device do you want to set up? Pick one, or write its name."),
             title=_("Set up your mail"),
             buttons=tuple(rows),
         )
 
-    def _ask_protocol(self, session: Session, lang: str) -> Reply:
-        _ = self.gettext(lang)
-        session.step = "protocol"
-        client = self.kb.clients[session.form["client"]].name[lang]
+    def _ask_protocol(self, ctx: Context, state: SetupState) -> Reply:
+        _, lang = ctx.gettext, ctx.lang
+        state.step = "protocol"
+        client = self.kb.clients[state.client].name[lang]
         text = _(
             "Setting up {client}. POP3 or IMAP?\n\n"
             "• POP3 downloads your mail to this device (it is already active).\n"
             "• IMAP keeps your mail on the server, the same on every device (support must activate it first)."
         ).format(client=client)
-        buttons = [(self._button(session, "POP3", "p:pop3"), self._button(session, "IMAP", "p:imap"))]
+        buttons = [(self.button(ctx, "POP3", "p", "pop3"), self.button(ctx, "IMAP", "p", "imap"))]
         if "which-protocol" in self.kb.articles:
-            buttons.append((Button(self.kb.articles["which-protocol"].title[lang], "art:which-protocol"),))
-        buttons.append(self._controls(session, lang))
+            buttons.append((button(self.kb.articles["which-protocol"].title[lang], OpenArticle("which-protocol")),))
+        buttons.append(self._controls(ctx))
         return Reply(text, buttons=tuple(buttons))
 
-    def _choose_protocol(self, session: Session, lang: str, protocol: str) -> list[Reply]:
-        _ = self.gettext(lang)
-        session.form["protocol"] = protocol
+    def _choose_protocol(self, ctx: Context, state: SetupState, protocol: str) -> list[Reply]:
+        _ = ctx.gettext
+        state.protocol = protocol
         replies = []
         if protocol == "imap":
             replies.append(
@@ -182,26 +163,26 @@ class SetupFlow:
                         "activated it on your mailbox. You can ask for it now with the button below, and "
                         "go on with the guide meanwhile."
                     ),
-                    buttons=((Button(_("🔓 Activate IMAP"), "flow:imap"),),),
+                    buttons=((ctx.start_button("imap"),),),
                 )
             )
-        replies.append(self._ask_address(session, lang))
+        replies.append(self._ask_address(ctx, state))
         return replies
 
-    def _ask_address(self, session: Session, lang: str) -> Reply:
-        _ = self.gettext(lang)
-        session.step = "address"
+    def _ask_address(self, ctx: Context, state: SetupState) -> Reply:
+        _ = ctx.gettext
+        state.step = "address"
         rows = []
-        if session.email:
-            rows.append((self._button(session, session.email, "a"),))
-        rows.append(self._controls(session, lang))
+        if ctx.session.email:
+            rows.append((self.button(ctx, ctx.session.email, "a"),))
+        rows.append(self._controls(ctx))
         return Reply(
             _("Which email address are you setting up? Write it in full, for example info@yourcompany.it."),
             buttons=tuple(rows),
         )
 
-    def _take_address(self, session: Session, lang: str, text: str) -> list[Reply]:
-        _ = self.gettext(lang)
+    def _take_address(self, ctx: Context, state: SetupState, text: str) -> list[Reply]:
+        _, lang = ctx.gettext, ctx.lang
         try:
             address = parse_address(text)
         except AddressError as error:
@@ -212,23 +193,22 @@ class SetupFlow:
                 "local": _("The part before the @ has a character that addresses can't have. Please check it."),
                 "domain": _("The part after the @ doesn't look like a domain (like yourcompany.it). Please check it."),
             }
-            return [Reply(hints[error.reason], buttons=(self._controls(session, lang),))]
-        session.email = address.email
-        session.form["email"] = address.email
-        session.form["ascii_domain"] = address.ascii_domain
-        replies = self._files(session, lang, address)
-        guide = self.kb.guides[session.form["client"]]
-        intro = fill(guide.intro[lang], self._values(session))
+            return [Reply(hints[error.reason], buttons=(self._controls(ctx),))]
+        ctx.session.email = state.email = address.email
+        state.ascii_domain = address.ascii_domain
+        replies = self._files(ctx, state, address)
+        guide = self.kb.guides[state.client]
+        intro = fill(guide.intro[lang], self._values(state))
         replies.append(Reply(intro, title=self.kb.clients[guide.client].name[lang]))
-        replies.append(self._show_step(session, lang, 0))
+        replies.append(self._show_step(ctx, state, 0))
         return replies
 
-    def _files(self, session: Session, lang: str, address) -> list[Reply]:
-        _ = self.gettext(lang)
-        client, protocol = session.form["client"], session.form["protocol"]
+    def _files(self, ctx: Context, state: SetupState, address: Address) -> list[Reply]:
+        _ = ctx.gettext
+        client, protocol = state.client, state.protocol
         name = _("Mail for {email}").format(email=address.email)
         if client in PROFILE_CLIENTS:
-            content = mobileconfig(self.kb.servers, address, protocol, self.provider_domain, name, sender_name=session.name)
+            content = mobileconfig(self.kb.servers, address, protocol, self.provider_domain, name, sender_name=ctx.session.name)
             filename = f"{address.ascii_email.replace('@', '_at_')}.mobileconfig"
             how = (
                 _("This configuration profile sets up the account for you. On iPhone or iPad: tap the file, then "
@@ -257,69 +237,67 @@ class SetupFlow:
             ]
         return []
 
-    def _values(self, session: Session) -> dict[str, str]:
-        email = session.form.get("email", "")
-        domain = session.form.get("ascii_domain") or (email.rsplit("@", 1)[1] if "@" in email else "")
+    def _values(self, state: SetupState) -> dict[str, str]:
+        email = state.email or ""
+        domain = state.ascii_domain or (email.rsplit("@", 1)[1] if "@" in email else "")
         return self.kb.servers.values(domain=domain, email=email)
 
-    def _show_step(self, session: Session, lang: str, index: int) -> Reply:
-        _ = self.gettext(lang)
-        guide = self.kb.guides[session.form["client"]]
-        steps = guide.steps[session.form["protocol"]]
+    def _show_step(self, ctx: Context, state: SetupState, index: int) -> Reply:
+        _ = ctx.gettext
+        steps = self.kb.guides[state.client].steps[state.protocol]
         if index >= len(steps):
-            return self._ask_worked(session, lang)
+            return self._ask_worked(ctx, state)
         index = max(0, index)
-        session.step, session.form["index"] = "guide", index
-        text = fill(steps[index][lang], self._values(session))
+        state.step, state.index = "guide", index
+        text = fill(steps[index][ctx.lang], self._values(state))
         header = _("Step {number} of {total}").format(number=index + 1, total=len(steps))
         navigation = []
         if index > 0:
-            navigation.append(self._button(session, _("⬅️ Back"), "b"))
-        navigation.append(self._button(session, _("Next ➡️") if index + 1 < len(steps) else _("Done ✅"), "n"))
-        return Reply(text, title=header, buttons=(tuple(navigation), self._controls(session, lang)))
+            navigation.append(self.button(ctx, _("⬅️ Back"), "b"))
+        navigation.append(self.button(ctx, _("Next ➡️") if index + 1 < len(steps) else _("Done ✅"), "n"))
+        return Reply(text, title=header, buttons=(tuple(navigation), self._controls(ctx)))
 
-    def _ask_worked(self, session: Session, lang: str) -> Reply:
-        _ = self.gettext(lang)
-        session.step = "worked"
+    def _ask_worked(self, ctx: Context, state: SetupState) -> Reply:
+        _ = ctx.gettext
+        state.step = "worked"
         return Reply(
             _("Did it work? Send yourself a test email to check that mail goes out and comes in."),
-            buttons=((self._button(session, _("👍 Yes, it works"), "y"), self._button(session, _("👎 No"), "x")),
-                     (self._button(session, _("⬅️ Back"), "resume"),)),
+            buttons=((self.button(ctx, _("👍 Yes, it works"), "y"), self.button(ctx, _("👎 No"), "x")),
+                     (self.button(ctx, _("⬅️ Back"), "resume"),)),
         )
 
-    def _ask_symptom(self, session: Session, lang: str) -> Reply:
-        _ = self.gettext(lang)
-        session.step = "trouble"
-        rows = [(self._button(session, _(label), f"t:{symptom}"),) for symptom, (_article, label) in SYMPTOMS.items()]
-        rows.append((Button(_("🙋 Talk to a person"), "flow:human"),))
+    def _ask_symptom(self, ctx: Context, state: SetupState) -> Reply:
+        _ = ctx.gettext
+        state.step = "trouble"
+        rows = [(self.button(ctx, _(label), "t", symptom),) for symptom, (_article, label) in SYMPTOMS.items()]
+        rows.append((ctx.start_button("human"),))
         return Reply(_("Sorry! What goes wrong?"), buttons=tuple(rows))
 
-    def _fix(self, session: Session, lang: str, symptom: str) -> Reply:
-        _ = self.gettext(lang)
+    def _fix(self, ctx: Context, state: SetupState, symptom: str) -> Reply:
+        _ = ctx.gettext
         article = self.kb.articles[SYMPTOMS[symptom][0]]
-        values = self._values(session)
+        values = self._values(state)
         values["support_email"] = self.support_email
         return Reply(
-            fill(article.answer[lang], values),
-            title=article.title[lang],
+            fill(article.answer[ctx.lang], values),
+            title=article.title[ctx.lang],
             buttons=(
-                (self._button(session, _("👍 It works now"), "y"),),
-                (self._button(session, _("Another problem"), "x"),),
-                (Button(_("🙋 Still stuck: talk to a person"), "flow:human"),),
+                (self.button(ctx, _("👍 It works now"), "y"),),
+                (self.button(ctx, _("Another problem"), "x"),),
+                (ctx.start_button("human", N_("🙋 Still stuck: talk to a person")),),
             ),
         )
 
-    def _current(self, session: Session, lang: str) -> Reply:
+    def ask(self, ctx: Context, state: SetupState) -> Reply:
         """The question the guide is waiting on, asked again."""
-        step = session.step
-        if step == "protocol":
-            return self._ask_protocol(session, lang)
-        if step == "address":
-            return self._ask_address(session, lang)
-        if step == "guide":
-            return self._show_step(session, lang, session.form.get("index", 0))
-        if step == "worked":
-            return self._ask_worked(session, lang)
-        if step == "trouble":
-            return self._ask_symptom(session, lang)
-        return self._ask_client(session, lang)
+        if state.step == "protocol" and state.client in self.kb.guides:
+            return self._ask_protocol(ctx, state)
+        if state.step == "address" and state.protocol:
+            return self._ask_address(ctx, state)
+        if state.step == "guide" and state.protocol:
+            return self._show_step(ctx, state, state.index)
+        if state.step == "worked":
+            return self._ask_worked(ctx, state)
+        if state.step == "trouble":
+            return self._ask_symptom(ctx, state)
+        return self._ask_client(ctx, state)

@@ -247,7 +247,7 @@ def train_in_child(knowledge_dir: Path) -> Models:
 
 
 def main(argv: list[str]) -> int:
-    from bot.knowledge.base import load_knowledge
+    from bot.knowledge.loader import load_knowledge
 
     knowledge_dir, output = Path(argv[0]), Path(argv[1])
     kb, _ = load_knowledge(knowledge_dir)

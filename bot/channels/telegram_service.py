@@ -1,0 +1,210 @@
+"""Running the Telegram channel: start-up, the intake of updates, background work, and a clean stop.
+
+Start-up waits for an unreachable Telegram, saying so once, instead of failing (a restart loop under
+Docker). Updates come through the inbox (``telegram_updates``). Beside the turns run the postman (the
+outbox's deliveries), the heartbeat ``mailbot health`` reads, the hourly retention clean-up and the
+command menu. SIGTERM or SIGINT stops everything within 10 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import signal
+import time
+
+from telegram import BotCommand, Update
+from telegram.error import Conflict, InvalidToken
+from telegram.ext import Application
+
+from bot.app import Core
+from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
+from bot.channels.telegram import CHANNEL, TelegramBot
+from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_routes
+from bot.core.types import Reply
+from bot.i18n import N_
+from bot.knowledge.language import LANGUAGES
+from bot.outbox import Request
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_SECONDS = 3600
+COMMANDS_TIMEOUT = 5
+STORAGE_THREADS = 2
+STOP_DRAIN_SECONDS = 5
+COMMANDS = ("start", "help", "language", "setup", "imap", "human", "cancel")
+# Descriptions in the command menu, translated with the catalogues.
+COMMAND_DESCRIPTIONS = {
+    "start": N_("Main menu"),
+    "help": N_("What I can do"),
+    "language": N_("Change language"),
+    "setup": N_("Set up my mail"),
+    "imap": N_("Activate IMAP"),
+    "human": N_("Talk to a person"),
+    "cancel": N_("Stop what we are doing"),
+}
+
+
+class TelegramService:
+    def __init__(self, core: Core, bot: TelegramBot):
+        self.core, self.bot = core, bot
+        self.settings, self.store = core.settings, core.store
+        self.pump: UpdatePump | None = None
+        self.polling = False
+        self._tasks: list[asyncio.Task] = []
+
+    async def serve(self, application: Application, webhook: bool) -> int:
+        """Run until SIGTERM or SIGINT or a fatal error; returns the exit status."""
+        settings = self.settings
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # Storage is one SQLite connection behind a lock, and turns hold the GIL: two threads do all the
+        # work there is, and each thread more costs memory (its own allocator arena).
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=STORAGE_THREADS))
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        try:
+            if not await until_reachable(application.initialize, "starting", stopping):
+                return 0
+        except InvalidToken:
+            log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+            return 1
+        await application.start()
+        self._start_background(application)
+        self.polling = not webhook
+        self.pump = pump = UpdatePump(application, self.store.inbox, list(Update.ALL_TYPES))
+        self.bot.backlog = pump.backlog
+        server = poller = dispatcher = None
+        status = 0
+        try:
+            if webhook:
+                from bot import http_server  # tornado only where a server runs: run stays small without one
+
+                secret = settings.webhook_secret.value if settings.webhook_secret else None
+                await until_reachable(lambda: application.bot.set_webhook(
+                    settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES),
+                    drop_pending_updates=False), "setting the webhook", stopping)
+                server = http_server.application(self.core.kb.servers, webhook_routes(pump, secret)).listen(
+                    settings.webhook_port, address=settings.webhook_listen)
+            else:
+                await until_reachable(lambda: application.bot.delete_webhook(drop_pending_updates=False),
+                                      "switching to polling", stopping)
+                poller = asyncio.create_task(pump.poll(), name="polling")
+                if settings.http_port is not None:  # the autoconfiguration paths, for mail programs
+                    from bot import http_server
+
+                    server = http_server.application(self.core.kb.servers).listen(
+                        settings.http_port, address=settings.http_listen)
+                    log.info("serving autoconfiguration on %s:%s", settings.http_listen, settings.http_port)
+            dispatcher = asyncio.create_task(pump.dispatch(stopping), name="dispatcher")
+            waiters = {asyncio.create_task(stopping.wait()), *([poller] if poller else [])}
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            if poller in done and not poller.cancelled() and isinstance(poller.exception(), Fatal):
+                if isinstance(poller.exception().__cause__, Conflict):
+                    log.error("another process is polling this bot's token (409 Conflict): only one may run; stopping")
+                    self.bot.conflict = True
+                else:
+                    log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+                status = 1
+            elif poller in done:
+                log.error("polling stopped: %s", poller.exception())
+                status = 1
+        finally:
+            log.info("stopping")
+            stopping.set()
+            if poller is not None:
+                poller.cancel()
+            if server is not None:
+                server.stop()
+            await self._stop(application, pump, [t for t in (poller, dispatcher) if t is not None])
+        return status
+
+    def _start_background(self, application: Application) -> None:
+        """The postman, the heartbeat, the clean-up and the command menu: never holding up start or stop."""
+        postman = self.core.postman(self._tell_delivered, self._alert_support)
+        for name, work in (("postman", postman.run()), ("heartbeat", self._heartbeat()),
+                           ("maintenance", self._maintenance()), ("commands", self._set_commands(application))):
+            self._tasks.append(application.create_task(work, name=name))
+
+    async def _stop(self, application: Application, pump: UpdatePump, intake: list[asyncio.Task]) -> None:
+        """Start no more turns, let running ones finish (a few seconds at most), then close everything."""
+        for task in intake:  # polling and the dispatcher
+            task.cancel()
+        await pump.drain(STOP_DRAIN_SECONDS)
+        for task in self._tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                log.error("background task %s had stopped: %r", task.get_name(), task.exception())
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await asyncio.wait_for(application.stop(), timeout=2)
+            await asyncio.wait_for(application.shutdown(), timeout=2)
+        except (asyncio.TimeoutError, Exception) as exc:  # stopping anyway
+            log.warning("the Telegram client did not stop cleanly: %s", type(exc).__name__)
+
+    # the postman's news
+    async def _tell_delivered(self, request: Request) -> None:
+        """The customer hears that their request reached support."""
+        payload = request.payload
+        if payload.get("channel") != CHANNEL:
+            return
+        reply = self.core.texts.request_delivered(payload.get("lang", "it"), request.reference, request.kind)
+        await self.bot.send(int(payload["chat_id"]), reply)
+
+    async def _alert_support(self, request: Request) -> None:
+        """The support group hears of a request that cannot be delivered (when there is a group)."""
+        chat_id = self.settings.support_chat_id
+        if chat_id is None:
+            log.error("request %s not delivered and no SUPPORT_CHAT_ID to alert: %s", request.reference, request.last_error)
+            return
+        text = self.core.texts.request_trouble(request.reference, ", ".join(request.mailboxes), request.last_error or "")
+        await self.bot.send(chat_id, Reply(text))
+
+    # background work
+    async def _heartbeat(self) -> None:
+        """Touch a file in the data folder while running: ``mailbot health`` reads its age."""
+        path = self.settings.bot_data_dir / HEARTBEAT_FILE
+        while True:
+            pump = self.pump
+            progress = pump.last_progress if pump is not None and self.polling else time.time()
+            try:
+                path.write_text(json.dumps({"at": time.time(), "progress": progress, "unparseable": pump.unparseable if pump else 0}))
+            except OSError as exc:
+                log.warning("cannot write the heartbeat file %s: %s", path, exc.strerror)
+            self.bot.flood.forget_idle()
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _maintenance(self) -> None:
+        """At start and every hour: what is older than DATA_RETENTION_DAYS is deleted."""
+        while True:
+            try:
+                removed = await asyncio.to_thread(self.store.prune, self.settings.data_retention_days)
+                if any(removed.values()):
+                    log.info("retention: deleted %s", ", ".join(f"{n} {what}" for what, n in removed.items() if n))
+            except Exception:  # storage trouble: try again at the next round
+                log.exception("retention clean-up failed")
+            await asyncio.sleep(MAINTENANCE_SECONDS)
+
+    async def _set_commands(self, application: Application) -> None:
+        """The command menu in each language; a failure here never stops the bot."""
+        translator = self.core.translator
+        for lang in (*LANGUAGES, None):
+            code = lang or "it"
+            commands = [BotCommand(c, translator.gettext(code, COMMAND_DESCRIPTIONS[c])) for c in COMMANDS]
+            try:
+                await asyncio.wait_for(application.bot.set_my_commands(commands, language_code=lang), COMMANDS_TIMEOUT)
+            except Exception as exc:  # non-essential: log and go on
+                log.warning("could not register the %s command menu: %s", lang or "default", exc)
+
+
+def telegram_bot(core: Core) -> TelegramBot:
+    """The channel's handlers, given the parts they use."""
+    return TelegramBot(core.settings, core.conversation, core.texts, core.translator, core.store)
+
+
+def run(core: Core, webhook: bool = False) -> int:
+    """Run the bot until stopped; returns the process exit status."""
+    bot = telegram_bot(core)
+    return asyncio.run(TelegramService(core, bot).serve(bot.build(), webhook))

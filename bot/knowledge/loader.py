@@ -1,0 +1,351 @@
+"""Loading ``knowledge/`` into the objects of ``base.py``, with every check ``kb check`` reports.
+
+Layout of the folder:
+    articles/<id>.yaml   one article: title, example questions, answer, related articles, offered flows
+    clients.yaml         the email programs of the setup guide, with the names customers type
+    servers.yaml         the provider's connection settings
+    intents.yaml         example phrases of the intents: flows, a person, triage, small talk, out of scope
+    synonyms.yaml        words customers use for the same thing
+    languages/<code>.yaml  each language's name and function words (a language is a file here)
+    foreign.yaml         function words of languages the bot does not speak
+
+Loading collects every problem instead of stopping at the first, so an editor sees them all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+from bot.knowledge.base import (
+    ANSWER_PLACEHOLDERS, FLOWS, GUIDE_PLACEHOLDERS, ID_RE, INTENT_SECTIONS, MAX_ANSWER_CHARS, MIN_QUESTIONS,
+    OPTIONAL_PLACEHOLDERS, PROTOCOLS, REQUIRED_ARTICLES, REQUIRED_CLIENTS, SERVER_PLACEHOLDERS, SMALLTALK_KINDS, Article,
+    Client, Endpoint, Guide, KnowledgeBase, KnowledgeError, Problem, ServerSettings, placeholders,
+)
+from bot.knowledge.language import LANGUAGES
+from bot.knowledge.wordlists import WordListLoading
+
+class _Loader(WordListLoading):
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def problem(self, path: Path, where: str, message: str) -> None:
+        try:
+            name = str(path.relative_to(self.root.parent))
+        except ValueError:
+            name = str(path)
+        self.problems.append(Problem(name, where, message))
+
+    def read(self, path: Path) -> Any:
+        import yaml  # here, so that a start from the cache never pays for it
+
+        try:
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except FileNotFoundError:
+            self.problem(path, "", "file is missing")
+        except UnicodeDecodeError:
+            self.problem(path, "", "file is not UTF-8 text")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else ""
+            self.problem(path, where, f"not valid YAML ({getattr(exc, 'problem', None) or exc})")
+        return None
+
+    def texts(self, path: Path, where: str, value: Any, *, placeholders_allowed: frozenset[str]) -> dict[str, str]:
+        """A ``{it: ..., en: ...}`` mapping of non-empty strings."""
+        if not isinstance(value, dict):
+            self.problem(path, where, "must have an 'it' and an 'en' text")
+            return {}
+        out: dict[str, str] = {}
+        for lang in LANGUAGES:
+            text = value.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                self.problem(path, where, f"the {_LANG_NAMES[lang]} text ({lang}) is missing or empty")
+                continue
+            self.check_placeholders(path, f"{where} ({lang})", text, placeholders_allowed)
+            for name in OPTIONAL_PLACEHOLDERS:
+                if any(("{" + name + "}" in line or "{if_" + name + "}" in line) and "{no_" + name + "}" in line
+                       for line in text.split("\n")):
+                    self.problem(path, f"{where} ({lang})", f"a line with both {{{name}}} and {{no_{name}}} is never "
+                                 "shown: put them on lines of their own (with | rather than > in YAML)")
+            out[lang] = text.strip()
+        for lang in sorted(set(value) - set(LANGUAGES)):
+            self.problem(path, where, f"unknown language {lang!r} (use {', '.join(LANGUAGES)})")
+        if len(out) == 2:
+            ph = {lang: placeholders(t) for lang, t in out.items() if _balanced(t)}
+            if len(ph) == 2 and ph["it"] != ph["en"]:
+                self.problem(path, where, f"the languages use different placeholders: it {sorted(ph['it'])}, en {sorted(ph['en'])}")
+        return out
+
+    def check_placeholders(self, path: Path, where: str, text: str, allowed: frozenset[str]) -> None:
+        if not _balanced(text):
+            self.problem(path, where, "unbalanced { or } (write {{ or }} for a literal brace)")
+            return
+        for name in sorted(placeholders(text) - allowed):
+            known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+            self.problem(path, where, f"unknown placeholder {{{name}}} (known: {known})")
+
+    def phrase_lists(self, path: Path, where: str, value: Any, minimum: int = 1) -> dict[str, tuple[str, ...]]:
+        if not isinstance(value, dict):
+            self.problem(path, where, "must have 'it' and 'en' lists")
+            return {}
+        out = {}
+        for lang in LANGUAGES:
+            items = value.get(lang)
+            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+                self.problem(path, where, f"'{lang}' must be a list of non-empty texts")
+                continue
+            if len(items) < minimum:
+                self.problem(path, where, f"'{lang}' has {len(items)} example(s); at least {minimum} are needed")
+            out[lang] = tuple(i.strip() for i in items)
+        return out
+
+    def article(self, path: Path) -> Article | None:
+        data = self.read(path)
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            self.problem(path, "", "an article must be a mapping with id, title, questions, answer")
+            return None
+        article_id = data.get("id")
+        where = f"article {article_id}" if article_id else "article"
+        if article_id != path.stem:
+            self.problem(path, where, f"id must be {path.stem!r}, the file's name")
+            article_id = path.stem
+        if not ID_RE.match(path.stem):
+            self.problem(path, where, "the id must be lower-case words joined by hyphens")
+        for key in sorted(set(data) - {"id", "title", "questions", "answer", "related", "offer"}):
+            self.problem(path, where, f"unknown key {key!r}")
+        title = self.texts(path, f"{where} title", data.get("title"), placeholders_allowed=frozenset())
+        answer = self.texts(path, f"{where} answer", data.get("answer"), placeholders_allowed=ANSWER_PLACEHOLDERS)
+        for lang, text in answer.items():
+            if len(text) > MAX_ANSWER_CHARS:
+                self.problem(path, f"{where} answer ({lang})", f"{len(text)} characters; keep it under {MAX_ANSWER_CHARS} to fit a phone screen")
+        questions = self.phrase_lists(path, f"{where} questions", data.get("questions"), MIN_QUESTIONS)
+        related = data.get("related") or []
+        offer = data.get("offer") or []
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            self.problem(path, f"{where} related", "must be a list of article ids")
+            related = []
+        if not isinstance(offer, list) or any(o not in FLOWS for o in offer):
+            self.problem(path, f"{where} offer", f"must be a list of: {', '.join(FLOWS)}")
+            offer = [o for o in offer if o in FLOWS] if isinstance(offer, list) else []
+        return Article(article_id, title, questions, answer, tuple(related), tuple(offer))
+
+    def clients(self, path: Path) -> dict[str, Client]:
+        data = self.read(path)
+        if data is None:
+            return {}
+        if not isinstance(data, list):
+            self.problem(path, "", "must be a list of clients, each with id, name and aliases")
+            return {}
+        out: dict[str, Client] = {}
+        for n, entry in enumerate(data, 1):
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                self.problem(path, f"client #{n}", "needs an id")
+                continue
+            where = f"client {entry['id']}"
+            if entry["id"] in out:
+                self.problem(path, where, "duplicate id")
+            name = self.texts(path, f"{where} name", entry.get("name"), placeholders_allowed=frozenset())
+            aliases = entry.get("aliases") or []
+            if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):
+                self.problem(path, f"{where} aliases", "must be a list of names")
+                aliases = []
+            out[entry["id"]] = Client(entry["id"], name, tuple(str(a) for a in aliases))
+        return out
+
+    def endpoint(self, path: Path, where: str, value: Any) -> Endpoint:
+        fallback = Endpoint("mail.{domain}", 0, "ssl", 0, "starttls")
+        if not isinstance(value, dict):
+            self.problem(path, where, "must have host, port and security")
+            return fallback
+        host, port, security = value.get("host"), value.get("port"), value.get("security")
+        alt = value.get("alternative") or {}
+        ok = True
+        if not isinstance(host, str) or not host:
+            self.problem(path, f"{where} host", "must be a server name")
+            ok = False
+        else:
+            self.check_placeholders(path, f"{where} host", host, SERVER_PLACEHOLDERS)
+        for key, p in (("port", port), ("alternative port", alt.get("port"))):
+            if not isinstance(p, int) or not 0 < p < 65536:
+                self.problem(path, f"{where} {key}", "must be a port number from 1 to 65535")
+                ok = False
+        for key, s in (("security", security), ("alternative security", alt.get("security"))):
+            if s not in ("ssl", "starttls", "none"):
+                self.problem(path, f"{where} {key}", "must be ssl, starttls or none")
+                ok = False
+        if not ok:
+            return fallback
+        return Endpoint(host, port, security, alt["port"], alt["security"])
+
+    def servers(self, path: Path) -> ServerSettings:
+        data = self.read(path) or {}
+        if not isinstance(data, dict):
+            self.problem(path, "", "must be a mapping with incoming, outgoing and username")
+            data = {}
+        incoming = data.get("incoming") or {}
+        outgoing = data.get("outgoing") or {}
+        smtp = outgoing.get("smtp") if isinstance(outgoing, dict) else None
+        username = data.get("username")
+        if not isinstance(username, str) or not username:
+            self.problem(path, "username", "must be set, e.g. \"{email}\"")
+            username = "{email}"
+        else:
+            self.check_placeholders(path, "username", username, SERVER_PLACEHOLDERS)
+        return ServerSettings(
+            imap=self.endpoint(path, "incoming imap", incoming.get("imap") if isinstance(incoming, dict) else None),
+            pop3=self.endpoint(path, "incoming pop3", incoming.get("pop3") if isinstance(incoming, dict) else None),
+            smtp=self.endpoint(path, "outgoing smtp", smtp),
+            smtp_authentication=bool((smtp or {}).get("authentication", True)) if isinstance(smtp, dict) else True,
+            username=username,
+            **{name: self.optional_address(path, name, data.get(name)) for name in OPTIONAL_PLACEHOLDERS},
+        )
+
+    def optional_address(self, path: Path, key: str, value: Any) -> str:
+        if value in (None, ""):
+            return ""
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+            self.problem(path, key, "must be a web address (https://...) or empty")
+            return ""
+        self.check_placeholders(path, key, value, SERVER_PLACEHOLDERS)
+        return value
+
+    def intents(self, path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+        data = self.read(path)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.problem(path, "", f"must be a mapping with {', '.join(INTENT_SECTIONS)}")
+            return {}
+        out: dict[str, dict[str, tuple[str, ...]]] = {}
+        for section in INTENT_SECTIONS:
+            value = data.get(section)
+            if value is None:
+                self.problem(path, section, "section is missing")
+            elif section == "smalltalk":
+                if not isinstance(value, dict):
+                    self.problem(path, section, f"must have the kinds {', '.join(SMALLTALK_KINDS)}")
+                    continue
+                for kind in SMALLTALK_KINDS:
+                    out[f"smalltalk:{kind}"] = self.phrase_lists(path, f"smalltalk {kind}", value.get(kind))
+                for kind in sorted(set(value) - set(SMALLTALK_KINDS)):
+                    self.problem(path, f"smalltalk {kind}", f"unknown kind (use {', '.join(SMALLTALK_KINDS)})")
+            elif section == "triage" and isinstance(value, dict):
+                out[section] = self.phrase_lists(path, section, {k: v for k, v in value.items() if k != "offer"})
+            else:
+                out[section] = self.phrase_lists(path, section, value)
+        for section in sorted(set(data) - set(INTENT_SECTIONS)):
+            self.problem(path, section, f"unknown section (use {', '.join(INTENT_SECTIONS)})")
+        return out
+
+    def triage_offer(self, path: Path, articles: dict[str, "Article"]) -> tuple[str, ...]:
+        data = self.read(path)
+        value = data.get("triage") if isinstance(data, dict) else None
+        offer = value.get("offer") if isinstance(value, dict) else None
+        if not isinstance(offer, list) or not offer or not all(isinstance(a, str) for a in offer):
+            self.problem(path, "triage offer", "must list the article ids the triage question offers")
+            return ()
+        for article_id in offer:
+            if article_id not in articles:
+                self.problem(path, "triage offer", f"{article_id!r} is not an article")
+        return tuple(a for a in offer if a in articles)
+
+    def guide(self, path: Path, clients: dict[str, "Client"]) -> Guide | None:
+        data = self.read(path)
+        if data is None:
+            return None
+        where = f"guide {path.stem}"
+        if not isinstance(data, dict):
+            self.problem(path, where, "must be a mapping with client, intro and steps")
+            return None
+        if data.get("client") != path.stem:
+            self.problem(path, where, f"client must be {path.stem!r}, the file's name")
+        if path.stem not in clients:
+            self.problem(path, where, f"{path.stem!r} is not a client of clients.yaml")
+        for key in sorted(set(data) - {"client", "intro", "steps"}):
+            self.problem(path, where, f"unknown key {key!r}")
+        intro = self.texts(path, f"{where} intro", data.get("intro"), placeholders_allowed=GUIDE_PLACEHOLDERS)
+        steps_data = data.get("steps")
+        steps: dict[str, tuple[dict[str, str], ...]] = {}
+        if not isinstance(steps_data, dict):
+            self.problem(path, f"{where} steps", f"must have the protocols {', '.join(PROTOCOLS)}")
+            steps_data = {}
+        for protocol in PROTOCOLS:
+            items = steps_data.get(protocol)
+            if not isinstance(items, list) or not items:
+                self.problem(path, f"{where} steps {protocol}", "must be a list of steps")
+                continue
+            steps[protocol] = tuple(
+                self.texts(path, f"{where} {protocol} step {n}", item, placeholders_allowed=GUIDE_PLACEHOLDERS)
+                for n, item in enumerate(items, 1)
+            )
+        for protocol in sorted(set(steps_data) - set(PROTOCOLS)):
+            self.problem(path, f"{where} steps", f"unknown protocol {protocol!r} (use pop3 and imap)")
+        return Guide(path.stem, intro, steps)
+
+_LANG_NAMES = {"it": "Italian", "en": "English"}
+
+
+def _balanced(text: str) -> bool:
+    try:
+        placeholders(text)
+    except ValueError:
+        return False
+    return True
+
+
+def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, list[Problem]]:
+    """Read the knowledge folder; with ``strict``, raise KnowledgeError if anything is wrong."""
+    loader = _Loader(root)
+    if not root.is_dir():
+        loader.problem(root, "", "knowledge folder not found")
+        raise KnowledgeError(loader.problems)
+    articles: dict[str, Article] = {}
+    article_files = sorted((root / "articles").glob("*.yaml"))
+    if not article_files:
+        loader.problem(root / "articles", "", "no articles (*.yaml) found")
+    for path in article_files:
+        article = loader.article(path)
+        if article:
+            articles[article.id] = article
+    for article_id in REQUIRED_ARTICLES:
+        if article_id not in articles and (root / "articles").is_dir():
+            loader.problem(root / "articles" / f"{article_id}.yaml", f"article {article_id}", "is required (CONTRACT.md) but missing")
+    for article in articles.values():
+        path = root / "articles" / f"{article.id}.yaml"
+        for rel in article.related:
+            if rel not in articles:
+                loader.problem(path, f"article {article.id} related", f"links to {rel!r}, which does not exist")
+            elif rel == article.id:
+                loader.problem(path, f"article {article.id} related", "links to itself")
+    clients = loader.clients(root / "clients.yaml")
+    for client_id in REQUIRED_CLIENTS:
+        if client_id not in clients:
+            loader.problem(root / "clients.yaml", f"client {client_id}", "is required (CONTRACT.md) but missing")
+    guides: dict[str, Guide] = {}
+    for path in sorted((root / "guides").glob("*.yaml")):
+        guide = loader.guide(path, clients)
+        if guide:
+            guides[guide.client] = guide
+    for client_id in clients:
+        if client_id not in guides:
+            loader.problem(root / "guides" / f"{client_id}.yaml", f"guide {client_id}", "is missing: every client needs a setup guide")
+    kb = KnowledgeBase(
+        language_data=loader.languages(root / "languages"),
+        foreign_words=loader.foreign_words(root / "foreign.yaml"),
+        triage=loader.triage_offer(root / "intents.yaml", articles),
+        guides=guides,
+        articles=articles,
+        clients=clients,
+        servers=loader.servers(root / "servers.yaml"),
+        intents=loader.intents(root / "intents.yaml"),
+        synonyms=loader.synonyms(root / "synonyms.yaml"),
+        root=root,
+    )
+    if strict and loader.problems:
+        raise KnowledgeError(loader.problems)
+    return kb, loader.problems
