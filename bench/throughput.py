@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The tests' helpers: offline_bot_api (an offline Bot API request class) and telegram_standin (a local Bot API).
+TEST_SUPPORT = ROOT / "tests" / "support"
 
 TOKEN = "123456:BENCH"
 # What customers write: the labelled questions of the tests, in Italian and English.
@@ -32,7 +34,7 @@ QUESTIONS = [q["text"] for q in __import__("yaml").safe_load((ROOT / "tests" / "
 
 
 def make_request_class():
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(TEST_SUPPORT))
     from offline_bot_api import OfflineBotAPI
 
     return lambda: OfflineBotAPI(record=False)
@@ -135,7 +137,7 @@ def main() -> int:
 
 def run_process_peak_rss(customers: int) -> float:
     """The real ``python -m bot run`` against the tests' local Bot API stand-in: its peak RSS in MB."""
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(TEST_SUPPORT))
     from telegram_standin import FakeTelegram
 
     with FakeTelegram(token=TOKEN) as fake:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,24 @@ from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the
 # One start-up cache (the trained models) for the whole run: every process the tests start finds the
 # models trained once instead of training them again (BOT_CACHE_DIR is passed on to child processes).
 os.environ.setdefault("BOT_CACHE_DIR", tempfile.mkdtemp(prefix="mailbot-test-cache-"))
+
+TESTS = Path(__file__).resolve().parent
+KINDS = ("unit", "conversation", "telegram", "e2e")
+FAST = ("unit", "conversation")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(config, items):
+    """Mark every test by its folder (tests/unit -> unit, ...); unit and conversation tests are also `fast`."""
+    for item in items:
+        try:
+            kind = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        except ValueError:
+            continue
+        if kind in KINDS:
+            item.add_marker(kind)
+            if kind in FAST:
+                item.add_marker("fast")
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from bot.knowledge.baseline import BM25Baseline
 from bot.quality import LANGS, evaluate, load_questions
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")

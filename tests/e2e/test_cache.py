@@ -12,7 +12,7 @@ from bot.app import build_core
 from bot.config import load_settings
 from bot.paths import resource_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def settings_for(tmp_path: Path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from telegram_standin import FakeTelegram
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:E2E-TEST-TOKEN"
 MARIO, MARY = 1001, 1002
 

@@ -19,7 +19,7 @@ from bot.config import load_settings
 from bot.mail import Postman, build_email, message_id
 from bot.store import SQLiteStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = {"name": "Rossi Srl", "contact": "mario@rossi.it", "lang": "it", "telegram_name": "Mario Rossi",
            "telegram_username": "mrossi", "telegram_id": "77", "channel": "telegram", "chat_id": "77"}
 

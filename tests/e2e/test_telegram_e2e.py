@@ -3,7 +3,7 @@
 Each test starts the bot as a subprocess whose TELEGRAM_BASE_URL points at the stand-in on 127.0.0.1,
 plays customers through it, and checks what the bot sent. No test reaches the internet; every wait
 is for a condition, with a bound. After each test, the stand-in must have refused nothing the bot sent.
-The fixtures come from telegram_e2e_support.py.
+The fixtures come from tests/support/telegram_e2e_support.py.
 """
 
 from __future__ import annotations

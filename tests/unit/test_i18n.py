@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import CatalogueError, Translator, negotiate
 from bot.paths import resource_dir
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCALES = resource_dir("locales")
 
 

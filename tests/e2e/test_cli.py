@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, stdin: str = "", env: dict | None = None, tmp_path: Path | None = None) -> subprocess.CompletedProcess:
