@@ -1,0 +1,1 @@
+"""The support desk's pure parts: opening hours, figures, the customer's card."""
