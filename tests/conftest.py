@@ -15,6 +15,7 @@ from bot.app import build_conversation, build_core
 from bot.conversation.registry import ConversationSettings
 from bot.paths import resource_dir
 from bot.store import SQLiteStore
+from chat import Chat
 from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
 
 
@@ -71,6 +72,17 @@ def dialogue(kb, engine, translator, store):
     conversation, _texts = build_conversation(kb, engine, translator, ConversationSettings("supporto@mosajco.com"),
                                               store, store.outbox)
     return conversation
+
+
+@pytest.fixture
+def chat(dialogue):
+    """A customer talking to ``dialogue``: ``chat(lang="it", **kwargs)`` -> a ``Chat`` (tests/support/chat.py);
+    ``lang`` None is a customer who has not chosen a language (pass ``customer=`` for their app's)."""
+
+    def start(lang: str | None = "it", **kwargs) -> Chat:
+        return Chat(dialogue, lang, **kwargs)
+
+    return start
 
 
 @pytest.fixture

@@ -171,7 +171,8 @@ class TelegramBot:
             log.info("rating %r from chat %s ignored", query.data, chat_id)
             return
         session = Session.from_dict(await asyncio.to_thread(self.store.get, SessionKey(CHANNEL, str(chat_id))))
-        await self.send(chat_id, Reply(self.translator.gettext(session.lang or "it", THANKS_FOR_RATING)))
+        lang = session.lang or "it"
+        await self.send(chat_id, Reply(self.translator.gettext(lang, THANKS_FOR_RATING)))
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message in a group or channel: not answered; the chat is logged the first time."""

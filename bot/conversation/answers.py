@@ -39,7 +39,8 @@ class Answers:
 
     def _placeholders(self, ctx: Context) -> dict[str, str]:
         email = ctx.session.email
-        domain = email.rsplit("@", 1)[1] if email else ctx.gettext("yourdomain.com")
+        _ = ctx.gettext
+        domain = email.rsplit("@", 1)[1] if email else _("yourdomain.com")
         values = self.kb.servers.values(domain=domain, email=email or "")
         values["support_email"] = self.support_email
         return values

@@ -83,7 +83,8 @@ class Conversation:
         top = self.flows.get(session.flow)
         captured = top is not None and top.captures  # with the support team: everything is theirs
         if inbound.media:
-            outcome.replies = (top and top.on_media(ctx, inbound.media)) or self._unreadable(ctx, inbound.media)
+            replies = top.on_media(ctx, inbound.media) if top is not None else None
+            outcome.replies = replies if replies is not None else self._unreadable(ctx, inbound.media)
         elif inbound.command:
             outcome.replies = self._command(ctx, top, inbound)
         elif inbound.button:

@@ -47,10 +47,12 @@ class Texts:
         return button(language.name if language else code, ChooseLanguage(code))
 
     def menu_button(self, lang: str) -> Button:
-        return button(self.gettext(lang)("🏠 Menu"), ShowMenu())
+        _ = self.gettext(lang)
+        return button(_("🏠 Menu"), ShowMenu())
 
     def person_button(self, lang: str) -> Button:
-        return button(self.gettext(lang)(START_LABELS["human"]), StartFlow("human"))
+        _ = self.gettext(lang)
+        return button(_(START_LABELS["human"]), StartFlow("human"))
 
     # the menu and the commands
     def welcome(self, lang: str) -> Reply:
@@ -82,7 +84,8 @@ class Texts:
                      buttons=(tuple(self.language_button(code) for code in self.kb.languages),))
 
     def language_set(self, lang: str) -> Reply:
-        return Reply(self.gettext(lang)("Done: I'll write to you in English."), buttons=self.menu(lang))
+        _ = self.gettext(lang)
+        return Reply(_("Done: I'll write to you in English."), buttons=self.menu(lang))
 
     def cancelled(self, lang: str, had_flow: bool) -> Reply:
         _ = self.gettext(lang)
@@ -90,10 +93,12 @@ class Texts:
         return Reply(text, buttons=self.menu(lang))
 
     def unknown_command(self, lang: str) -> Reply:
-        return Reply(self.gettext(lang)("I don't know that command. Here is what I can do:"), buttons=self.menu(lang))
+        _ = self.gettext(lang)
+        return Reply(_("I don't know that command. Here is what I can do:"), buttons=self.menu(lang))
 
     def stale_button(self, lang: str) -> Reply:
-        return Reply(self.gettext(lang)("That button is no longer active. Here is the menu:"), buttons=self.menu(lang))
+        _ = self.gettext(lang)
+        return Reply(_("That button is no longer active. Here is the menu:"), buttons=self.menu(lang))
 
     def unreadable(self, lang: str, media: str) -> Reply:
         _ = self.gettext(lang)
@@ -133,7 +138,8 @@ class Texts:
         return self.welcome(lang)
 
     def empty(self, lang: str) -> Reply:
-        return Reply(self.gettext(lang)("Write your question in a few words, or pick one of these:"), buttons=self.menu(lang))
+        _ = self.gettext(lang)
+        return Reply(_("Write your question in a few words, or pick one of these:"), buttons=self.menu(lang))
 
     def foreign(self, lang: str) -> Reply:
         return Reply("\n".join(self.gettext(code)(ONLY_OUR_LANGUAGES) for code in self.kb.languages), buttons=self.menu(lang))
@@ -156,11 +162,13 @@ class Texts:
     # said by the channels
     def apology(self, lang: str) -> Reply:
         """What a customer is told when handling their message failed."""
-        return Reply(self.gettext(lang)("Sorry, something went wrong on my side. Please try again in a moment."))
+        _ = self.gettext(lang)
+        return Reply(_("Sorry, something went wrong on my side. Please try again in a moment."))
 
     def slow_down(self, lang: str) -> Reply:
         """What a customer sending a storm of messages is told, once, before the rest is ignored."""
-        return Reply(self.gettext(lang)(
+        _ = self.gettext(lang)
+        return Reply(_(
             "You're writing faster than I can read! Please wait a minute, then send your question again."))
 
     def request_delivered(self, lang: str, reference: str, kind: str) -> Reply:

@@ -85,7 +85,8 @@ class ActivationFlow(StepFlow[ActivationState]):
 
     # the form
     def _cancel_row(self, ctx: Context) -> tuple[Button, ...]:
-        return (self.button(ctx, ctx.gettext("✖️ Cancel the request"), "cancel"),)
+        _ = ctx.gettext
+        return (self.button(ctx, _("✖️ Cancel the request"), "cancel"),)
 
     def _next(self, ctx: Context, state: ActivationState, ask) -> Reply:
         """The next question, or back to the summary after an edit."""
@@ -130,12 +131,14 @@ class ActivationFlow(StepFlow[ActivationState]):
 
     def _ask_name(self, ctx: Context, state: ActivationState) -> Reply:
         state.step = "name"
-        return Reply(ctx.gettext("Who is asking? Write your name or your company's."), buttons=(self._cancel_row(ctx),))
+        _ = ctx.gettext
+        return Reply(_("Who is asking? Write your name or your company's."), buttons=(self._cancel_row(ctx),))
 
     def _take_name(self, ctx: Context, state: ActivationState, text: str) -> list[Reply]:
         name = " ".join(text.split())
         if not 2 <= len(name) <= 100 or not any(c.isalpha() for c in name) or any(ord(c) < 32 or ord(c) == 127 for c in name):
-            return [Reply(ctx.gettext("Please write a name between 2 and 100 characters, like Mario Rossi or Rossi Srl."),
+            _ = ctx.gettext
+            return [Reply(_("Please write a name between 2 and 100 characters, like Mario Rossi or Rossi Srl."),
                           buttons=(self._cancel_row(ctx),))]
         state.name = name
         return [self._next(ctx, state, self._ask_contact)]

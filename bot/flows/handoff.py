@@ -81,7 +81,8 @@ class HandoffFlow:
         return []
 
     def on_button(self, ctx: Context, action: FlowAction | None = None) -> list[Reply]:
-        return [Reply(ctx.gettext("You're talking with our support team now. To go back to the bot, send /bot."))]
+        _ = ctx.gettext
+        return [Reply(_("You're talking with our support team now. To go back to the bot, send /bot."))]
 
     def resume(self, ctx: Context) -> list[Reply]:
         return []
@@ -98,15 +99,17 @@ class HandoffFlow:
         ctx.session.leave(self.name)
         back = ctx.resume_button(ctx)
         rows = ctx.menu() if back is None else ((back,), *ctx.menu())
-        return Reply(ctx.gettext("You're back with the bot. How can I help?"), buttons=rows, handback=True)
+        _ = ctx.gettext
+        return Reply(_("You're back with the bot. How can I help?"), buttons=rows, handback=True)
 
     def failed(self, ctx: Context) -> Reply:
         """The support group could not be reached: the customer hears the truth, stays with the bot, and
         the conversation goes to the support mailbox instead."""
         ctx.session.leave(self.name)
         reply = self.by_mail(ctx)
+        _ = ctx.gettext
         return dataclasses.replace(
-            reply, text=ctx.gettext("I couldn't reach our support team here just now.") + "\n\n" + reply.text, handoff=False)
+            reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text, handoff=False)
 
     def by_mail(self, ctx: Context) -> Reply:
         _, session = ctx.gettext, ctx.session

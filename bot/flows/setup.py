@@ -123,7 +123,8 @@ class SetupFlow(StepFlow[SetupState]):
 
     # steps
     def _controls(self, ctx: Context) -> tuple[Button, ...]:
-        return (self.button(ctx, ctx.gettext("🔄 Start over"), "r"),)
+        _ = ctx.gettext
+        return (self.button(ctx, _("🔄 Start over"), "r"),)
 
     def _ask_client(self, ctx: Context, state: SetupState) -> Reply:
         _, lang = ctx.gettext, ctx.lang

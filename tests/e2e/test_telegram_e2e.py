@@ -143,7 +143,7 @@ def test_an_update_handled_just_before_a_crash_is_not_answered_twice(fake, start
 
     def handled() -> bool:  # the reply is noted as delivered (a kill before that may send it again)
         with sqlite3.connect(tmp_path / "mailbot.sqlite3") as db:
-            row = db.execute("SELECT json_extract(data, '$.undelivered') FROM sessions WHERE chat_id = ?", (str(MARY),)).fetchone()
+            row = db.execute("SELECT json_extract(data, '$.delivery.undelivered') FROM sessions WHERE chat_id = ?", (str(MARY),)).fetchone()
         return row is not None and row[0] == "[]"
 
     fake.wait_for(handled)

@@ -4,7 +4,8 @@
     chat.command("setup"); chat.press(":c:ios-mail"); chat.say("info@rossi.it")
     assert chat.flow == "setup" and chat.step == "guide"
 
-``press`` takes a button id, or the end of one offered in the last replies (flows' ids carry a token).
+``press`` takes a button id, or the end of one offered in the last replies (flows' ids carry a token);
+an end starting with ":" that no offered button has fails the test (a whole id is sent as it is).
 ``form`` is the live state of the flow on top of the session's stack.
 """
 
@@ -48,7 +49,10 @@ class Chat:
         """Press a button: its whole id, or the end of the id of one offered in ``replies`` (the last turn's)."""
         offered = button_ids(self.replies if replies is None else replies)
         if button not in offered:
-            button = next((i for i in offered if i.endswith(button)), button)
+            match = next((i for i in offered if i.endswith(button)), None)
+            if match is None and button.startswith(":"):
+                raise AssertionError(f"no button ending in {button!r} offered: {offered}")
+            button = match or button
         return self.send(Inbound(button=button, customer=self.customer))
 
     # what the tests look at

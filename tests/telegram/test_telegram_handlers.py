@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import Conflict
 
 from bot.app import build_core
-from bot.channels.telegram import TelegramBot
+from bot.channels.telegram_service import telegram_bot
 from bot.config import load_settings
 from bot.core.session import Session, SessionKey
 
@@ -28,7 +28,7 @@ TOKEN = "42:OFFLINE"
 def telegram(tmp_path):
     settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"]})
     core = build_core(settings)
-    bot = TelegramBot(core)
+    bot = telegram_bot(core)
     api = OfflineBotAPI()
     application = bot.build(request=api, rate_limits=False)
     asyncio.run(application.initialize())
@@ -60,7 +60,7 @@ def test_a_failing_turn_is_logged_and_the_customer_gets_an_apology_in_their_lang
     def broken(*args, **kwargs):
         raise RuntimeError("the engine broke")
 
-    core.dialogue.respond = broken
+    bot.conversation.respond = broken
     process(application, text_update(1, "what is smtp?"))
     assert [m["text"] for m in api.sent()] == ["Sorry, something went wrong on my side. Please try again in a moment."]
     assert "the engine broke" in caplog.text

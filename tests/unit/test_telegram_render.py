@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.channels.telegram_render import MAX_TEXT, keyboard, split_html, to_html
 from bot.core.types import Button, Reply
 
@@ -31,8 +33,10 @@ def test_short_text_is_one_piece():
     assert split_html("ciao") == ["ciao"]
 
 
-def test_buttons_over_64_bytes_are_left_out():
-    reply = Reply("x", buttons=((Button("ok", "art:smtp"), Button("too long", "art:" + "è" * 40)),))
+def test_a_button_over_64_bytes_is_refused_where_it_is_made_not_when_sent():
+    with pytest.raises(ValueError, match="64 bytes"):
+        Button("too long", "art:" + "è" * 40)  # 84 bytes: Telegram would refuse the whole message
+    reply = Reply("x", buttons=((Button("ok", "art:smtp"),),))
     assert keyboard(reply) == [[{"text": "ok", "callback_data": "art:smtp"}]]
     assert keyboard(Reply("x")) is None
 
