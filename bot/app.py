@@ -59,7 +59,7 @@ def build_core(settings: Settings, *, with_store: bool = True, support_group: bo
     doorbell = Doorbell()
     conversation, texts = build_conversation(
         kb, engine, translator,
-        ConversationSettings(settings.support_email, support_group=support_group, support_hours=settings.support_hours),
+        ConversationSettings(settings.support_email, support_group=support_group, hours=settings.opening_hours()),
         store, store.outbox if store is not None else None, doorbell.ring)
     log.debug("core ready: %d articles, %d clients", len(kb.articles), len(kb.clients))
     return Core(settings, kb, engine, translator, texts, conversation, store, doorbell)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.desk.hours import HoursError, OpeningHours, parse_hours
 from bot.paths import resource_dir
 
 
@@ -63,7 +64,10 @@ class Settings:
     telegram_bot_token: Secret | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
     support_chat_id: int | None = None
-    support_hours: str | None = None  # shown to customers handed to the team, e.g. "lun-ven 9-18"
+    support_hours: str | None = None  # e.g. "mon-fri 09:00-18:00; sat 09:00-12:00"; other text is shown as it is
+    support_timezone: str = "Europe/Rome"  # of support_hours
+    support_closed: str | None = None  # ISO dates when the team is away all day
+    support_idle_close_days: float = 7.0  # a ticket with no message for this long is closed
     support_staff_ids: frozenset[int] = frozenset()  # who acts in the support group besides its administrators
     support_sign_replies: bool = False  # agents' first names shown to customers (anonymous by default)
     support_email: str = "supporto@mosajco.com"
@@ -88,6 +92,10 @@ class Settings:
     http_listen: str = "0.0.0.0"  # the autoconfiguration server of polling mode
     http_port: int | None = None  # none: no HTTP server in polling mode
     log_level: str = "INFO"
+
+    def opening_hours(self) -> OpeningHours:
+        """The team's hours, as the bot understands them (raises HoursError on an impossible value)."""
+        return parse_hours(self.support_hours, self.support_timezone, self.support_closed)
 
     @property
     def database_path(self) -> Path:
@@ -154,7 +162,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
                 values[key] = frozenset(int(part) for part in text.replace(";", ",").split(",") if part.strip())
             except ValueError:
                 raise ConfigError("SUPPORT_STAFF_IDS must be Telegram user ids separated by commas") from None
-        elif key in ("outbox_retry_seconds", "data_retention_days"):
+        elif key in ("outbox_retry_seconds", "data_retention_days", "support_idle_close_days"):
             values[key] = _as_float(key, text)
         elif key in ("bot_data_dir", "bot_cache_dir", "knowledge_dir", "locales_dir"):
             values[key] = Path(text).expanduser()
@@ -173,4 +181,9 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
     if "smtp_security" not in values:
         port = values.get("smtp_port", 25)
         values["smtp_security"] = {587: "starttls", 465: "tls"}.get(port, "none")
-    return Settings(**values)
+    settings = Settings(**values)
+    try:
+        settings.opening_hours()
+    except HoursError as exc:
+        raise ConfigError(f"SUPPORT_HOURS, SUPPORT_TIMEZONE or SUPPORT_CLOSED: {exc}") from None
+    return settings

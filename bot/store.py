@@ -152,11 +152,16 @@ class SQLiteStore:
         with self._lock:
             for table, column in (("sessions", "updated"), ("feedback", "at"), ("unanswered", "at")):
                 removed[table] = self._conn.execute(f"DELETE FROM {table} WHERE {column} < ?", (cutoff,)).rowcount
-            removed["relays"] = self._conn.execute(
-                "DELETE FROM relays WHERE ticket IN (SELECT id FROM tickets WHERE state = 'closed' AND closed < ?)", (cutoff,)
-            ).rowcount
+            for table in ("relays", "copies"):
+                removed[table] = self._conn.execute(
+                    f"DELETE FROM {table} WHERE ticket IN (SELECT id FROM tickets WHERE state = 'closed' AND closed < ?)",
+                    (cutoff,)).rowcount
         removed["inbox"] = self.inbox.prune(now)
         return removed
+
+    def customers_since(self, channel: str, since: float) -> int:
+        """How many customers of ``channel`` wrote (their session changed) since ``since``."""
+        return self._execute("SELECT COUNT(*) FROM sessions WHERE channel = ? AND updated >= ?", (channel, since))[0][0]
 
     def feedback_summary(self) -> list[tuple[str, int, int]]:
         """(article, helpful, not helpful) per article."""

@@ -1,8 +1,11 @@
 """Tickets: customers handed to the support team, and the links between relayed messages.
 
 One ticket per customer at a time; asking again within a day of a close reopens the same ticket (and
-topic). Every message copied between a customer and the support group is linked here, so replies find
-their customer without relying on forwarded-from information, which privacy settings hide.
+topic). Every message copied between a customer and the support group is linked here, with its copy
+on the other side, so replies find their customer without relying on forwarded-from information
+(which privacy settings hide) and an edit finds the copy it corrects. A ticket also records who took
+it, when the team first answered, its last message (for closing idle tickets) and the article the
+customer saw last before asking for a person (the reason, for the team's figures).
 """
 
 from __future__ import annotations
@@ -25,10 +28,25 @@ CREATE TABLE IF NOT EXISTS tickets (
     waiting_since REAL,               -- the customer's oldest message not yet answered by the team
     rating INTEGER
 );
+CREATE TABLE IF NOT EXISTS ticket_work (
+    ticket INTEGER PRIMARY KEY REFERENCES tickets (id),
+    agent_id INTEGER,                 -- who took the ticket (/take)
+    agent_name TEXT,
+    first_answer REAL,                -- the team's first message to the customer
+    last_message REAL,                -- the last message either way
+    reason TEXT                       -- the article shown last before the customer asked for a person
+);
 CREATE INDEX IF NOT EXISTS tickets_customer ON tickets (customer_chat, id);
 CREATE TABLE IF NOT EXISTS relays (
     support_message INTEGER PRIMARY KEY,   -- message id in the support group
     ticket INTEGER NOT NULL REFERENCES tickets (id)
+);
+CREATE TABLE IF NOT EXISTS copies (
+    ticket INTEGER NOT NULL REFERENCES tickets (id),
+    direction TEXT NOT NULL,               -- "in": customer to group, "out": group to customer
+    source INTEGER NOT NULL,               -- the message copied (in its own chat)
+    copy INTEGER NOT NULL,                 -- its copy (in the other chat)
+    PRIMARY KEY (ticket, direction, source)
 );
 CREATE TABLE IF NOT EXISTS bans (
     customer_chat INTEGER PRIMARY KEY,
@@ -57,6 +75,18 @@ class Ticket:
 
 
 _COLUMNS = "id, customer_chat, name, username, lang, state, topic_id, opened, closed, waiting_since, rating"
+IN, OUT = "in", "out"
+
+
+@dataclasses.dataclass(frozen=True)
+class Work:
+    """Who has the ticket and how it went."""
+
+    agent_id: int | None = None
+    agent_name: str | None = None
+    first_answer: float | None = None
+    last_message: float | None = None
+    reason: str | None = None
 
 
 class Tickets:
@@ -99,6 +129,62 @@ class Tickets:
             )
         return self.get(cursor.lastrowid), NEW
 
+    # the work on a ticket
+    def work(self, ticket_id: int) -> Work:
+        with self._lock:
+            row = self._conn.execute("SELECT agent_id, agent_name, first_answer, last_message, reason FROM ticket_work "
+                                     "WHERE ticket = ?", (ticket_id,)).fetchone()
+        return Work(*row) if row else Work()
+
+    def _work(self, ticket_id: int, assignments: str, values: tuple) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO ticket_work (ticket) VALUES (?)", (ticket_id,))
+            self._conn.execute(f"UPDATE ticket_work SET {assignments} WHERE ticket = ?", (*values, ticket_id))
+
+    def take(self, ticket_id: int, agent_id: int, agent_name: str) -> None:
+        self._work(ticket_id, "agent_id = ?, agent_name = ?", (agent_id, agent_name))
+
+    def touch(self, ticket_id: int, now: float | None = None) -> None:
+        """A message either way, or the ticket opened again: it is not idle."""
+        self._work(ticket_id, "last_message = ?", (now or time.time(),))
+
+    def set_reason(self, ticket_id: int, article: str | None) -> None:
+        self._work(ticket_id, "reason = ?", (article,))
+
+    def idle(self, days: float, now: float | None = None) -> list[Ticket]:
+        """Open tickets with no message either way for ``days`` days."""
+        limit = (time.time() if now is None else now) - days * 86400
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM tickets t WHERE state = ? AND COALESCE("
+                "(SELECT last_message FROM ticket_work WHERE ticket = t.id), opened) < ? ORDER BY id", (OPEN, limit)).fetchall()
+        return [Ticket(*r) for r in rows]
+
+    def of_customer(self, customer_chat: int) -> list[Ticket]:
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE customer_chat = ? ORDER BY id",
+                                      (customer_chat,)).fetchall()
+        return [Ticket(*r) for r in rows]
+
+    def since(self, since: float) -> list[tuple[Ticket, Work]]:
+        """Tickets opened or closed since ``since``, with their work (the team's figures)."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM tickets WHERE opened >= ? OR closed >= ? ORDER BY id",
+                                      (since, since)).fetchall()
+        return [(Ticket(*r), self.work(r[0])) for r in rows]
+
+    # copies of messages, both ways
+    def copied(self, ticket_id: int, direction: str, source: int, copy: int) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO copies (ticket, direction, source, copy) VALUES (?, ?, ?, ?)",
+                               (ticket_id, direction, source, copy))
+
+    def copy_of(self, ticket_id: int, direction: str, source: int) -> int | None:
+        with self._lock:
+            row = self._conn.execute("SELECT copy FROM copies WHERE ticket = ? AND direction = ? AND source = ?",
+                                     (ticket_id, direction, source)).fetchone()
+        return row[0] if row else None
+
     def reopen(self, ticket_id: int) -> None:
         self._set(ticket_id, "state = ?, closed = NULL", (OPEN,))
 
@@ -109,10 +195,14 @@ class Tickets:
         self._set(ticket_id, "topic_id = ?", (topic_id,))
 
     def customer_wrote(self, ticket_id: int, now: float | None = None) -> None:
-        self._set(ticket_id, "waiting_since = COALESCE(waiting_since, ?)", (now or time.time(),))
+        now = now or time.time()
+        self._set(ticket_id, "waiting_since = COALESCE(waiting_since, ?)", (now,))
+        self._work(ticket_id, "last_message = ?", (now,))
 
-    def team_answered(self, ticket_id: int) -> None:
+    def team_answered(self, ticket_id: int, now: float | None = None) -> None:
+        now = now or time.time()
         self._set(ticket_id, "waiting_since = NULL", ())
+        self._work(ticket_id, "first_answer = COALESCE(first_answer, ?), last_message = ?", (now, now))
 
     def rate(self, ticket_id: int, customer_chat: int, rating: int) -> bool:
         """The customer's rating of their own closed ticket, once; False for anyone else's or a second one."""

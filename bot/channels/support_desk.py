@@ -4,60 +4,46 @@ In a forum supergroup each customer gets a topic (created once, reused when the 
 plain group a header message opens each ticket and the team answers by replying to the customer's
 relayed messages. The team first sees who the customer is and the last turns with the bot. Messages are
 copied both ways (copyMessage: agents stay anonymous), and each copy in the group is linked to its
-ticket in SQLite. Team commands work only inside the support group (CommandHandlers filtered on it):
-/close, /reopen, /tickets, /ban, /unban; only the team may use them.
+ticket in SQLite, with its copy, so that an edit corrects the copy. A message of the team starting with
+"//" is an internal note, never relayed. The topic's title shows the ticket's state and who took it;
+the topic closes and reopens with the ticket. The team's commands are ``support_commands``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.delivery import change_session
 from bot.channels.telegram_calls import with_retries
+from bot.channels.threads import InThreads
 from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, split_html, utf16_length
 from bot.config import Settings
 from bot.conversation.router import Conversation
-from bot.core.callbacks import RateTicket, encode
 from bot.core.session import Session, SessionKey
-from bot.core.types import Customer
-from bot.flows.handoff import HandoffFlow, HandoffState
+from bot.core.types import Customer, Reply
+from bot.flows import handoff
 from bot.flows.setup import SetupFlow, SetupState
 from bot.i18n import Translator
 from bot.store import SQLiteStore
-from bot.tickets import ALREADY_OPEN, NEW, OPEN, REOPENED, Ticket
+from bot.tickets import ALREADY_OPEN, CLOSED, IN, NEW, OPEN, OUT, REOPENED, Ticket
 
 log = logging.getLogger(__name__)
 
 TEAM_LANGUAGE = "it"
-TEAM_COMMANDS = ("tickets", "close", "reopen", "ban", "unban")
 ADMINS_TTL = 300.0
-# How long a customer waiting for a person waits while the group fails, before their conversation goes
-# to the support mailbox instead.
-GROUP_RETRY_SECONDS = 20.0
-_LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
-
-
-class _InThreads:
-    """The storage object's methods, awaited in a thread: storage never blocks the event loop."""
-
-    def __init__(self, target):
-        self._target = target
-
-    def __getattr__(self, name: str):
-        method = getattr(self._target, name)
-
-        async def call(*args, **kwargs):
-            return await asyncio.to_thread(method, *args, **kwargs)
-
-        return call
+NOTE_PREFIX = "//"
+# The ticket's state in its topic's title: waiting for the team, waiting for the customer, closed.
+STATE_ICONS = {"team": "🔴", "customer": "⏳", CLOSED: "✅"}
+GROUP_RETRY_SECONDS = 20.0  # a customer waits this long for a failing group, then goes to the support mailbox
+LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
 
 
 class GroupUnreachable(Exception):
@@ -67,9 +53,7 @@ class GroupUnreachable(Exception):
 def _for_another_bot(bot: Bot, message: Message) -> bool:
     """A command addressed to another bot of the group ("/close@other_bot")."""
     text = message.text or ""
-    if not text.startswith("/"):
-        return False
-    addressee = text.split()[0].partition("@")[2]
+    addressee = text.split()[0].partition("@")[2] if text.startswith("/") else ""
     return bool(addressee) and addressee.lower() != (bot.username or "").lower()
 
 
@@ -79,13 +63,14 @@ def _topic_gone(error: BadRequest) -> bool:
 
 class SupportDesk:
     def __init__(self, settings: Settings, store: SQLiteStore, translator: Translator, conversation: Conversation,
-                 channel: str):
+                 channel: str, send: Callable[[int, Reply], Awaitable[bool]]):
         self.settings, self.translator, self.conversation, self.channel = settings, translator, conversation, channel
-        self.tickets = _InThreads(store.tickets)
-        self._store = _InThreads(store)
-        self._outbox = _InThreads(store.outbox)
+        self.send = send  # a reply to a customer, rendered by the channel
+        self.tickets = InThreads(store.tickets)
+        self._store = InThreads(store)
+        self._outbox = InThreads(store.outbox)
         self.chat_id = settings.support_chat_id
-        self._commands = {"close": self._close, "reopen": self._reopen, "ban": self._ban, "unban": self._unban}
+        self._titles: dict[int, str] = {}  # the last title given to each ticket's topic
         self._forum: bool | None = None
         self._admins: set[int] | None = None
         self._admins_at = 0.0
@@ -111,6 +96,9 @@ class SupportDesk:
         ``replay``: the same request again after a restart; an open ticket is then left as it is.
         Raises GroupUnreachable when the ticket cannot be put in the group (the ticket is then closed)."""
         ticket, how = await self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
+        if how != ALREADY_OPEN:
+            await self.tickets.set_reason(ticket.id, session.last_article)
+            await self.tickets.touch(ticket.id)  # idle from now, not from an old close
         try:
             forum = await self.is_forum(bot)
             if replay and how == ALREADY_OPEN:
@@ -126,6 +114,7 @@ class SupportDesk:
                     if not _topic_gone(exc):
                         raise
                     ticket = await self._new_topic(bot, ticket)
+                await self.retitle(bot, ticket)
             header = await self._post(bot, ticket, await self._header(ticket, customer, session, how == NEW))
         except TelegramError as exc:  # 403, 5xx past the retries, a 429 past the limiter's, a migrated chat
             await self.tickets.close(ticket.id)
@@ -133,11 +122,55 @@ class SupportDesk:
         await self.tickets.link(header.message_id, ticket.id)
         return ticket
 
+    async def _title(self, ticket: Ticket) -> str:
+        """The topic's title: state, number, customer, language, and who took the ticket."""
+        state = CLOSED if ticket.state == CLOSED else "team" if ticket.waiting_since else "customer"
+        work = await self.tickets.work(ticket.id)
+        if state == "customer" and work.first_answer is None:
+            state = "team"  # nobody has answered yet
+        tail = f" ({ticket.lang})" + (f" · {work.agent_name}" if work.agent_name else "")
+        head = f"{STATE_ICONS[state]} #{ticket.id} "
+        return head + fit(ticket.name, MAX_TOPIC_NAME - utf16_length(head + tail)) + tail
+
+    async def retitle(self, bot: Bot, ticket: Ticket) -> None:
+        """Bring the topic's title up to date (state, agent); a failure only costs the title."""
+        ticket = await self.tickets.get(ticket.id)
+        if ticket is None or ticket.topic_id is None:
+            return
+        title = await self._title(ticket)
+        if self._titles.get(ticket.id) == title:
+            return
+        try:
+            await with_retries(lambda: bot.edit_forum_topic(self.chat_id, ticket.topic_id, name=title), "renaming a topic")
+            self._titles[ticket.id] = title
+        except TelegramError as exc:
+            if "not_modified" in str(exc).lower() or "not modified" in str(exc).lower():
+                self._titles[ticket.id] = title
+            else:
+                log.warning("the topic of ticket #%s was not renamed: %s", ticket.id, exc)
+
+    async def topic_closed(self, bot: Bot, ticket: Ticket) -> None:
+        await self.retitle(bot, ticket)
+        if ticket.topic_id:
+            try:
+                await bot.close_forum_topic(self.chat_id, ticket.topic_id)
+            except TelegramError as exc:
+                log.info("topic of ticket #%s not closed: %s", ticket.id, exc)
+
+    async def topic_reopened(self, bot: Bot, ticket: Ticket) -> None:
+        if ticket.topic_id:
+            try:
+                await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
+            except TelegramError as exc:
+                log.info("topic of ticket #%s not reopened: %s", ticket.id, exc)
+        await self.retitle(bot, ticket)
+
     async def _new_topic(self, bot: Bot, ticket: Ticket) -> Ticket:
-        name = fit(f"#{ticket.id} {ticket.name}", MAX_TOPIC_NAME - utf16_length(f" ({ticket.lang})")) + f" ({ticket.lang})"
+        name = await self._title(ticket)
         topic = await with_retries(lambda: bot.create_forum_topic(self.chat_id, name), "creating a topic",
                                    seconds=GROUP_RETRY_SECONDS)
         await self.tickets.set_topic(ticket.id, topic.message_thread_id)
+        self._titles[ticket.id] = name
         return await self.tickets.get(ticket.id)
 
     async def _in_topic(self, bot: Bot, ticket: Ticket, call) -> tuple[Ticket, object]:
@@ -153,7 +186,7 @@ class SupportDesk:
                 raise
         log.warning("the topic of ticket #%s was deleted: making it again", ticket.id)
         ticket = await self._new_topic(bot, ticket)
-        key, session = await self._customer_session(ticket)
+        key, session = await self.customer_session(ticket)
         customer = Customer(id=str(ticket.customer_chat), name=ticket.name, username=ticket.username)
         await self._post(bot, ticket, await self._header(ticket, customer, session, False))
         return ticket, await with_retries(lambda: call(ticket), "posting to the support group")
@@ -165,7 +198,7 @@ class SupportDesk:
         lines = [
             f"<b>{e(title)} #{ticket.id}</b>",
             f"{e(customer.name or '-')} (@{e(customer.username or '-')}, id <code>{e(customer.id)}</code>), "
-            f"{_LANGUAGE_NAMES.get(ticket.lang, ticket.lang)}",
+            f"{LANGUAGE_NAMES.get(ticket.lang, ticket.lang)}",
         ]
         frame = session.frame(SetupFlow.name)
         guide = SetupState.from_dict(frame["state"]) if frame else SetupState()
@@ -200,6 +233,9 @@ class SupportDesk:
         ticket = await self.tickets.latest(chat_id)
         if ticket is None or ticket.state != OPEN:
             return
+        if message.edit_date:
+            await self._customer_edited(bot, ticket, message)
+            return
         try:
             ticket, copy = await self._in_topic(bot, ticket, lambda t: bot.copy_message(
                 self.chat_id, chat_id, message.message_id, message_thread_id=t.topic_id))
@@ -214,6 +250,23 @@ class SupportDesk:
             await self.tickets.close(ticket.id)
             raise GroupUnreachable(str(exc)) from exc
         await self.tickets.link(copy.message_id, ticket.id)
+        await self.tickets.copied(ticket.id, IN, message.message_id, copy.message_id)
+        await self.tickets.customer_wrote(ticket.id)
+        await self.retitle(bot, ticket)
+
+    async def _customer_edited(self, bot: Bot, ticket: Ticket, message: Message) -> None:
+        """A customer's edit shows in the topic as an edit of the message it replaces (a reply to its copy)."""
+        copy = await self.tickets.copy_of(ticket.id, IN, message.message_id)
+        text = html.escape(self._t("✏️ The customer edited this message:")) + "\n" + html.escape(
+            message.text or message.caption or "")
+        try:
+            ticket, posted = await self._in_topic(bot, ticket, lambda t: bot.send_message(
+                self.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=t.topic_id,
+                reply_to_message_id=copy, allow_sending_without_reply=True))
+        except TelegramError as exc:
+            log.warning("a customer's edit in ticket #%s did not reach the group: %s", ticket.id, exc)
+            return
+        await self.tickets.link(posted.message_id, ticket.id)
         await self.tickets.customer_wrote(ticket.id)
 
     async def customer_left(self, bot: Bot, chat_id: int) -> None:
@@ -225,9 +278,10 @@ class SupportDesk:
                     self._t("The customer went back to the bot: ticket #{n} closed.").format(n=ticket.id))))
             except (BadRequest, Forbidden, NetworkError) as exc:
                 log.error("the support group could not be told that ticket #%s closed: %s", ticket.id, exc)
+            await self.topic_closed(bot, await self.tickets.get(ticket.id))
 
     # the team's side
-    async def _ticket_of(self, message: Message) -> Ticket | None:
+    async def ticket_of(self, message: Message) -> Ticket | None:
         if message.is_topic_message and message.message_thread_id:
             ticket = await self.tickets.by_topic(message.message_thread_id)
             if ticket:
@@ -259,112 +313,87 @@ class SupportDesk:
                     return False
         return user.id in self._admins
 
-    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A team command (a CommandHandler on the support group): /tickets anywhere, the others inside a
-        customer's topic or as a reply to their message."""
-        message, bot = update.effective_message, context.bot
-        if message is None or not await self._from_team(bot, message):
-            return
-        name = message.text.split()[0][1:].split("@", 1)[0].lower()
-        if name == "tickets":
-            await self._list(bot, message)
-            return
-        ticket = await self._ticket_of(message)
-        if ticket is None:
-            await self._say(bot, message, self._t("Use this command inside a customer's topic, or as a reply to their message."))
-            return
-        await self._commands[name](bot, message, ticket)
-
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything else the team writes in the group: inside a ticket it goes to the customer."""
         message, bot = update.effective_message, context.bot
-        if message is None or not await self._from_team(bot, message) or _for_another_bot(bot, message):
+        if message is None or not await self.from_team(bot, message) or _for_another_bot(bot, message):
             return
-        ticket = await self._ticket_of(message)
+        ticket = await self.ticket_of(message)
         if ticket is None:
             return  # the team talking among themselves
+        if (message.text or message.caption or "").startswith(NOTE_PREFIX):
+            await self._say(bot, message, self._t("📝 Internal note: not sent to the customer."))
+            return
         if ticket.state != OPEN:
             await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))
             return
         try:
             if self.settings.support_sign_replies and message.from_user:
-                key, session = await self._customer_session(ticket)
+                key, session = await self.customer_session(ticket)
                 signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
                 await with_retries(lambda: bot.send_message(ticket.customer_chat, signature))
-            await with_retries(lambda: bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id))
+            copy = await with_retries(lambda: bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id))
         except Forbidden:
             await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
             return
         except TelegramError as exc:
             await self._say(bot, message, self._t("⚠️ Not delivered: {error}").format(error=exc.message))
             return
+        await self.tickets.link(message.message_id, ticket.id)
+        await self.tickets.copied(ticket.id, OUT, message.message_id, copy.message_id)
         await self.tickets.team_answered(ticket.id)
+        key, _session = await self.customer_session(ticket)
+        await self._store.update(key, change_session(handoff.team_answered))
+        await self.retitle(bot, ticket)
 
-    async def _from_team(self, bot: Bot, message: Message) -> bool:
+    async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A team member edited a message: the customer's copy is corrected in place (text or caption);
+        a message edited into a note is taken back from the customer."""
+        message, bot = update.effective_message, context.bot
+        if message is None or not await self.from_team(bot, message):
+            return
+        ticket = await self.ticket_of(message)
+        copy = await self.tickets.copy_of(ticket.id, OUT, message.message_id) if ticket else None
+        if ticket is None or copy is None:
+            return
+        try:
+            if (message.text or message.caption or "").startswith(NOTE_PREFIX):
+                await with_retries(lambda: bot.delete_message(ticket.customer_chat, copy))
+            elif message.text is not None:
+                await with_retries(lambda: bot.edit_message_text(message.text, ticket.customer_chat, copy,
+                                                                 entities=message.entities))
+            else:
+                await with_retries(lambda: bot.edit_message_caption(ticket.customer_chat, copy, caption=message.caption or "",
+                                                                    caption_entities=message.caption_entities))
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                await self._say(bot, message, self._t("⚠️ The customer's copy was not corrected: {error}").format(error=exc.message))
+        except TelegramError as exc:
+            log.warning("an edit in ticket #%s did not reach the customer: %s", ticket.id, exc)
+
+    # what the bot does for the team in the customer's chat
+    async def for_customer(self, key: SessionKey, change):
+        """Run ``change(session)`` on the customer's stored session, in one step; returns its result."""
+        result = []
+        await self._store.update(key, change_session(lambda s: result.append(change(s))))
+        return result[0]
+
+    async def from_team(self, bot: Bot, message: Message) -> bool:
         if await self.is_team(bot, message):
             return True
         user = message.from_user
         log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
         return False
 
-    async def _say(self, bot: Bot, message: Message, text: str) -> None:
-        """A reply to the team, in as many messages as Telegram's length limit needs (/tickets can be long)."""
-        for piece in split_html(text):
-            await bot.send_message(self.chat_id, piece, message_thread_id=message.message_thread_id if message.is_topic_message else None,
-                                   reply_to_message_id=message.message_id)
+    async def _say(self, bot: Bot, message: Message, text: str, as_html: bool = False) -> None:
+        """A reply to the team (plain text, or HTML with ``as_html``), in as many messages as Telegram's
+        length limit needs (/tickets can be long)."""
+        for piece in split_html(text if as_html else html.escape(text)):
+            await with_retries(lambda piece=piece: bot.send_message(
+                self.chat_id, piece, parse_mode=ParseMode.HTML, reply_to_message_id=message.message_id,
+                message_thread_id=message.message_thread_id if message.is_topic_message else None,
+                allow_sending_without_reply=True), "answering the team", seconds=GROUP_RETRY_SECONDS)
 
-    async def _customer_session(self, ticket: Ticket) -> tuple[SessionKey, Session]:
+    async def customer_session(self, ticket: Ticket) -> tuple[SessionKey, Session]:
         key = SessionKey(self.channel, str(ticket.customer_chat))
         return key, Session.from_dict(await self._store.get(key))
-
-    async def _close(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        await self.tickets.close(ticket.id)
-        key, session = await self._customer_session(ticket)
-        await self._store.update(key, change_session(lambda s: s.leave(HandoffFlow.name)))
-        lang = session.lang or ticket.lang
-        rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=encode(RateTicket(ticket.id, n)))
-                                        for n in range(1, 6)]])
-        try:
-            await bot.send_message(ticket.customer_chat, self._tc(lang, "Our team has closed this conversation. How would you rate the help you got, from 1 to 5? I'm here again for your questions."),
-                                   reply_markup=rating)
-        except Forbidden:
-            pass
-        if ticket.topic_id:
-            try:
-                await bot.close_forum_topic(self.chat_id, ticket.topic_id)
-            except BadRequest:
-                pass
-        await self._say(bot, message, self._t("✅ Ticket #{n} closed.").format(n=ticket.id))
-
-    async def _reopen(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        await self.tickets.reopen(ticket.id)
-        key, session = await self._customer_session(ticket)
-        await self._store.update(key, change_session(lambda s: s.push(HandoffFlow.name, HandoffState().to_dict())))
-        try:
-            await bot.send_message(ticket.customer_chat, self._tc(session.lang or ticket.lang, "Our team has reopened your conversation: a person will answer you here."))
-        except Forbidden:
-            pass
-        await self._say(bot, message, self._t("Ticket #{n} reopened.").format(n=ticket.id))
-
-    async def _ban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        await self.tickets.ban(ticket.customer_chat)
-        await self.tickets.close(ticket.id)
-        key, _session = await self._customer_session(ticket)
-        await self._store.update(key, change_session(lambda s: s.leave(HandoffFlow.name)))
-        await self._say(bot, message, self._t("🚫 The customer of ticket #{n} is banned: their messages are ignored.").format(n=ticket.id))
-
-    async def _unban(self, bot: Bot, message: Message, ticket: Ticket) -> None:
-        await self.tickets.unban(ticket.customer_chat)
-        await self._say(bot, message, self._t("The customer of ticket #{n} can write again.").format(n=ticket.id))
-
-    async def _list(self, bot: Bot, message: Message) -> None:
-        tickets = await self.tickets.open_tickets()
-        if not tickets:
-            await self._say(bot, message, self._t("No open tickets."))
-            return
-        now = time.time()
-        lines = [self._t("Open tickets:")]
-        for t in tickets:
-            waiting = self._t("waiting for {minutes} min").format(minutes=int((now - t.waiting_since) // 60)) if t.waiting_since else self._t("answered")
-            lines.append(f"#{t.id} {t.name} (@{t.username or '-'}), {waiting}")
-        await self._say(bot, message, "\n".join(lines))

@@ -33,7 +33,9 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.delivery import Delivery, change_delivery, change_session, record
-from bot.channels.support_desk import TEAM_COMMANDS, GroupUnreachable, SupportDesk
+from bot.channels.support_care import TicketCare
+from bot.channels.support_commands import TEAM_COMMANDS, TeamCommands
+from bot.channels.support_desk import GroupUnreachable, SupportDesk
 from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import keyboard, split_html, to_html
 from bot.config import Settings
@@ -67,8 +69,10 @@ class TelegramBot:
         self.backlog: set[int] = set()  # update ids that piled up while the bot was down: no storm
         self._groups_seen: set[int] = set()
         self._keyboards_removed: dict[tuple[int, int], None] = {}  # oldest first, bounded
-        self.desk = (SupportDesk(settings, store, translator, conversation, CHANNEL)
+        self.desk = (SupportDesk(settings, store, translator, conversation, CHANNEL, self.send)
                      if settings.support_chat_id is not None else None)
+        self.team = TeamCommands(self.desk) if self.desk is not None else None
+        self.care = TicketCare(self.desk) if self.desk is not None else None
         self.application: Application | None = None
 
     def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
@@ -96,9 +100,11 @@ class TelegramBot:
         application.add_handler(MessageHandler(private, self.on_media))
         if self.desk is not None:
             # New messages only: an edited "/close" must not run again.
-            support = filters.Chat(settings.support_chat_id) & filters.UpdateType.MESSAGE
-            application.add_handler(CommandHandler(TEAM_COMMANDS, self.desk.on_command, filters=support))
+            group = filters.Chat(settings.support_chat_id)
+            support = group & filters.UpdateType.MESSAGE
+            application.add_handler(CommandHandler(TEAM_COMMANDS, self.team.on_command, filters=support))
             application.add_handler(MessageHandler(support, self.desk.on_message))
+            application.add_handler(MessageHandler(group & filters.UpdateType.EDITED_MESSAGE, self.desk.on_edit))
         # Other groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
         application.add_handler(MessageHandler(~private, self.on_group))
         application.add_error_handler(self.on_error)
@@ -229,26 +235,41 @@ class TelegramBot:
             return
         chat_id = update.effective_chat.id
         replies = [Reply.from_dict(r) for r in delivery.undelivered]
-        if delivery.relay_pending and self.desk is not None and update.effective_message is not None:
-            try:
-                await self.desk.relay_from_customer(self.bot, update.effective_message, chat_id)
-            except GroupUnreachable as exc:  # the customer hears the truth; the conversation goes by mail
-                await self.send(chat_id, await self._handoff_failed(exc, key, session, inbound))
-        await self._note(key, change_delivery(lambda d: setattr(d, "relay_pending", False)))
+        # A message that opens the ticket (one left out of hours, one reopening it) goes after the ticket.
+        opening = any(r.handoff for r in replies)
+        if delivery.relay_pending and not opening:
+            await self._relay(update, inbound, key, session)
+        reachable = True
         for reply in replies:
             if reply.handoff and self.desk is not None:
                 # The customer is told the team knows only once the ticket is in the group.
                 try:
                     await self.desk.open(self.bot, inbound.customer or _customer(update), chat_id, session, replay=replay)
                 except GroupUnreachable as exc:
-                    reply = await self._handoff_failed(exc, key, session, inbound)
+                    reply, reachable = await self._handoff_failed(exc, key, session, inbound), False
             if not await self.send(chat_id, reply):
                 break
             # Delivered: after a crash from here on, only the replies still to send go out.
             await self._note(key, change_delivery(lambda d: d.undelivered.pop(0) if d.undelivered else None))
+        if delivery.relay_pending and opening and reachable:
+            await self._relay(update, inbound, key, session)
         if self.desk is not None and any(r.handback for r in replies):
             await self.desk.customer_left(self.bot, chat_id)
+        if self.care is not None:
+            try:  # news for the team: never the customer's trouble
+                await self.care.guide_progress(self.bot, chat_id, session)
+            except Exception:
+                log.exception("the setup guide's progress was not shown to the team")
         await self._note(key, change_delivery(lambda d: (d.undelivered.clear(), setattr(d, "relay_pending", False))))
+
+    async def _relay(self, update: Update, inbound: Inbound, key: SessionKey, session: Session) -> None:
+        """The customer's message to their ticket; an unreachable group gets them the truth and the mailbox."""
+        if self.desk is not None and update.effective_message is not None:
+            try:
+                await self.desk.relay_from_customer(self.bot, update.effective_message, update.effective_chat.id)
+            except GroupUnreachable as exc:
+                await self.send(update.effective_chat.id, await self._handoff_failed(exc, key, session, inbound))
+        await self._note(key, change_delivery(lambda d: setattr(d, "relay_pending", False)))
 
     async def _handoff_failed(self, error: Exception, key: SessionKey, session: Session, inbound: Inbound) -> Reply:
         log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", error)

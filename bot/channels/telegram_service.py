@@ -124,8 +124,11 @@ class TelegramService:
     def _start_background(self, application: Application) -> None:
         """The postman, the heartbeat, the clean-up and the command menu: never holding up start or stop."""
         postman = self.core.postman(self._tell_delivered, self._alert_support)
-        for name, work in (("postman", postman.run()), ("heartbeat", self._heartbeat()),
-                           ("maintenance", self._maintenance()), ("commands", self._set_commands(application))):
+        work_list = [("postman", postman.run()), ("heartbeat", self._heartbeat()),
+                     ("maintenance", self._maintenance()), ("commands", self._set_commands(application))]
+        if self.bot.care is not None and self.settings.support_idle_close_days > 0:  # 0: never closed for idleness
+            work_list.append(("idle tickets", self._idle_tickets(application)))
+        for name, work in work_list:
             self._tasks.append(application.create_task(work, name=name))
 
     async def _stop(self, application: Application, pump: UpdatePump, intake: list[asyncio.Task]) -> None:
@@ -186,6 +189,18 @@ class TelegramService:
             except Exception:  # storage trouble: try again at the next round
                 log.exception("retention clean-up failed")
             await asyncio.sleep(MAINTENANCE_SECONDS)
+
+    async def _idle_tickets(self, application: Application) -> None:
+        """Tickets with no message for SUPPORT_IDLE_CLOSE_DAYS are closed; checked often enough to close
+        each within a tenth of that time (at most hourly)."""
+        days = self.settings.support_idle_close_days
+        period = min(MAINTENANCE_SECONDS, max(1.0, days * 86400 / 10))
+        while True:
+            try:
+                await self.bot.care.close_idle(application.bot, days)
+            except Exception:  # the group or storage failing: try again at the next round
+                log.exception("closing idle tickets failed")
+            await asyncio.sleep(period)
 
     async def _set_commands(self, application: Application) -> None:
         """The command menu in each language; a failure here never stops the bot."""

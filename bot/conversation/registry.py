@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from bot.core.ports import Notify, QuestionLog, RequestOutbox
+from bot.desk.hours import OpeningHours
 from bot.flows.activation import ActivationFlow
 from bot.flows.base import Flow
 from bot.flows.handoff import HandoffFlow
@@ -18,7 +19,7 @@ from bot.knowledge.engine import AnswerEngine
 class ConversationSettings:
     support_email: str
     support_group: bool = False  # a Telegram group where the team answers handed-off customers
-    support_hours: str | None = None
+    hours: OpeningHours | None = None  # the team's; None: always reachable
 
 
 def build_flows(kb: KnowledgeBase, engine: AnswerEngine, settings: ConversationSettings, log: QuestionLog,
@@ -27,7 +28,7 @@ def build_flows(kb: KnowledgeBase, engine: AnswerEngine, settings: ConversationS
     flows: list[Flow | None] = [
         SetupFlow(kb, engine.detect_client, engine.known, settings.support_email, log),
         ActivationFlow(outbox, on_submitted) if outbox is not None else None,
-        HandoffFlow(settings.support_email, settings.support_group, settings.support_hours, outbox, on_submitted),
+        HandoffFlow(settings.support_email, settings.support_group, settings.hours, outbox, on_submitted),
         TriageFlow(kb, lambda text: engine.analyse(text).reason == "vague"),
     ]
     return {flow.name: flow for flow in flows if flow is not None}

@@ -81,14 +81,15 @@ class Conversation:
         ctx = self.context(key, session, inbound)
         outcome = Outcome([])
         top = self.flows.get(session.flow)
-        captured = top is not None and top.captures  # with the support team: everything is theirs
+        captured = top is not None and top.captures(ctx)  # with the support team: everything is theirs
         if inbound.media:
             replies = top.on_media(ctx, inbound.media) if top is not None else None
             outcome.replies = replies if replies is not None else self._unreadable(ctx, inbound.media)
         elif inbound.command:
             outcome.replies = self._command(ctx, top, inbound)
         elif inbound.button:
-            outcome.replies = top.on_button(ctx, decode(inbound.button)) if captured else self.press(ctx, inbound.button)
+            replies = top.on_button(ctx, decode(inbound.button)) if captured else None
+            outcome.replies = replies if replies is not None else self.press(ctx, inbound.button)
         elif captured:
             outcome.replies = top.on_text(ctx, inbound.text)
         else:
@@ -116,6 +117,36 @@ class Conversation:
         reply = self.flows["human"].failed(ctx)
         ctx.save_states()
         return reply
+
+    def find_article(self, words: str) -> tuple[str | None, bool, list[str]]:
+        """The article a team member's words (or an article id) point to, whether that is unsure, and the
+        next likely ones."""
+        if words in self.kb.articles:
+            return words, False, []
+        analysis = self.engine.analyse(words)
+        ranked = [a for a, _p in analysis.ranked if a in self.kb.articles]
+        best = analysis.article if analysis.intent == "answer" else (ranked[0] if ranked else None)
+        return best, analysis.intent != "answer", [a for a in ranked[:4] if a != best][:3]
+
+    def article_for(self, key: SessionKey, session: Session, lang: str, article_id: str) -> Reply:
+        """An article the support team sends the customer, in the customer's language, with its buttons."""
+        ctx = Context(key, session, None, lang, self.gettext(lang), menu=lambda: self.texts.menu(lang))
+        [reply] = self.answers.article(ctx, article_id, question=None)
+        session.remember("bot", reply.plain(), limit=BOT_TURN_CHARS)
+        return reply
+
+    def guide_for(self, key: SessionKey, session: Session, lang: str, client: str | None) -> list[Reply]:
+        """The setup guide the support team offers: on top of the customer's stack, so that when it ends
+        the customer is back with the team."""
+        ctx = Context(key, session, None, lang, self.gettext(lang), resume_button=self._resume_button,
+                      menu=lambda: self.texts.menu(lang))
+        _ = ctx.gettext
+        intro = Reply(_("Our support team suggests the setup guide: I'll walk you through it. When it's done, "
+                        "you're back with the team."))
+        replies = [intro, *self.flows["setup"].start(ctx, Start(client=client))]
+        ctx.save_states()
+        session.offered = [[b.label, b.id] for r in replies for b in r.all_buttons]
+        return replies
 
     def apology(self, session: Session, inbound: Inbound) -> Reply:
         return self.texts.apology(reply_language(session, inbound))
@@ -241,7 +272,9 @@ class Conversation:
         analysis = outcome.analysis = self.engine.analyse(text, hint=language_hint(session, inbound))
         top = self.flows.get(session.flow)
         if top is not None and analysis.intent == "smalltalk" and analysis.smalltalk == "ack":
-            return top.go_on(ctx)  # "ok", "fatto", "and now?" inside a flow: carry on with it
+            replies = top.go_on(ctx)  # "ok", "fatto", "and now?" inside a flow: carry on with it
+            if replies:
+                return replies
         lang = reply_language(session, inbound, analysis)
         session.lang = ctx.lang = lang
         ctx.gettext, ctx.menu = self.gettext(lang), lambda: self.texts.menu(lang)

@@ -73,7 +73,7 @@ class Flow(Protocol):
     commands: tuple[str, ...]  # that start it
     intents: tuple[str, ...]  # answer-engine intents that start it
     transient: bool  # ends by itself when the customer presses another button or starts another flow
-    captures: bool  # takes every event while on top (the support team's flow)
+    def captures(self, ctx: Context) -> bool: ...  # takes every event while on top (the support team's flow)
 
     def start(self, ctx: Context, start: Start) -> list[Reply]: ...
     def on_text(self, ctx: Context, text: str) -> list[Reply] | None: ...  # None: not for the flow, the engine answers
@@ -81,7 +81,7 @@ class Flow(Protocol):
     def on_command(self, ctx: Context, command: str) -> list[Reply] | None: ...  # None: the conversation answers
     def on_media(self, ctx: Context, media: str) -> list[Reply] | None: ...
     def resume(self, ctx: Context) -> list[Reply]: ...  # the question it waits on, asked again
-    def go_on(self, ctx: Context) -> list[Reply]: ...  # "ok", "fatto": the next step, or the question again
+    def go_on(self, ctx: Context) -> list[Reply] | None: ...  # "ok", "fatto": the next step, or the question again
     def back_button(self, ctx: Context) -> Button | None: ...  # under replies given while it waits
 
 
@@ -115,7 +115,6 @@ class StepFlow(Generic[S]):
     commands: ClassVar[tuple[str, ...]] = ()
     intents: ClassVar[tuple[str, ...]] = ()
     transient: ClassVar[bool] = False
-    captures: ClassVar[bool] = False
     State: ClassVar[type]
     stale_text: ClassVar[str]  # a button of an earlier run pressed
     back_label: ClassVar[str]  # the way back to the flow, under other replies
@@ -174,6 +173,9 @@ class StepFlow(Generic[S]):
 
     def on_command(self, ctx: Context, command: str) -> list[Reply] | None:
         return None
+
+    def captures(self, ctx: Context) -> bool:
+        return False
 
     def on_media(self, ctx: Context, media: str) -> list[Reply] | None:
         return None

@@ -1,9 +1,14 @@
 """The handoff to a person: the customer is with the support team until they (or the team) end it.
 
-With a support group, the flow sits on top of the customer's stack (state ``HandoffState``): every
-message is relayed to the team (``Context.relay``), buttons are not the bot's to answer, and /bot,
-/start or /cancel bring the customer back to the bot, and to the flow they had parked, if any. The
-channel opens the ticket and tells the customer only once the team has it (``Reply.handoff``).
+    asked for ─► in hours: with the team (every message relayed) ─► /bot, or the team's /close
+             └► out of hours: "away, back on ... at ..." ─► leave a message ─► ticket opened, bot answers
+                                                           meanwhile ─► the team's first answer: with the team
+    idle ticket closed by the desk ─► the customer writes within a day ─► with the team again
+
+With a support group, the flow sits on top of the customer's stack (state ``HandoffState``). With the
+team, every message is relayed (``Context.relay``), buttons other than articles are not the bot's to
+answer, and /bot, /start or /cancel bring the customer back to the bot, and to the flow they had parked.
+The channel opens the ticket and tells the customer only once the team has it (``Reply.handoff``).
 
 Without a group, or when the group cannot be reached, the customer gets the support address, and the
 conversation so far goes to the support mailbox through the outbox.
@@ -12,83 +17,168 @@ conversation so far goes to the support mailbox through the outbox.
 from __future__ import annotations
 
 import dataclasses
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.callbacks import FlowAction, ShowMenu, button
+from bot.core.callbacks import FlowAction, OpenArticle, RateAnswer, ShowMenu, button
 from bot.core.ports import HANDOFF, LimitReached, Notify, RequestOutbox
+from bot.core.session import Session
 from bot.core.types import Button, Reply
+from bot.desk.hours import OpeningHours, describe_opening, parse_hours
 from bot.flows.base import Context, Start, customer_payload
 
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
+REOPEN_WITHIN = 24 * 3600  # an idle-closed ticket reopens when the customer writes within this
 _BACK_TO_BOT = ("bot", "start", "cancel")
+# Steps: with the team; away (told the team is out); leaving a message; left one (the bot answers
+# meanwhile); the ticket closed for lack of messages.
+WITH_TEAM, AWAY, LEAVING, LEFT, IDLE_CLOSED = "with-team", "away", "leaving-message", "left-message", "idle-closed"
+NAME = "human"
 
 
 @dataclasses.dataclass
 class HandoffState:
-    """Nothing to remember yet but that the customer is with the team."""
-
-    step: str = "with-team"
+    step: str = WITH_TEAM
+    token: str = dataclasses.field(default_factory=lambda: secrets.token_hex(2))
+    closed_at: float | None = None  # when the desk closed the idle ticket
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "HandoffState":
-        return cls()
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names and v is not None})
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 class HandoffFlow:
-    name, prefix = "human", "ho"
+    name, prefix = NAME, "ho"
     commands, intents = ("human",), ("handoff",)
     transient = False
-    captures = True  # every message, command and button goes to the flow while it runs
 
-    def __init__(self, support_email: str, support_group: bool, support_hours: str | None = None,
-                 outbox: RequestOutbox | None = None, on_submitted: Notify = lambda: None):
+    def __init__(self, support_email: str, support_group: bool, hours: OpeningHours | None = None,
+                 outbox: RequestOutbox | None = None, on_submitted: Notify = lambda: None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.support_email = support_email
         self.support_group = support_group
-        self.support_hours = support_hours
+        self.hours = hours or parse_hours(None)
         self.outbox = outbox
         self.on_submitted = on_submitted
+        self.clock = clock
+
+    def _state(self, ctx: Context) -> HandoffState:
+        frame = ctx.session.frame(self.name)
+        return HandoffState.from_dict(frame["state"]) if frame else HandoffState()
+
+    def _save(self, ctx: Context, state: HandoffState) -> None:
+        frame = ctx.session.frame(self.name)
+        if frame is not None:
+            frame["state"] = state.to_dict()
+
+    def captures(self, ctx: Context) -> bool:
+        """With the team, every message, command and button is the flow's."""
+        return self._state(ctx).step == WITH_TEAM
 
     def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
         _ = ctx.gettext
         if not self.support_group:
             return [self.by_mail(ctx)]
+        now = self.clock()
+        if self.hours.understood and not self.hours.is_open(now):
+            state = HandoffState(step=AWAY)
+            ctx.session.push(self.name, state.to_dict())
+            day, at = describe_opening(self.hours.next_opening(now), ctx.lang)
+            return [Reply(
+                _("Our support team is away right now: they are back on {day} at {time}. If you like, leave them a "
+                  "message: they will answer you here when they are back. Meanwhile I'm still here for your "
+                  "questions.").format(day=day, time=at),
+                buttons=((button(_("✉️ Leave a message for the team"), FlowAction(self.prefix, state.token, "leave")),),
+                         (button(_("🏠 Menu"), ShowMenu()),)))]
         ctx.session.push(self.name, HandoffState().to_dict())
         text = _("I've told our support team: a person will answer you here, in this chat. You can keep "
                  "writing (photos and documents too); to go back to the bot, send /bot.")
-        if self.support_hours:
-            text += "\n\n" + _("The team answers {hours}.").format(hours=self.support_hours)
+        if self.hours.free_text:  # hours the bot cannot read: shown as they were written
+            text += "\n\n" + _("The team answers {hours}.").format(hours=self.hours.free_text)
         return [Reply(text, handoff=True)]
 
-    # with the team: everything the customer sends is theirs
-    def on_text(self, ctx: Context, text: str) -> list[Reply]:
-        ctx.relay = True
-        ctx.session.remember("customer", text)
-        return []
+    # what the customer sends
+    def on_text(self, ctx: Context, text: str) -> list[Reply] | None:
+        state = self._state(ctx)
+        if state.step == WITH_TEAM:
+            return self._relay(ctx, text)
+        if state.step == LEAVING:
+            return self._message_left(ctx, state, text)
+        if state.step == IDLE_CLOSED:
+            return self._reopened(ctx, state, text)
+        return None  # away, or a message already left: the bot answers
 
-    def on_media(self, ctx: Context, media: str) -> list[Reply]:
-        ctx.relay = True
-        ctx.session.remember("customer", f"[{media}]")
-        return []
+    def on_media(self, ctx: Context, media: str) -> list[Reply] | None:
+        state = self._state(ctx)
+        if state.step == WITH_TEAM:
+            return self._relay(ctx, f"[{media}]")
+        if state.step == LEAVING and media != "edited":
+            return self._message_left(ctx, state, f"[{media}]")
+        if state.step == IDLE_CLOSED and media != "edited":
+            return self._reopened(ctx, state, f"[{media}]")
+        return None
 
-    def on_command(self, ctx: Context, command: str) -> list[Reply]:
-        if command in _BACK_TO_BOT:
+    def on_command(self, ctx: Context, command: str) -> list[Reply] | None:
+        step = self._state(ctx).step
+        if command == "bot" or (step == WITH_TEAM and command in _BACK_TO_BOT):
             return [self.hand_back(ctx)]
+        if step != WITH_TEAM:
+            return None
+        return self._relay(ctx, f"[/{command}]")
+
+    def on_button(self, ctx: Context, action: Any = None) -> list[Reply] | None:
+        state = self._state(ctx)
+        if isinstance(action, FlowAction):
+            if action.action == "leave" and action.token == state.token and state.step == AWAY:
+                state.step = LEAVING
+                self._save(ctx, state)
+                _ = ctx.gettext
+                return [Reply(_("Write your message for the team (photos and documents too): I'll pass it on."))]
+            return [self._with_team_note(ctx)] if state.step == WITH_TEAM else None
+        if state.step != WITH_TEAM or isinstance(action, (OpenArticle, RateAnswer)):
+            return None  # an article the team sent, its opinion: the bot's to answer
+        return [self._with_team_note(ctx)]
+
+    def _with_team_note(self, ctx: Context) -> Reply:
+        _ = ctx.gettext
+        return Reply(_("You're talking with our support team now. To go back to the bot, send /bot."))
+
+    def _relay(self, ctx: Context, remembered: str) -> list[Reply]:
         ctx.relay = True
-        ctx.session.remember("customer", f"[/{command}]")
+        ctx.session.remember("customer", remembered)
         return []
 
-    def on_button(self, ctx: Context, action: FlowAction | None = None) -> list[Reply]:
+    def _message_left(self, ctx: Context, state: HandoffState, text: str) -> list[Reply]:
         _ = ctx.gettext
-        return [Reply(_("You're talking with our support team now. To go back to the bot, send /bot."))]
+        state.step = LEFT
+        self._save(ctx, state)
+        self._relay(ctx, text)
+        return [Reply(_("Thank you: your message is with our team, who will answer you here. Meanwhile, ask me "
+                        "anything about your mail."), handoff=True)]
+
+    def _reopened(self, ctx: Context, state: HandoffState, text: str) -> list[Reply] | None:
+        if state.closed_at is None or time.time() - state.closed_at > REOPEN_WITHIN:
+            ctx.session.leave(self.name)
+            return None
+        state.step, state.closed_at = WITH_TEAM, None
+        self._save(ctx, state)
+        self._relay(ctx, text)
+        _ = ctx.gettext
+        return [Reply(_("Your conversation with our support team is open again: they will answer you here. To go "
+                        "back to the bot, send /bot."), handoff=True)]
 
     def resume(self, ctx: Context) -> list[Reply]:
         return []
 
-    def go_on(self, ctx: Context) -> list[Reply]:
-        return []
+    def go_on(self, ctx: Context) -> list[Reply] | None:
+        return None  # nothing to go on with: "ok" is small talk
 
     def back_button(self, ctx: Context) -> Button | None:
         return None
@@ -134,3 +224,26 @@ class HandoffFlow:
                     "write, so you don't have to explain everything again."
                 ).format(reference=request.reference)
         return Reply(text, buttons=((button(_("🏠 Menu"), ShowMenu()),),), handoff=True)
+
+
+# What the support desk does to a customer's handoff, on its side of the conversation.
+def team_answered(session: Session) -> None:
+    """The team wrote to a customer who had left a message out of hours: from now on they talk."""
+    frame = session.frame(NAME)
+    if frame is not None and frame["state"].get("step") in (AWAY, LEAVING, LEFT):
+        frame["state"]["step"] = WITH_TEAM
+
+
+def team_reopened(session: Session) -> None:
+    session.push(NAME, HandoffState().to_dict())
+
+
+def team_closed(session: Session) -> None:
+    session.leave(NAME)
+
+
+def idle_closed(session: Session, now: float) -> None:
+    """The desk closed the ticket for lack of messages: writing within a day opens it again."""
+    if session.frame(NAME) is not None:
+        session.leave(NAME)
+    session.push(NAME, HandoffState(step=IDLE_CLOSED, closed_at=now).to_dict())

@@ -60,7 +60,7 @@ STALE_QUERY_DESCRIPTION = "Bad Request: query is too old and response timeout ex
 # The methods served, spelled as Telegram documents them; matching is case-insensitive.
 METHODS = (
     "getMe", "getUpdates", "deleteWebhook", "getWebhookInfo", "setWebhook", "logOut", "close",
-    "setMyCommands", "getMyCommands", "deleteMyCommands", "sendMessage", "editMessageText",
+    "setMyCommands", "getMyCommands", "deleteMyCommands", "sendMessage", "editMessageText", "editMessageCaption",
     "editMessageReplyMarkup", "answerCallbackQuery", "sendDocument", "sendChatAction", "copyMessage",
     "forwardMessage", "deleteMessage", "createForumTopic", "editForumTopic", "closeForumTopic",
     "reopenForumTopic", "getChat", "getChatMember", "getChatAdministrators",
@@ -510,6 +510,7 @@ class FakeTelegram:
         self._topics: dict[int, dict[int, dict]] = collections.defaultdict(dict)
         self._message_ids: dict[int, itertools.count] = {}
         self._messages: dict[tuple[int, int], dict] = {}
+        self._update_messages: dict[int, int] = {}  # update_id -> the message_id it carried
         self._sent: dict[int, list[dict]] = collections.defaultdict(list)
         self._updates: list[dict] = []
         self._next_update_id = 100001
@@ -759,6 +760,19 @@ class FakeTelegram:
             self._open_callbacks[query_id] = query
             return self.push_update({"callback_query": query})
 
+    def edit_text(self, chat_id: int, message_id: int, text: str) -> int:
+        """Whoever wrote message ``message_id`` edits it to ``text`` (a caption, for media); returns the
+        update_id of the edited_message update."""
+        with self._lock:
+            record = self._messages.get((chat_id, message_id))
+            if record is None:
+                raise ValueError(f"no message {message_id} in chat {chat_id}")
+            message = copy.deepcopy(record["message"])
+        message["caption" if "caption" in message else "text"] = text
+        message.pop("entities", None)
+        message["edit_date"] = int(time.time())
+        return self.push_update({"edited_message": message})
+
     def push_update(self, update: dict) -> int:
         """Queue any raw update (without update_id); returns the update_id it was given."""
         if "update_id" in update:
@@ -777,11 +791,17 @@ class FakeTelegram:
             self._next_update_id = first
             self._confirmed_offset = 0
 
+    def message_id_of(self, update_id: int) -> int:
+        """The message_id of the message an update (from send_text, push_update...) carried."""
+        with self._lock:
+            return self._update_messages[update_id]
+
     def _remember_incoming(self, update: dict) -> None:
         for key in ("message", "channel_post", "business_message", "edited_message", "edited_channel_post"):
             message = update.get(key)
             if not isinstance(message, dict) or "chat" not in message or "message_id" not in message:
                 continue
+            self._update_messages[update["update_id"]] = message["message_id"]
             chat_id = message["chat"].get("id")
             record = self._messages.get((chat_id, message["message_id"]))
             if key.startswith("edited") and record is not None:
@@ -1471,6 +1491,25 @@ class FakeTelegram:
             self._apply_markup(record, markup)
             record.update(text=str(text), plain_text=plain, parse_mode=params.get("parse_mode"), entities=entities)
             return self._finish_edit(record, "editMessageText")
+
+    def _api_editmessagecaption(self, params: dict) -> dict | bool:
+        with self._lock:
+            record = self._edit_target(params)
+            if record is None:
+                return True
+            message = record["message"]
+            if "text" in message:
+                raise _bad("there is no caption in the message to edit")
+            caption, entities = self._formatted(params.get("caption", ""), params.get("parse_mode"),
+                                                params.get("caption_entities"), caption=True)
+            if message.get("caption", "") == caption:
+                raise _bad(NOT_MODIFIED_DESCRIPTION[len("Bad Request: "):])
+            message["caption"] = caption
+            message.pop("caption_entities", None)
+            if entities:
+                message["caption_entities"] = entities
+            record.update(caption=caption)
+            return self._finish_edit(record, "editMessageCaption")
 
     def _api_editmessagereplymarkup(self, params: dict) -> dict | bool:
         with self._lock:

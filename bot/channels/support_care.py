@@ -1,0 +1,76 @@
+"""The desk's care of tickets beyond relaying: the setup guide's progress shown in the topic of a customer
+the team sent through it, and tickets with no message for SUPPORT_IDLE_CLOSE_DAYS closed, with a notice
+to both sides (the customer may reopen theirs within a day by writing)."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.channels.delivery import change_session
+from bot.channels.support_desk import SupportDesk
+from bot.core.session import Session
+from bot.desk.card import describe_guide
+from bot.flows import handoff
+from bot.flows.setup import SetupFlow
+from bot.tickets import OPEN
+
+log = logging.getLogger(__name__)
+
+
+class TicketCare:
+    def __init__(self, desk: SupportDesk):
+        self.desk = desk
+        self._progress: dict[int, str] = {}  # the setup guide's last progress shown in each topic
+
+    async def guide_progress(self, bot: Bot, chat_id: int, session: Session) -> None:
+        """Show in the ticket's topic where a customer the team sent through the setup guide is."""
+        frame, human = session.frame(SetupFlow.name), session.frame(handoff.NAME)
+        if human is None:
+            return
+        ticket = await self.desk.tickets.latest(chat_id)
+        if ticket is None or ticket.state != OPEN:
+            return
+        if frame is not None and session.flows.index(frame) > session.flows.index(human):
+            progress = "📋 " + self.desk._t("Setup guide: {where}").format(
+                where=describe_guide(frame["state"], self.desk.conversation.kb, self.desk._t))
+        elif ticket.id in self._progress:
+            progress = "📋 " + self.desk._t("The setup guide is over: the customer is back with the team.")
+        else:
+            return
+        if self._progress.get(ticket.id) == progress:
+            return
+        self._progress[ticket.id] = progress
+        if progress.endswith(self.desk._t("The setup guide is over: the customer is back with the team.")):
+            del self._progress[ticket.id]
+        try:
+            await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(progress)))
+        except TelegramError as exc:
+            log.warning("the guide's progress of ticket #%s did not reach the group: %s", ticket.id, exc)
+
+    async def close_idle(self, bot: Bot, days: float) -> None:
+        """Close tickets with no message for ``days`` days, telling both sides; the customer may reopen
+        theirs within a day by writing."""
+        for ticket in await self.desk.tickets.idle(days):
+            await self.desk.tickets.close(ticket.id)
+            now = time.time()
+            key, session = await self.desk.customer_session(ticket)
+            await self.desk._store.update(key, change_session(lambda s: handoff.idle_closed(s, now)))
+            lang = session.lang or ticket.lang
+            shown_days = f"{days:g}"
+            try:
+                await bot.send_message(ticket.customer_chat, self.desk._tc(lang, "Our conversation with the support team has been closed, as nobody wrote for {days} days. If you still need the team, write here within a day and it opens again; otherwise I'm here for your questions.").format(days=shown_days))
+            except TelegramError as exc:
+                log.info("customer of idle ticket #%s not told: %s", ticket.id, exc)
+            try:
+                await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(self.desk._t(
+                    "💤 Ticket #{n} closed: no message for {days} days. The customer can reopen it within a day by writing.").format(
+                    n=ticket.id, days=shown_days))))
+            except TelegramError as exc:
+                log.warning("the group was not told that idle ticket #%s closed: %s", ticket.id, exc)
+            await self.desk.topic_closed(bot, await self.desk.tickets.get(ticket.id))
+            log.info("ticket #%s closed after %s idle days", ticket.id, shown_days)
