@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS ticket_work (
     agent_name TEXT,
     first_answer REAL,                -- the team's first message to the customer
     last_message REAL,                -- the last message either way
-    reason TEXT                       -- the article shown last before the customer asked for a person
+    reason TEXT,                      -- the article shown last before the customer asked for a person
+    title TEXT,                       -- the title its topic has now
+    topic_closed INTEGER NOT NULL DEFAULT 0  -- whether its topic is closed now
 );
 CREATE INDEX IF NOT EXISTS tickets_customer ON tickets (customer_chat, id);
 CREATE TABLE IF NOT EXISTS relays (
@@ -87,6 +89,8 @@ class Work:
     first_answer: float | None = None
     last_message: float | None = None
     reason: str | None = None
+    title: str | None = None
+    topic_closed: bool = False
 
 
 class Tickets:
@@ -132,9 +136,9 @@ class Tickets:
     # the work on a ticket
     def work(self, ticket_id: int) -> Work:
         with self._lock:
-            row = self._conn.execute("SELECT agent_id, agent_name, first_answer, last_message, reason FROM ticket_work "
+            row = self._conn.execute("SELECT agent_id, agent_name, first_answer, last_message, reason, title, topic_closed FROM ticket_work "
                                      "WHERE ticket = ?", (ticket_id,)).fetchone()
-        return Work(*row) if row else Work()
+        return Work(*row[:-1], bool(row[-1])) if row else Work()
 
     def _work(self, ticket_id: int, assignments: str, values: tuple) -> None:
         with self._lock:
@@ -147,6 +151,12 @@ class Tickets:
     def touch(self, ticket_id: int, now: float | None = None) -> None:
         """A message either way, or the ticket opened again: it is not idle."""
         self._work(ticket_id, "last_message = ?", (now or time.time(),))
+
+    def set_title(self, ticket_id: int, title: str) -> None:
+        self._work(ticket_id, "title = ?", (title,))
+
+    def set_topic_closed(self, ticket_id: int, closed: bool) -> None:
+        self._work(ticket_id, "topic_closed = ?", (int(closed),))
 
     def set_reason(self, ticket_id: int, article: str | None) -> None:
         self._work(ticket_id, "reason = ?", (article,))

@@ -11,6 +11,7 @@ the topic closes and reopens with the ticket. The team's commands are ``support_
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import time
@@ -22,9 +23,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.delivery import change_session
+from bot.channels.support_topics import TopicStates
 from bot.channels.telegram_calls import with_retries
 from bot.channels.threads import InThreads
-from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, split_html, utf16_length
+from bot.channels.telegram_render import split_html
 from bot.config import Settings
 from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey
@@ -33,15 +35,13 @@ from bot.flows import handoff
 from bot.flows.setup import SetupFlow, SetupState
 from bot.i18n import Translator
 from bot.store import SQLiteStore
-from bot.tickets import ALREADY_OPEN, CLOSED, IN, NEW, OPEN, OUT, REOPENED, Ticket
+from bot.tickets import ALREADY_OPEN, IN, NEW, OPEN, OUT, REOPENED, Ticket
 
 log = logging.getLogger(__name__)
 
 TEAM_LANGUAGE = "it"
 ADMINS_TTL = 300.0
 NOTE_PREFIX = "//"
-# The ticket's state in its topic's title: waiting for the team, waiting for the customer, closed.
-STATE_ICONS = {"team": "🔴", "customer": "⏳", CLOSED: "✅"}
 GROUP_RETRY_SECONDS = 20.0  # a customer waits this long for a failing group, then goes to the support mailbox
 LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
 
@@ -61,7 +61,7 @@ def _topic_gone(error: BadRequest) -> bool:
     return "thread not found" in str(error).lower() or "topic_id_invalid" in str(error).lower()
 
 
-class SupportDesk:
+class SupportDesk(TopicStates):
     def __init__(self, settings: Settings, store: SQLiteStore, translator: Translator, conversation: Conversation,
                  channel: str, send: Callable[[int, Reply], Awaitable[bool]]):
         self.settings, self.translator, self.conversation, self.channel = settings, translator, conversation, channel
@@ -70,8 +70,8 @@ class SupportDesk:
         self._store = InThreads(store)
         self._outbox = InThreads(store.outbox)
         self.chat_id = settings.support_chat_id
-        self._titles: dict[int, str] = {}  # the last title given to each ticket's topic
         self._forum: bool | None = None
+        self._topic_lock = asyncio.Lock()
         self._admins: set[int] | None = None
         self._admins_at = 0.0
 
@@ -109,7 +109,10 @@ class SupportDesk:
                 ticket = await self._new_topic(bot, ticket)
             elif forum and how == REOPENED:
                 try:
-                    await with_retries(lambda: bot.reopen_forum_topic(self.chat_id, ticket.topic_id), "reopening a topic")
+                    work = await self.tickets.work(ticket.id)
+                    if work.topic_closed or work.title is None:  # closed, or from before topics were followed
+                        await with_retries(lambda: bot.reopen_forum_topic(self.chat_id, ticket.topic_id), "reopening a topic")
+                        await self.tickets.set_topic_closed(ticket.id, False)
                 except BadRequest as exc:
                     if not _topic_gone(exc):
                         raise
@@ -122,55 +125,12 @@ class SupportDesk:
         await self.tickets.link(header.message_id, ticket.id)
         return ticket
 
-    async def _title(self, ticket: Ticket) -> str:
-        """The topic's title: state, number, customer, language, and who took the ticket."""
-        state = CLOSED if ticket.state == CLOSED else "team" if ticket.waiting_since else "customer"
-        work = await self.tickets.work(ticket.id)
-        if state == "customer" and work.first_answer is None:
-            state = "team"  # nobody has answered yet
-        tail = f" ({ticket.lang})" + (f" · {work.agent_name}" if work.agent_name else "")
-        head = f"{STATE_ICONS[state]} #{ticket.id} "
-        return head + fit(ticket.name, MAX_TOPIC_NAME - utf16_length(head + tail)) + tail
-
-    async def retitle(self, bot: Bot, ticket: Ticket) -> None:
-        """Bring the topic's title up to date (state, agent); a failure only costs the title."""
-        ticket = await self.tickets.get(ticket.id)
-        if ticket is None or ticket.topic_id is None:
-            return
-        title = await self._title(ticket)
-        if self._titles.get(ticket.id) == title:
-            return
-        try:
-            await with_retries(lambda: bot.edit_forum_topic(self.chat_id, ticket.topic_id, name=title), "renaming a topic")
-            self._titles[ticket.id] = title
-        except TelegramError as exc:
-            if "not_modified" in str(exc).lower() or "not modified" in str(exc).lower():
-                self._titles[ticket.id] = title
-            else:
-                log.warning("the topic of ticket #%s was not renamed: %s", ticket.id, exc)
-
-    async def topic_closed(self, bot: Bot, ticket: Ticket) -> None:
-        await self.retitle(bot, ticket)
-        if ticket.topic_id:
-            try:
-                await bot.close_forum_topic(self.chat_id, ticket.topic_id)
-            except TelegramError as exc:
-                log.info("topic of ticket #%s not closed: %s", ticket.id, exc)
-
-    async def topic_reopened(self, bot: Bot, ticket: Ticket) -> None:
-        if ticket.topic_id:
-            try:
-                await bot.reopen_forum_topic(self.chat_id, ticket.topic_id)
-            except TelegramError as exc:
-                log.info("topic of ticket #%s not reopened: %s", ticket.id, exc)
-        await self.retitle(bot, ticket)
-
     async def _new_topic(self, bot: Bot, ticket: Ticket) -> Ticket:
         name = await self._title(ticket)
         topic = await with_retries(lambda: bot.create_forum_topic(self.chat_id, name), "creating a topic",
                                    seconds=GROUP_RETRY_SECONDS)
         await self.tickets.set_topic(ticket.id, topic.message_thread_id)
-        self._titles[ticket.id] = name
+        await self.tickets.set_title(ticket.id, name)
         return await self.tickets.get(ticket.id)
 
     async def _in_topic(self, bot: Bot, ticket: Ticket, call) -> tuple[Ticket, object]:

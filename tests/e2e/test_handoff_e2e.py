@@ -191,7 +191,7 @@ def test_an_emoji_heavy_name_still_gets_its_topic_and_header(fake, start_bot, fo
     start_bot(env=forum)
     hand_over(fake, customer=EMOJI)
     [topic] = fake.topics(SUPPORT).values()
-    assert topic["name"].startswith("#1 🦄") and topic["name"].endswith("(it)")
+    assert topic["name"].startswith("🔴 #1 🦄") and topic["name"].endswith("(it)")
 
 
 OUTSIDER, STAFF = 5151, 6161

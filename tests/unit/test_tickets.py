@@ -1,0 +1,68 @@
+"""Tickets beyond open and close: who took them, the first answer, idleness, copies, the figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.store import SQLiteStore
+from bot.tickets import CLOSED, IN, OUT
+
+
+@pytest.fixture
+def tickets(tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    yield store.tickets
+    store.close()
+
+
+def test_take_and_take_over_record_the_agent(tickets):
+    ticket, _ = tickets.open(1, "Mario", "mario", "it", now=1000.0)
+    assert tickets.work(ticket.id).agent_name is None
+    tickets.take(ticket.id, 42, "Giulia")
+    tickets.take(ticket.id, 43, "Luca")
+    work = tickets.work(ticket.id)
+    assert (work.agent_id, work.agent_name) == (43, "Luca")
+
+
+def test_the_first_answer_is_kept_and_the_last_message_moves(tickets):
+    ticket, _ = tickets.open(1, "Mario", None, "it", now=1000.0)
+    tickets.customer_wrote(ticket.id, now=1010.0)
+    tickets.team_answered(ticket.id, now=1100.0)
+    tickets.customer_wrote(ticket.id, now=1200.0)
+    tickets.team_answered(ticket.id, now=1300.0)
+    work = tickets.work(ticket.id)
+    assert work.first_answer == 1100.0 and work.last_message == 1300.0
+    assert tickets.get(ticket.id).waiting_since is None
+
+
+def test_idle_tickets_are_those_without_a_message_for_the_days_given(tickets):
+    quiet, _ = tickets.open(1, "Mario", None, "it", now=0.0)
+    busy, _ = tickets.open(2, "Mary", None, "en", now=0.0)
+    tickets.customer_wrote(busy.id, now=6 * 86400.0)
+    closed, _ = tickets.open(3, "Ugo", None, "it", now=0.0)
+    tickets.close(closed.id, now=1.0)
+    assert [t.id for t in tickets.idle(7, now=8 * 86400.0)] == [quiet.id]
+    tickets.touch(quiet.id, now=8 * 86400.0)
+    assert tickets.idle(7, now=8 * 86400.0) == []
+
+
+def test_copies_are_found_by_direction_and_source(tickets):
+    ticket, _ = tickets.open(1, "Mario", None, "it")
+    tickets.copied(ticket.id, IN, 10, 500)
+    tickets.copied(ticket.id, OUT, 10, 20)
+    assert tickets.copy_of(ticket.id, IN, 10) == 500
+    assert tickets.copy_of(ticket.id, OUT, 10) == 20
+    assert tickets.copy_of(ticket.id, OUT, 11) is None
+
+
+def test_since_gives_tickets_opened_or_closed_in_the_period_with_their_work(tickets):
+    old, _ = tickets.open(1, "Mario", None, "it", now=100.0)
+    tickets.close(old.id, now=200.0)
+    older, _ = tickets.open(2, "Mary", None, "en", now=100.0)
+    tickets.close(older.id, now=1500.0)
+    new, _ = tickets.open(3, "Ugo", None, "it", now=2000.0)
+    tickets.set_reason(new.id, "cannot-send")
+    found = {t.id: (t, w) for t, w in tickets.since(1000.0)}
+    assert set(found) == {older.id, new.id}
+    assert found[older.id][0].state == CLOSED and found[new.id][1].reason == "cannot-send"
+    assert [t.id for t in tickets.of_customer(2)] == [older.id]
