@@ -125,12 +125,14 @@ class Tickets:
             return latest, ALREADY_OPEN
         if latest and latest.closed and now - latest.closed < REOPEN_WITHIN:
             self._set(latest.id, "state = ?, closed = NULL", (OPEN,))
+            self.touch(latest.id, now)  # idle from now, not from before its close
             return self.get(latest.id), REOPENED
         with self._lock:
             cursor = self._conn.execute(
                 "INSERT INTO tickets (customer_chat, name, username, lang, state, opened) VALUES (?, ?, ?, ?, ?, ?)",
                 (customer_chat, name, username, lang, OPEN, now),
             )
+        self.touch(cursor.lastrowid, now)
         return self.get(cursor.lastrowid), NEW
 
     # the work on a ticket
@@ -150,7 +152,7 @@ class Tickets:
 
     def touch(self, ticket_id: int, now: float | None = None) -> None:
         """A message either way, or the ticket opened again: it is not idle."""
-        self._work(ticket_id, "last_message = ?", (now or time.time(),))
+        self._work(ticket_id, "last_message = ?", (time.time() if now is None else now,))
 
     def set_title(self, ticket_id: int, title: str) -> None:
         self._work(ticket_id, "title = ?", (title,))
@@ -163,8 +165,12 @@ class Tickets:
 
     def idle(self, days: float, now: float | None = None) -> list[Ticket]:
         """Open tickets with no message either way for ``days`` days."""
-        limit = (time.time() if now is None else now) - days * 86400
+        now = time.time() if now is None else now
+        limit = now - days * 86400
         with self._lock:
+            # A ticket from before its work was recorded counts from now: never closed on the first look.
+            self._conn.execute("INSERT OR IGNORE INTO ticket_work (ticket, last_message) "
+                               "SELECT id, ? FROM tickets WHERE state = ?", (now, OPEN))
             rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM tickets t WHERE state = ? AND COALESCE("
                 "(SELECT last_message FROM ticket_work WHERE ticket = t.id), opened) < ? ORDER BY id", (OPEN, limit)).fetchall()
@@ -199,18 +205,18 @@ class Tickets:
         self._set(ticket_id, "state = ?, closed = NULL", (OPEN,))
 
     def close(self, ticket_id: int, now: float | None = None) -> None:
-        self._set(ticket_id, "state = ?, closed = ?, waiting_since = NULL", (CLOSED, now or time.time()))
+        self._set(ticket_id, "state = ?, closed = ?, waiting_since = NULL", (CLOSED, time.time() if now is None else now))
 
     def set_topic(self, ticket_id: int, topic_id: int) -> None:
         self._set(ticket_id, "topic_id = ?", (topic_id,))
 
     def customer_wrote(self, ticket_id: int, now: float | None = None) -> None:
-        now = now or time.time()
+        now = time.time() if now is None else now
         self._set(ticket_id, "waiting_since = COALESCE(waiting_since, ?)", (now,))
         self._work(ticket_id, "last_message = ?", (now,))
 
     def team_answered(self, ticket_id: int, now: float | None = None) -> None:
-        now = now or time.time()
+        now = time.time() if now is None else now
         self._set(ticket_id, "waiting_since = NULL", ())
         self._work(ticket_id, "first_answer = COALESCE(first_answer, ?), last_message = ?", (now, now))
 

@@ -8,7 +8,9 @@ turn: a crash after the turn and before the sending delivers the rest after the 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -71,3 +73,18 @@ def change_session(change: Callable[[Session], None]) -> Callable[[dict[str, Any
         data.update(session.to_dict())
 
     return apply
+
+
+class SessionLocks:
+    """One lock per customer: a turn (read, respond, write) and the team's changes to the same session
+    (a /close, the first answer, an idle close) run in different workers and must never interleave, or
+    the older copy would win."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def __call__(self, chat_id: int) -> asyncio.Lock:
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        return lock

@@ -7,7 +7,9 @@ from __future__ import annotations
 import html
 import logging
 import time
+from datetime import timedelta
 
+from babel.dates import format_timedelta
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -56,21 +58,28 @@ class TicketCare:
         """Close tickets with no message for ``days`` days, telling both sides; the customer may reopen
         theirs within a day by writing."""
         for ticket in await self.desk.tickets.idle(days):
-            await self.desk.tickets.close(ticket.id)
-            now = time.time()
-            key, session = await self.desk.customer_session(ticket)
-            await self.desk._store.update(key, change_session(lambda s: handoff.idle_closed(s, now)))
+            async with self.desk.locks(ticket.customer_chat):  # not while the customer's turn runs
+                if ticket.id not in {t.id for t in await self.desk.tickets.idle(days)}:
+                    continue  # they wrote while earlier tickets were being closed
+                await self.desk.tickets.close(ticket.id)
+                now = time.time()
+                key, session = await self.desk.customer_session(ticket)
+                await self.desk._store.update(key, change_session(lambda s: handoff.idle_closed(s, now)))
             lang = session.lang or ticket.lang
-            shown_days = f"{days:g}"
             try:
-                await bot.send_message(ticket.customer_chat, self.desk._tc(lang, "Our conversation with the support team has been closed, as nobody wrote for {days} days. If you still need the team, write here within a day and it opens again; otherwise I'm here for your questions.").format(days=shown_days))
+                await bot.send_message(ticket.customer_chat, self.desk._tc(lang, "Your conversation with our support team has been closed because there were no new messages for {period}. If you still need them, write here within a day and it will reopen; otherwise, I'm here for your questions.").format(period=_period(days, lang)))
             except TelegramError as exc:
                 log.info("customer of idle ticket #%s not told: %s", ticket.id, exc)
             try:
                 await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(self.desk._t(
-                    "💤 Ticket #{n} closed: no message for {days} days. The customer can reopen it within a day by writing.").format(
-                    n=ticket.id, days=shown_days))))
+                    "💤 Ticket #{n} closed: no message for {period}. The customer can reopen it within a day by writing.").format(
+                    n=ticket.id, period=_period(days, "it")))))
             except TelegramError as exc:
                 log.warning("the group was not told that idle ticket #%s closed: %s", ticket.id, exc)
             await self.desk.topic_closed(bot, await self.desk.tickets.get(ticket.id))
-            log.info("ticket #%s closed after %s idle days", ticket.id, shown_days)
+            log.info("ticket #%s closed after %s idle days", ticket.id, days)
+
+
+def _period(days: float, lang: str) -> str:
+    """SUPPORT_IDLE_CLOSE_DAYS in words of the language: "7 giorni", "1 day", "12 hours"."""
+    return format_timedelta(timedelta(days=days), locale=lang, threshold=1.0)

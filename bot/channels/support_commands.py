@@ -16,14 +16,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.channels.delivery import change_session
 from bot.channels.support_desk import LANGUAGE_NAMES, SupportDesk
 from bot.core.callbacks import RateTicket, encode
 from bot.desk.card import Card, card_html, describe_guide, stats_html
 from bot.desk.stats import TicketRecord, compute
 from bot.flows import handoff
 from bot.knowledge.text import fold
-from bot.tickets import Ticket
+from bot.tickets import OPEN, Ticket
 
 TICKET_COMMANDS = ("close", "reopen", "ban", "unban", "kb", "guide", "take", "info")
 GROUP_COMMANDS = ("tickets", "stats")
@@ -56,9 +55,12 @@ class TeamCommands:
 
     # the ticket
     async def _close(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
+        if ticket.state != OPEN:
+            await self._say(bot, message, self._t("Ticket #{n} is already closed.").format(n=ticket.id))
+            return
         await self.tickets.close(ticket.id)
         key, session = await self.desk.customer_session(ticket)
-        await self._store.update(key, change_session(handoff.team_closed))
+        await self.desk.change_customer(ticket, handoff.team_closed)
         rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=encode(RateTicket(ticket.id, n)))
                                         for n in range(1, 6)]])
         try:
@@ -70,9 +72,14 @@ class TeamCommands:
         await self._say(bot, message, self._t("✅ Ticket #{n} closed.").format(n=ticket.id))
 
     async def _reopen(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
+        latest = await self.tickets.latest(ticket.customer_chat)
+        if ticket.state == OPEN or latest.id != ticket.id:
+            await self._say(bot, message, self._t("Ticket #{n} is already open.").format(n=latest.id) if latest.state == OPEN
+                            else self._t("This customer has a newer ticket: #{n}.").format(n=latest.id))
+            return
         await self.tickets.reopen(ticket.id)
         key, session = await self.desk.customer_session(ticket)
-        await self._store.update(key, change_session(handoff.team_reopened))
+        await self.desk.change_customer(ticket, handoff.team_reopened)
         try:
             await bot.send_message(ticket.customer_chat, self._tc(session.lang or ticket.lang, "Our team has reopened your conversation: a person will answer you here."))
         except Forbidden:
@@ -82,9 +89,10 @@ class TeamCommands:
 
     async def _ban(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
         await self.tickets.ban(ticket.customer_chat)
+        latest = await self.tickets.latest(ticket.customer_chat)
         await self.tickets.close(ticket.id)
-        key, _session = await self.desk.customer_session(ticket)
-        await self._store.update(key, change_session(handoff.team_closed))
+        if latest.id == ticket.id:  # an old ticket's topic: the customer's current one is left alone
+            await self.desk.change_customer(ticket, handoff.team_closed)
         await self.desk.topic_closed(bot, await self.tickets.get(ticket.id))
         await self._say(bot, message, self._t("🚫 The customer of ticket #{n} is banned: their messages are ignored.").format(n=ticket.id))
 
@@ -95,7 +103,7 @@ class TeamCommands:
     async def _take(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
         user = message.from_user
         if user is None or message.sender_chat is not None:
-            await self._say(bot, message, self._t("Post as yourself, not anonymously, to take a ticket."))
+            await self._say(bot, message, self._t("To take a ticket, post as yourself, not as an anonymous admin."))
             return
         work = await self.tickets.work(ticket.id)
         if work.agent_id not in (None, user.id) and self._takeover.get(ticket.id) != user.id:
@@ -118,14 +126,16 @@ class TeamCommands:
         if best is None:
             await self._say(bot, message, self._t("No article matches that: try other words."))
             return
-        if ticket.state != "open":
+        if ticket.state != OPEN:
             await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))
             return
-        key, session = await self.desk.customer_session(ticket)
-        reply = await self.desk.for_customer(key, lambda s: self.desk.conversation.article_for(key, s, s.lang or ticket.lang, best))
+        key, _session = await self.desk.customer_session(ticket)
+        reply = await self.desk.change_customer(ticket, lambda s: self.desk.conversation.article_for(
+            key, s, s.lang or ticket.lang, best))
         if not await self.desk.send(ticket.customer_chat, reply):
             await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
             return
+        await self._answered(bot, ticket)
         text = e(self._t("📤 Sent to the customer: «{title}» ({id}).").format(title=reply.title, id=best))
         if unsure and others:
             text += "\n" + e(self._t("Not sure it is the right one. Did you mean:")) + " " + ", ".join(
@@ -133,7 +143,7 @@ class TeamCommands:
         await self._say(bot, message, text, as_html=True)
 
     async def _guide(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
-        if ticket.state != "open":
+        if ticket.state != OPEN:
             await self._say(bot, message, self._t("This ticket is closed: /reopen it to write to the customer."))
             return
         conversation = self.desk.conversation
@@ -141,13 +151,20 @@ class TeamCommands:
         if args.strip() and client is None:
             await self._say(bot, message, self._t("I don't know that program: the customer will choose it from the list."))
         key, _session = await self.desk.customer_session(ticket)
-        replies = await self.desk.for_customer(key, lambda s: conversation.guide_for(key, s, s.lang or ticket.lang, client))
+        replies = await self.desk.change_customer(ticket, lambda s: conversation.guide_for(key, s, s.lang or ticket.lang, client))
         for reply in replies:
             if not await self.desk.send(ticket.customer_chat, reply):
                 await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
                 return
-        await self._say(bot, message, self._t("📋 The customer has the setup guide: the bot walks them through it, the "
-                                              "ticket stays open, and their progress shows here."))
+        await self._answered(bot, ticket)
+        await self._say(bot, message, self._t("📋 The setup guide has been sent to the customer: the bot walks them through "
+                                              "it, the ticket stays open, and you'll see their progress here."))
+
+    async def _answered(self, bot: Bot, ticket: Ticket) -> None:
+        """What the bot sent for the team is the team's answer: the ticket waits for the customer now."""
+        await self.tickets.team_answered(ticket.id)
+        await self.desk.change_customer(ticket, handoff.team_answered)
+        await self.desk.retitle(bot, ticket)
 
     # figures
     async def _info(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
@@ -176,7 +193,7 @@ class TeamCommands:
         stats = compute(records, customers, reasons, since)
         kb = self.desk.conversation.kb
         titles = {a: kb.articles[a].title["it"] for a in kb.articles}
-        await self._say(bot, message, stats_html(stats, days, customers, titles, self._t), as_html=True)
+        await self._say(bot, message, stats_html(stats, since, customers, titles, self._t), as_html=True)
 
     async def _tickets(self, bot: Bot, message: Message, args: str = "") -> None:
         tickets = await self.tickets.open_tickets()

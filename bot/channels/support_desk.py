@@ -22,7 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.channels.delivery import change_session
+from bot.channels.delivery import SessionLocks, change_session
 from bot.channels.support_topics import TopicStates
 from bot.channels.telegram_calls import with_retries
 from bot.channels.threads import InThreads
@@ -63,9 +63,10 @@ def _topic_gone(error: BadRequest) -> bool:
 
 class SupportDesk(TopicStates):
     def __init__(self, settings: Settings, store: SQLiteStore, translator: Translator, conversation: Conversation,
-                 channel: str, send: Callable[[int, Reply], Awaitable[bool]]):
+                 channel: str, send: Callable[[int, Reply], Awaitable[bool]], locks: SessionLocks):
         self.settings, self.translator, self.conversation, self.channel = settings, translator, conversation, channel
         self.send = send  # a reply to a customer, rendered by the channel
+        self.locks = locks
         self.tickets = InThreads(store.tickets)
         self._store = InThreads(store)
         self._outbox = InThreads(store.outbox)
@@ -98,7 +99,6 @@ class SupportDesk(TopicStates):
         ticket, how = await self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
         if how != ALREADY_OPEN:
             await self.tickets.set_reason(ticket.id, session.last_article)
-            await self.tickets.touch(ticket.id)  # idle from now, not from an old close
         try:
             forum = await self.is_forum(bot)
             if replay and how == ALREADY_OPEN:
@@ -114,9 +114,12 @@ class SupportDesk(TopicStates):
                         await with_retries(lambda: bot.reopen_forum_topic(self.chat_id, ticket.topic_id), "reopening a topic")
                         await self.tickets.set_topic_closed(ticket.id, False)
                 except BadRequest as exc:
-                    if not _topic_gone(exc):
+                    if "not_modified" in str(exc).lower():  # a topic that was never closed: nothing to do
+                        await self.tickets.set_topic_closed(ticket.id, False)
+                    elif not _topic_gone(exc):
                         raise
-                    ticket = await self._new_topic(bot, ticket)
+                    else:
+                        ticket = await self._new_topic(bot, ticket)
                 await self.retitle(bot, ticket)
             header = await self._post(bot, ticket, await self._header(ticket, customer, session, how == NEW))
         except TelegramError as exc:  # 403, 5xx past the retries, a 429 past the limiter's, a migrated chat
@@ -302,8 +305,7 @@ class SupportDesk(TopicStates):
         await self.tickets.link(message.message_id, ticket.id)
         await self.tickets.copied(ticket.id, OUT, message.message_id, copy.message_id)
         await self.tickets.team_answered(ticket.id)
-        key, _session = await self.customer_session(ticket)
-        await self._store.update(key, change_session(handoff.team_answered))
+        await self.change_customer(ticket, handoff.team_answered)
         await self.retitle(bot, ticket)
 
     async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -327,15 +329,18 @@ class SupportDesk(TopicStates):
                                                                     caption_entities=message.caption_entities))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
-                await self._say(bot, message, self._t("⚠️ The customer's copy was not corrected: {error}").format(error=exc.message))
+                await self._say(bot, message, self._t("⚠️ The customer still sees the old version: {error}").format(error=exc.message))
         except TelegramError as exc:
             log.warning("an edit in ticket #%s did not reach the customer: %s", ticket.id, exc)
 
     # what the bot does for the team in the customer's chat
-    async def for_customer(self, key: SessionKey, change):
-        """Run ``change(session)`` on the customer's stored session, in one step; returns its result."""
+    async def change_customer(self, ticket: Ticket, change):
+        """Run ``change(session)`` on the ticket customer's stored session, in one step and never in the
+        middle of their turn; returns its result."""
         result = []
-        await self._store.update(key, change_session(lambda s: result.append(change(s))))
+        async with self.locks(ticket.customer_chat):
+            await self._store.update(SessionKey(self.channel, str(ticket.customer_chat)),
+                                     change_session(lambda s: result.append(change(s))))
         return result[0]
 
     async def from_team(self, bot: Bot, message: Message) -> bool:

@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.channels.delivery import Delivery, change_delivery, change_session, record
+from bot.channels.delivery import Delivery, SessionLocks, change_delivery, change_session, record
 from bot.channels.support_care import TicketCare
 from bot.channels.support_commands import TEAM_COMMANDS, TeamCommands
 from bot.channels.support_desk import GroupUnreachable, SupportDesk
@@ -69,7 +69,8 @@ class TelegramBot:
         self.backlog: set[int] = set()  # update ids that piled up while the bot was down: no storm
         self._groups_seen: set[int] = set()
         self._keyboards_removed: dict[tuple[int, int], None] = {}  # oldest first, bounded
-        self.desk = (SupportDesk(settings, store, translator, conversation, CHANNEL, self.send)
+        self.locks = SessionLocks()
+        self.desk = (SupportDesk(settings, store, translator, conversation, CHANNEL, self.send, self.locks)
                      if settings.support_chat_id is not None else None)
         self.team = TeamCommands(self.desk) if self.desk is not None else None
         self.care = TicketCare(self.desk) if self.desk is not None else None
@@ -209,6 +210,12 @@ class TelegramBot:
 
     # one turn of the conversation
     async def _turn(self, update: Update, inbound: Inbound) -> None:
+        async with self.locks(update.effective_chat.id):  # the team's changes to the session wait for the turn
+            stored = await self._respond(update, inbound)
+        if stored is not None:
+            await self._deliver(update, inbound, *stored)
+
+    async def _respond(self, update: Update, inbound: Inbound):
         key = SessionKey(CHANNEL, str(update.effective_chat.id))
         stored = await asyncio.to_thread(self.store.get, key)
         session, delivery = Session.from_dict(stored), Delivery.of(stored)
@@ -217,8 +224,7 @@ class TelegramBot:
         # yet delivered.
         if delivery.handled(update.update_id):
             log.info("update %s was handled before a restart: delivering what was left", update.update_id)
-            await self._deliver(update, inbound, key, session, delivery, replay=True)
-            return
+            return key, session, delivery, True
         # In a thread: a turn may write (a request to the outbox, an unanswered question).
         outcome = await asyncio.to_thread(self.conversation.respond, key, session, inbound)
         delivery.undelivered = [reply.to_dict() for reply in outcome.replies]
@@ -226,7 +232,7 @@ class TelegramBot:
         # Saved, with its replies, before anything is sent: a restart never forgets where we were or
         # what was still to say.
         await asyncio.to_thread(self.store.set, key, record(session, delivery))
-        await self._deliver(update, inbound, key, session, delivery)
+        return key, session, delivery, False
 
     async def _deliver(self, update: Update, inbound: Inbound, key: SessionKey, session: Session, delivery: Delivery,
                        replay: bool = False) -> None:

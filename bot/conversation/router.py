@@ -191,6 +191,9 @@ class Conversation:
             replies = top.on_command(ctx, command)
             if replies is not None:
                 return replies
+        human = self.flows.get("human")
+        if command == "bot" and human is not None and ctx.session.frame(human.name) is not None:
+            return human.on_command(ctx, command)  # back to the bot from anywhere: a guide the team started, say
         ctx.session.remember("customer", "/" + command + (f" {inbound.text}" if inbound.text else ""))
         ctx.session.lang = ctx.lang
         handler = self.commands.get(command)
@@ -203,7 +206,10 @@ class Conversation:
         return [self.texts.language_choice(ctx.lang)]
 
     def _cancel(self, ctx: Context, args: str) -> list[Reply]:
-        return [self.texts.cancelled(ctx.lang, had_flow=ctx.session.clear_flows())]
+        # Leaving a ticket with the team open is leaving the team: the channel closes it.
+        handback = any(getattr(flow, "holds_ticket", lambda s: False)(ctx.session) for flow in self.flows.values())
+        reply = self.texts.cancelled(ctx.lang, had_flow=ctx.session.clear_flows())
+        return [dataclasses.replace(reply, handback=handback)]
 
     # buttons
     def press(self, ctx: Context, button_id: str) -> list[Reply]:

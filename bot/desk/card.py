@@ -6,9 +6,10 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
+from babel.numbers import format_decimal
 
 from bot.desk.stats import Stats
 from bot.i18n import N_
@@ -36,8 +37,8 @@ def describe_guide(state: dict, kb: KnowledgeBase, _: Gettext, lang: str = "it")
 
 # The guide's steps and the requests' states, as the team reads them.
 _STEP_TEXTS = {
-    "client": N_("choosing the program"), "protocol": N_("choosing POP3 or IMAP"), "address": N_("writing the address"),
-    "worked": N_("checking that it works"), "trouble": N_("telling what goes wrong"),
+    "client": N_("choosing the program"), "protocol": N_("choosing POP3 or IMAP"), "address": N_("entering the address"),
+    "worked": N_("checking that it works"), "trouble": N_("describing the problem"),
 }
 REQUEST_STATES = {"pending": N_("pending"), "delivered": N_("delivered"), "failed": N_("failed")}
 
@@ -68,7 +69,7 @@ def card_html(card: Card, _: Gettext, language_names: dict[str, str]) -> str:
     return "\n".join(f"<b>{e(label)}</b>: {value}" if n == 0 else f"{e(label)}: {value}" for n, (label, value) in enumerate(rows))
 
 
-def stats_html(stats: Stats, days: int, customers_total: int, titles: dict[str, str], _: Gettext, locale: str = "it") -> str:
+def stats_html(stats: Stats, since: float, customers_total: int, titles: dict[str, str], _: Gettext, locale: str = "it") -> str:
     e = html.escape
 
     def duration(seconds: float | None) -> str:
@@ -76,15 +77,16 @@ def stats_html(stats: Stats, days: int, customers_total: int, titles: dict[str, 
 
     share = f"{round(stats.handoff_share * 100)}%" if stats.handoff_share is not None else "-"
     wrote = _("of {total} who wrote").format(total=customers_total)
-    rating = f"{stats.rating_average} / 5 ({stats.rating_count})" if stats.rating_average is not None else "-"
+    rating = (f"{format_decimal(stats.rating_average, '0.0', locale=locale)} / 5 ({stats.rating_count})"
+              if stats.rating_average is not None else "-")
     reasons = ", ".join(f"{titles.get(a, a)} ({n})" for a, n in stats.top_reasons) or "-"
-    title = _("Figures of the last {days} days").format(days=days)
+    title = _("Figures since {date}").format(date=format_date(datetime.fromtimestamp(since), "d MMMM", locale=locale))
     closed = _("closed")
     rows = [
         (_("Tickets opened"), f"{stats.opened} · {closed}: {stats.closed}"),
         (_("Time to first answer (median)"), duration(stats.median_first_answer)),
         (_("Time to close (median)"), duration(stats.median_to_close)),
-        (_("Ratings"), rating),
+        (_("Average rating"), rating),
         (_("Customers who asked for a person"), f"{share} ({wrote})"),
         (_("Top reasons"), reasons),
     ]

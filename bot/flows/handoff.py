@@ -71,7 +71,12 @@ class HandoffFlow:
 
     def _state(self, ctx: Context) -> HandoffState:
         frame = ctx.session.frame(self.name)
-        return HandoffState.from_dict(frame["state"]) if frame else HandoffState()
+        return HandoffState.from_dict(frame["state"]) if frame else HandoffState(step="")
+
+    def holds_ticket(self, session: Session) -> bool:
+        """Whether the customer has a ticket with the team open (leaving the flow must close it)."""
+        frame = session.frame(self.name)
+        return frame is not None and frame["state"].get("step") in (WITH_TEAM, LEAVING, LEFT)
 
     def _save(self, ctx: Context, state: HandoffState) -> None:
         frame = ctx.session.frame(self.name)
@@ -86,6 +91,13 @@ class HandoffFlow:
         _ = ctx.gettext
         if not self.support_group:
             return [self.by_mail(ctx)]
+        current = ctx.session.frame(self.name)
+        if current is not None and current["state"].get("step") in (WITH_TEAM, LEFT):
+            # Already with the team (a person asked for from the guide the team started): back on top.
+            ctx.session.leave(self.name)
+            ctx.session.push(self.name, HandoffState().to_dict())
+            return [Reply(_("You're with our support team: write here and they will answer you. To go back to "
+                            "the bot, send /bot."))]
         now = self.clock()
         if self.hours.understood and not self.hours.is_open(now):
             state = HandoffState(step=AWAY)
@@ -121,6 +133,8 @@ class HandoffFlow:
             return self._relay(ctx, f"[{media}]")
         if state.step == LEAVING and media != "edited":
             return self._message_left(ctx, state, f"[{media}]")
+        if state.step == LEFT and media != "edited":  # more photos for the team: the bot cannot read them
+            return self._relay(ctx, f"[{media}]")
         if state.step == IDLE_CLOSED and media != "edited":
             return self._reopened(ctx, state, f"[{media}]")
         return None
@@ -136,12 +150,13 @@ class HandoffFlow:
     def on_button(self, ctx: Context, action: Any = None) -> list[Reply] | None:
         state = self._state(ctx)
         if isinstance(action, FlowAction):
-            if action.action == "leave" and action.token == state.token and state.step == AWAY:
+            on_top = ctx.session.flow == self.name
+            if action.action == "leave" and action.token == state.token and state.step == AWAY and on_top:
                 state.step = LEAVING
                 self._save(ctx, state)
                 _ = ctx.gettext
                 return [Reply(_("Write your message for the team (photos and documents too): I'll pass it on."))]
-            return [self._with_team_note(ctx)] if state.step == WITH_TEAM else None
+            return [self._with_team_note(ctx)] if state.step == WITH_TEAM and on_top else None
         if state.step != WITH_TEAM or isinstance(action, (OpenArticle, RateAnswer)):
             return None  # an article the team sent, its opinion: the bot's to answer
         return [self._with_team_note(ctx)]
@@ -243,7 +258,11 @@ def team_closed(session: Session) -> None:
 
 
 def idle_closed(session: Session, now: float) -> None:
-    """The desk closed the ticket for lack of messages: writing within a day opens it again."""
-    if session.frame(NAME) is not None:
-        session.leave(NAME)
-    session.push(NAME, HandoffState(step=IDLE_CLOSED, closed_at=now).to_dict())
+    """The desk closed the ticket for lack of messages: writing within a day opens it again. The frame
+    keeps its place: a guide the customer is following stays on top."""
+    frame = session.frame(NAME)
+    state = HandoffState(step=IDLE_CLOSED, closed_at=now).to_dict()
+    if frame is None:
+        session.push(NAME, state)
+    else:
+        frame["state"] = state

@@ -103,3 +103,67 @@ def test_the_guide_the_team_offers_sits_on_the_handoff_and_gives_the_customer_ba
         c.press(":n")
     c.press(":y")
     assert c.flow == "human" and c.say("grazie, funziona") == [] and c.outcome.relay
+
+
+# Regressions found by the adversarial review of the desk.
+def test_an_old_leave_a_message_button_is_stale_once_the_customer_moved_on(away):
+    c = away("en")
+    [told] = c.command("human")
+    leave = next(b.id for b in told.all_buttons if b.id.endswith(":leave"))
+    c.command("setup")
+    c.press(leave)
+    assert "no longer active" in c.replies[0].text and c.flow == "setup"
+    gone = away("en")
+    gone.command("human")
+    gone.command("bot")
+    gone.press(leave)
+    assert "no longer active" in gone.replies[0].text and gone.flow is None
+
+
+def test_cancel_with_a_ticket_open_closes_it_on_the_channel_side(away):
+    c = away("en")
+    c.command("human")
+    c.press(":leave")
+    c.say("My mailbox stopped receiving mail")
+    [reply] = c.command("cancel")
+    assert reply.handback and c.flow is None
+
+
+def test_bot_during_the_guide_the_team_started_goes_back_to_the_bot(kb, engine, translator, store):
+    conversation = conversation_at(kb, engine, translator, store, TUESDAY_NOON)
+    c = Chat(conversation, "it")
+    c.command("human")
+    c.replies = conversation.guide_for(c.key, c.session, "it", "ios-mail")
+    [reply] = c.command("bot")
+    assert reply.handback and c.session.frame("human") is None
+
+
+def test_a_person_asked_for_inside_the_team_guide_is_the_same_ticket_not_a_new_one(kb, engine, translator, store):
+    conversation = conversation_at(kb, engine, translator, store, MONDAY_NIGHT)  # even out of hours: the team is there
+    c = Chat(conversation, "it")
+    handoff.team_reopened(c.session)  # with the team
+    c.replies = conversation.guide_for(c.key, c.session, "it", "ios-mail")
+    [reply] = c.press("flow:human")
+    assert not reply.handoff and c.flow == "human" and c.step == handoff.WITH_TEAM
+    assert [f["flow"] for f in c.session.flows] == ["setup", "human"]
+
+
+def test_photos_sent_after_a_message_left_out_of_hours_reach_the_team(away):
+    c = away("en")
+    c.command("human")
+    c.press(":leave")
+    c.say("My mailbox stopped receiving mail, screenshots follow")
+    assert c.media("photo") == [] and c.outcome.relay
+
+
+def test_an_idle_close_keeps_the_guide_the_customer_follows_on_top(kb, engine, translator, store):
+    import time
+
+    conversation = conversation_at(kb, engine, translator, store, TUESDAY_NOON)
+    c = Chat(conversation, "it")
+    c.command("human")
+    c.replies = conversation.guide_for(c.key, c.session, "it", "ios-mail")
+    handoff.idle_closed(c.session, time.time())
+    assert [f["flow"] for f in c.session.flows] == ["human", "setup"]
+    c.press(":p:pop3")
+    assert c.step == "address" and not c.outcome.relay

@@ -66,3 +66,13 @@ def test_since_gives_tickets_opened_or_closed_in_the_period_with_their_work(tick
     assert set(found) == {older.id, new.id}
     assert found[older.id][0].state == CLOSED and found[new.id][1].reason == "cannot-send"
     assert [t.id for t in tickets.of_customer(2)] == [older.id]
+
+
+def test_a_ticket_from_before_the_work_table_is_not_idle_at_the_first_look(tickets):
+    """Regression: after an upgrade every open ticket older than SUPPORT_IDLE_CLOSE_DAYS was closed at once,
+    its last message unknown."""
+    ticket, _ = tickets.open(1, "Mario", None, "it", now=0.0)
+    with tickets._lock:
+        tickets._conn.execute("DELETE FROM ticket_work")
+    assert tickets.idle(7, now=30 * 86400.0) == []
+    assert [t.id for t in tickets.idle(7, now=38 * 86400.0)] == [ticket.id]
