@@ -2,8 +2,9 @@
 
 In a ticket's topic, or replying to a customer's message in a plain group: /close, /reopen, /ban,
 /unban, /kb WORDS (an article to the customer, in their language), /guide [CLIENT] (the setup guide,
-the bot taking the chat for it), /take, /info (the customer's card). Anywhere in the group: /tickets
-and /stats [DAYS]. Only the team may use them; texts to the team are in the team's language.
+the bot taking the chat for it), /take, /info (the customer's card). Anywhere in the group:
+/tickets [PAGE] and /stats [DAYS]. Only the team may use them; texts to the team are in the team's
+language.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ TICKET_COMMANDS = ("close", "reopen", "ban", "unban", "kb", "guide", "take", "in
 GROUP_COMMANDS = ("tickets", "stats")
 TEAM_COMMANDS = (*TICKET_COMMANDS, *GROUP_COMMANDS)
 MAX_STATS_DAYS = 365
+TICKETS_PAGE = 20  # open tickets per /tickets message
 
 
 class TeamCommands:
@@ -200,6 +202,7 @@ class TeamCommands:
         if not tickets:
             await self._say(bot, message, self._t("No open tickets."))
             return
+        tickets, page, pages = page_of(tickets, int(args) if args.strip().isdigit() else 1)
         now = time.time()
         lines = [self._t("Open tickets:")]
         for t in tickets:
@@ -207,5 +210,15 @@ class TeamCommands:
             work = await self.tickets.work(t.id)
             taken = f" · {work.agent_name}" if work.agent_name else ""
             lines.append(f"#{t.id} {t.name} (@{t.username or '-'}), {waiting}{taken}")
+        if pages > 1:
+            lines.append(self._t("Page {page} of {pages}: /tickets {next} for the next.").format(
+                page=page, pages=pages, next=page % pages + 1))
         await self._say(bot, message, "\n".join(lines))
+
+
+def page_of(items: list, page: int, size: int = TICKETS_PAGE) -> tuple[list, int, int]:
+    """Page ``page`` (from 1; out of range: the last) of ``items``, the page shown and how many there are."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 1), pages)
+    return items[(page - 1) * size: page * size], page, pages
 
