@@ -1,14 +1,6 @@
 """The knowledge base as plain objects: articles, clients, guides, server settings, and the rules
-(ids, placeholders, required articles) they follow. ``loader.py`` reads them from ``knowledge/``.
-
-Layout of the folder:
-    articles/<id>.yaml   one article: title, example questions, answer, related articles, offered flows
-    clients.yaml         the email programs of the setup guide, with the names customers type
-    servers.yaml         the provider's connection settings
-    intents.yaml         example phrases of the intents: flows, a person, triage, small talk, out of scope
-    synonyms.yaml        words customers use for the same thing
-    languages/<code>.yaml  each language's name and function words (a language is a file here)
-    foreign.yaml         function words of languages the bot does not speak
+(ids, placeholders, required articles) they follow. ``loader.py`` reads them from ``knowledge/``
+(its docstring shows the folder's layout).
 """
 
 from __future__ import annotations
