@@ -46,8 +46,16 @@ class Context:
         return button(self.gettext(label or START_LABELS[flow]), StartFlow(flow))
 
     def load(self, frame: dict[str, Any], state: Any) -> Any:
+        """Follow ``state`` as the typed state of ``frame``: ``save_states`` writes it back."""
         self._loaded.append((frame, state))
         return state
+
+    def state(self, frame: dict[str, Any], read: Callable[[dict[str, Any]], Any]) -> Any:
+        """The typed state of ``frame``, read once a turn (every later call gets the same object)."""
+        for loaded, state in self._loaded:
+            if loaded is frame:
+                return state
+        return self.load(frame, read(frame["state"]))
 
     def save_states(self) -> None:
         """Write back each state loaded this turn whose flow is still on the stack."""
@@ -125,10 +133,7 @@ class StepFlow(Generic[S]):
         frame = ctx.session.frame(self.name)
         if frame is None:  # not running: a fresh state that is never saved
             return self.State()
-        for loaded_frame, state in ctx._loaded:
-            if loaded_frame is frame:
-                return state
-        return ctx.load(frame, self.State.from_dict(frame["state"]))
+        return ctx.state(frame, self.State.from_dict)
 
     def begin(self, ctx: Context, state: S | None = None) -> S:
         """A new run on top of the stack (an earlier run of this flow ends)."""
