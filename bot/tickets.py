@@ -201,8 +201,9 @@ class Tickets:
                                      (ticket_id, direction, source)).fetchone()
         return row[0] if row else None
 
-    def reopen(self, ticket_id: int) -> None:
+    def reopen(self, ticket_id: int, now: float | None = None) -> None:
         self._set(ticket_id, "state = ?, closed = NULL", (OPEN,))
+        self.touch(ticket_id, now)  # idle from now, not from before its close
 
     def close(self, ticket_id: int, now: float | None = None) -> None:
         self._set(ticket_id, "state = ?, closed = ?, waiting_since = NULL", (CLOSED, time.time() if now is None else now))

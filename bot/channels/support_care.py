@@ -7,9 +7,8 @@ from __future__ import annotations
 import html
 import logging
 import time
-from datetime import timedelta
 
-from babel.dates import format_timedelta
+from babel.units import format_unit
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -50,7 +49,8 @@ class TicketCare:
         if progress.endswith(self.desk._t("The setup guide is over: the customer is back with the team.")):
             del self._progress[ticket.id]
         try:
-            await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(progress)))
+            ticket, posted = await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(progress)))
+            await self.desk.tickets.link(posted.message_id, ticket.id)  # a reply to it reaches the customer
         except TelegramError as exc:
             log.warning("the guide's progress of ticket #%s did not reach the group: %s", ticket.id, exc)
 
@@ -71,15 +71,23 @@ class TicketCare:
             except TelegramError as exc:
                 log.info("customer of idle ticket #%s not told: %s", ticket.id, exc)
             try:
-                await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(self.desk._t(
+                ticket, notice = await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(self.desk._t(
                     "💤 Ticket #{n} closed: no message for {period}. The customer can reopen it within a day by writing.").format(
                     n=ticket.id, period=_period(days, "it")))))
+                await self.desk.tickets.link(notice.message_id, ticket.id)
             except TelegramError as exc:
                 log.warning("the group was not told that idle ticket #%s closed: %s", ticket.id, exc)
             await self.desk.topic_closed(bot, await self.desk.tickets.get(ticket.id))
             log.info("ticket #%s closed after %s idle days", ticket.id, days)
 
 
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
 def _period(days: float, lang: str) -> str:
-    """SUPPORT_IDLE_CLOSE_DAYS in words of the language: "7 giorni", "1 day", "12 hours"."""
-    return format_timedelta(timedelta(days=days), locale=lang, threshold=1.0)
+    """SUPPORT_IDLE_CLOSE_DAYS in words of the language, in the largest whole unit: "10 giorni", "1 day",
+    "12 hours" (never rounded up to weeks or months)."""
+    seconds = days * 86400
+    unit, size = next(((u, n) for u, n in _UNITS if seconds >= n), ("second", 1))
+    value = seconds / size
+    return format_unit(round(value) if abs(value - round(value)) < 0.05 else round(value, 1), f"duration-{unit}", locale=lang)

@@ -92,7 +92,8 @@ class TeamCommands:
     async def _ban(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
         await self.tickets.ban(ticket.customer_chat)
         latest = await self.tickets.latest(ticket.customer_chat)
-        await self.tickets.close(ticket.id)
+        if ticket.state == OPEN:
+            await self.tickets.close(ticket.id)
         if latest.id == ticket.id:  # an old ticket's topic: the customer's current one is left alone
             await self.desk.change_customer(ticket, handoff.team_closed)
         await self.desk.topic_closed(bot, await self.tickets.get(ticket.id))
@@ -158,14 +159,14 @@ class TeamCommands:
             if not await self.desk.send(ticket.customer_chat, reply):
                 await self._say(bot, message, self._t("⚠️ Not delivered: the customer has blocked the bot."))
                 return
-        await self._answered(bot, ticket)
+        await self._answered(bot, ticket, handoff.team_guides)
         await self._say(bot, message, self._t("📋 The setup guide has been sent to the customer: the bot walks them through "
                                               "it, the ticket stays open, and you'll see their progress here."))
 
-    async def _answered(self, bot: Bot, ticket: Ticket) -> None:
+    async def _answered(self, bot: Bot, ticket: Ticket, change=handoff.team_answered) -> None:
         """What the bot sent for the team is the team's answer: the ticket waits for the customer now."""
         await self.tickets.team_answered(ticket.id)
-        await self.desk.change_customer(ticket, handoff.team_answered)
+        await self.desk.change_customer(ticket, change)
         await self.desk.retitle(bot, ticket)
 
     # figures

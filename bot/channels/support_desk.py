@@ -205,7 +205,8 @@ class SupportDesk(TopicStates):
         except BadRequest as exc:  # this one message cannot be copied (a quiz, an invoice...): the team hears so
             log.warning("a message of ticket #%s cannot be copied to the group: %s", ticket.id, exc)
             try:
-                await self._post(bot, ticket, html.escape(self._t("⚠️ The customer sent something that cannot be shown here.")))
+                notice = await self._post(bot, ticket, html.escape(self._t("⚠️ The customer sent something that cannot be shown here.")))
+                await self.tickets.link(notice.message_id, ticket.id)
             except TelegramError:
                 pass
             return

@@ -104,7 +104,8 @@ class TelegramBot:
             group = filters.Chat(settings.support_chat_id)
             support = group & filters.UpdateType.MESSAGE
             application.add_handler(CommandHandler(TEAM_COMMANDS, self.team.on_command, filters=support))
-            application.add_handler(MessageHandler(support, self.desk.on_message))
+            # Service messages (a pin, a topic renamed by hand) are nobody's words: Telegram cannot copy them.
+            application.add_handler(MessageHandler(support & ~filters.StatusUpdate.ALL, self.desk.on_message))
             application.add_handler(MessageHandler(group & filters.UpdateType.EDITED_MESSAGE, self.desk.on_edit))
         # Other groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
         application.add_handler(MessageHandler(~private, self.on_group))

@@ -243,7 +243,16 @@ class HandoffFlow:
 
 # What the support desk does to a customer's handoff, on its side of the conversation.
 def team_answered(session: Session) -> None:
-    """The team wrote to a customer who had left a message out of hours: from now on they talk."""
+    """The team wrote to the customer: from now on they talk, whatever the bot was doing meanwhile (a
+    message left out of hours, then a guide started and left, say): the team is back on top."""
+    frame = session.frame(NAME)
+    if frame is not None and frame["state"].get("step") in (WITH_TEAM, AWAY, LEAVING, LEFT):
+        session.leave(NAME)
+        session.push(NAME, {**frame["state"], "step": WITH_TEAM})
+
+
+def team_guides(session: Session) -> None:
+    """The team sent the setup guide: the customer is with the team, under the guide."""
     frame = session.frame(NAME)
     if frame is not None and frame["state"].get("step") in (AWAY, LEAVING, LEFT):
         frame["state"]["step"] = WITH_TEAM

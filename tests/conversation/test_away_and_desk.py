@@ -167,3 +167,15 @@ def test_an_idle_close_keeps_the_guide_the_customer_follows_on_top(kb, engine, t
     assert [f["flow"] for f in c.session.flows] == ["human", "setup"]
     c.press(":p:pop3")
     assert c.step == "address" and not c.outcome.relay
+
+
+def test_the_teams_answer_brings_back_a_customer_who_wandered_into_a_bot_flow(away):
+    """Regression: after a message left out of hours and a guide started and abandoned, the team's
+    answer left the guide on top, and the customer's replies never reached the team."""
+    c = away("en")
+    c.command("human")
+    c.press(":leave")
+    c.say("My mailbox stopped receiving mail")
+    c.command("setup")
+    handoff.team_answered(c.session)
+    assert c.flow == "human" and c.say("thanks, it's info@rossi.it") == [] and c.outcome.relay

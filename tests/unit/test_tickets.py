@@ -76,3 +76,11 @@ def test_a_ticket_from_before_the_work_table_is_not_idle_at_the_first_look(ticke
         tickets._conn.execute("DELETE FROM ticket_work")
     assert tickets.idle(7, now=30 * 86400.0) == []
     assert [t.id for t in tickets.idle(7, now=38 * 86400.0)] == [ticket.id]
+
+
+def test_a_ticket_the_team_reopens_counts_as_idle_from_the_reopening(tickets):
+    """Regression: /reopen of an old ticket was closed again as idle at the next check."""
+    ticket, _ = tickets.open(1, "Mario", None, "it", now=0.0)
+    tickets.close(ticket.id, now=10 * 86400.0)
+    tickets.reopen(ticket.id, now=10 * 86400.0)
+    assert tickets.idle(7, now=11 * 86400.0) == []
