@@ -70,18 +70,14 @@ class HandoffFlow:
         self.clock = clock
 
     def _state(self, ctx: Context) -> HandoffState:
+        """The flow's state, read once a turn and written back when it ends (like every flow's)."""
         frame = ctx.session.frame(self.name)
-        return HandoffState.from_dict(frame["state"]) if frame else HandoffState(step="")
+        return ctx.state(frame, HandoffState.from_dict) if frame else HandoffState(step="")
 
     def holds_ticket(self, session: Session) -> bool:
         """Whether the customer has a ticket with the team open (leaving the flow must close it)."""
         frame = session.frame(self.name)
         return frame is not None and frame["state"].get("step") in (WITH_TEAM, LEAVING, LEFT)
-
-    def _save(self, ctx: Context, state: HandoffState) -> None:
-        frame = ctx.session.frame(self.name)
-        if frame is not None:
-            frame["state"] = state.to_dict()
 
     def captures(self, ctx: Context) -> bool:
         """With the team, every message, command and button is the flow's."""
@@ -153,7 +149,6 @@ class HandoffFlow:
             on_top = ctx.session.flow == self.name
             if action.action == "leave" and action.token == state.token and state.step == AWAY and on_top:
                 state.step = LEAVING
-                self._save(ctx, state)
                 _ = ctx.gettext
                 return [Reply(_("Write your message for the team (photos and documents too): I'll pass it on."))]
             return [self._with_team_note(ctx)] if state.step == WITH_TEAM and on_top else None
@@ -173,7 +168,6 @@ class HandoffFlow:
     def _message_left(self, ctx: Context, state: HandoffState, text: str) -> list[Reply]:
         _ = ctx.gettext
         state.step = LEFT
-        self._save(ctx, state)
         self._relay(ctx, text)
         return [Reply(_("Thank you: your message is with our team, who will answer you here. Meanwhile, ask me "
                         "anything about your mail."), handoff=True)]
@@ -183,7 +177,6 @@ class HandoffFlow:
             ctx.session.leave(self.name)
             return None
         state.step, state.closed_at = WITH_TEAM, None
-        self._save(ctx, state)
         self._relay(ctx, text)
         _ = ctx.gettext
         return [Reply(_("Your conversation with our support team is open again: they will answer you here. To go "
