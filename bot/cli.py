@@ -121,15 +121,32 @@ class RedactingStream:
         return getattr(self._stream, name)
 
 
+def database_passwords(settings: Settings) -> list[str]:
+    """The password inside DATABASE_URL, as written and percent-decoded: either may show in an error."""
+    if not settings.database_url:
+        return []
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(settings.database_url.value).password
+    except ValueError:
+        return []
+    return [p for p in {password, unquote(password or "")} if p]
+
+
 def configure_logging(settings: Settings) -> None:
-    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret) if s]
+    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret,
+                                 settings.database_url) if s]
+    secrets += database_passwords(settings)
     if secrets:
         if not isinstance(sys.stderr, RedactingStream):
             sys.stderr = RedactingStream(sys.stderr, secrets)
         if not isinstance(sys.stdout, RedactingStream):
             sys.stdout = RedactingStream(sys.stdout, secrets)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # The replica's name on every line: the logs of several replicas are read together.
+    replica = settings.replica_id.replace("%", "%%")
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s [{replica}] %(name)s: %(message)s"))
     handler.addFilter(_Redact(secrets))
     logging.basicConfig(level=getattr(logging, settings.log_level, logging.INFO), handlers=[handler], force=True)
     # httpx logs every request with its URL, which holds the bot's token.

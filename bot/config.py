@@ -92,6 +92,11 @@ class Settings:
     http_listen: str = "0.0.0.0"  # the autoconfiguration server of polling mode
     http_port: int | None = None  # none: no HTTP server in polling mode
     log_level: str = "INFO"
+    # Storage: SQLite in BOT_DATA_DIR unless DATABASE_URL names another database (PostgreSQL for replicas).
+    database_url: Secret | None = None  # the URL may carry a password
+    database_auto_migrate: bool = True
+    replica_id: str = dataclasses.field(default_factory=lambda: default_replica_id())
+    lease_seconds: float = 15.0  # how long a replica owns a chat or a role without renewing
 
     def opening_hours(self) -> OpeningHours:
         """The team's hours, as the bot understands them (raises HoursError on an impossible value)."""
@@ -102,8 +107,27 @@ class Settings:
         return self.bot_data_dir / "mailbot.sqlite3"
 
     @property
+    def database(self) -> str:
+        """The database URL in full (password included): only for the call that connects."""
+        return self.database_url.value if self.database_url else f"sqlite:///{self.database_path}"
+
+    @property
     def cache_dir(self) -> Path:
         return self.bot_cache_dir or self.bot_data_dir / "cache"
+
+
+def default_replica_id() -> str:
+    """Host, process and a random suffix: a restarted process (pid 1 again, in a container) is a new replica."""
+    import secrets
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _as_bool(key: str, raw: str) -> bool:
+    if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{key.upper()} must be true or false")
+    return raw.lower() in ("true", "1", "yes")
 
 
 def _as_int(key: str, raw: str) -> int:
@@ -137,6 +161,12 @@ def _read_yaml(path: Path) -> dict[str, str]:
     return {str(k).lower(): "" if v is None else str(v) for k, v in data.items()}
 
 
+def _check_database_url(url: str) -> None:
+    scheme = url.partition("://")[0].lower()
+    if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
+        raise ConfigError("DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
 def load_settings(environ: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:
     """Build the settings from ``environ`` (the process environment by default) and a YAML file."""
     environ = os.environ if environ is None else environ
@@ -153,7 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
 
     values: dict[str, object] = {}
     for key, text in raw.items():
-        if key in ("telegram_bot_token", "smtp_password", "webhook_secret"):
+        if key in ("telegram_bot_token", "smtp_password", "webhook_secret", "database_url"):
             values[key] = Secret(text)
         elif key in ("smtp_port", "webhook_port", "support_chat_id", "http_port"):
             values[key] = _as_int(key, text)
@@ -170,10 +200,12 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
             if text.lower() not in SECURITY_CHOICES:
                 raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SECURITY_CHOICES)}")
             values[key] = text.lower()
-        elif key == "support_sign_replies":
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ConfigError("SUPPORT_SIGN_REPLIES must be true or false")
-            values[key] = text.lower() in ("true", "1", "yes")
+        elif key in ("support_sign_replies", "database_auto_migrate"):
+            values[key] = _as_bool(key, text)
+        elif key == "lease_seconds":
+            values[key] = _as_float(key, text)
+            if not values[key] >= 1:
+                raise ConfigError("LEASE_SECONDS must be at least 1")
         elif key == "log_level":
             values[key] = text.upper()
         else:
@@ -181,6 +213,8 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
     if "smtp_security" not in values:
         port = values.get("smtp_port", 25)
         values["smtp_security"] = {587: "starttls", 465: "tls"}.get(port, "none")
+    if "database_url" in values:
+        _check_database_url(values["database_url"].value)
     settings = Settings(**values)
     try:
         settings.opening_hours()
