@@ -22,7 +22,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import AnswerEngine, train_engine
 from bot.knowledge.loader import load_knowledge
 from bot.mail import Doorbell, Notify, Postman
-from bot.store import SQLiteStore
+from bot.storage import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Core:
     translator: Translator
     texts: Texts
     conversation: Conversation
-    store: SQLiteStore | None
+    store: Store | None
     doorbell: Doorbell
 
     def postman(self, on_delivered: Notify | None = None, on_trouble: Notify | None = None) -> Postman:
@@ -55,7 +55,7 @@ def build_core(settings: Settings, *, with_store: bool = True, support_group: bo
     key = fingerprint(settings.knowledge_dir, settings.locales_dir)
     kb, engine, compiled = cached(settings.cache_dir, key, lambda: _build_knowledge(settings))
     translator = Translator(compiled=compiled)
-    store = SQLiteStore(settings.database_path) if with_store else None
+    store = open_store(settings) if with_store else None
     doorbell = Doorbell()
     conversation, texts = build_conversation(
         kb, engine, translator,

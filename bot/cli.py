@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     retry = outbox_commands.add_parser("retry", help="try to deliver a request now")
     retry.add_argument("id", help="the request's id or reference (IMAP-...)")
 
+    db = commands.add_parser("db", help="the database: migrations, and moving to another database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("migrate", help="apply pending migrations (safe from several processes at once)")
+    db_commands.add_parser("status", help="exit 0 when the schema is current, 1 when migrations are pending")
+    copy = db_commands.add_parser("copy", help="copy every table of another database into DATABASE_URL's")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL", help="e.g. sqlite:///data/mailbot.sqlite3")
+
     kb = commands.add_parser("kb", help="the knowledge base")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kb_commands.add_parser("check", help="validate knowledge/")
@@ -60,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health, "outbox": cmd_outbox}[args.command]
+    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health, "outbox": cmd_outbox,
+               "db": cmd_db}[args.command]
     try:
         return handler(args, settings)
     except KeyboardInterrupt:
@@ -135,8 +143,7 @@ def database_passwords(settings: Settings) -> list[str]:
 
 
 def configure_logging(settings: Settings) -> None:
-    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret,
-                                 settings.database_url) if s]
+    secrets = [s.value for s in (settings.telegram_bot_token, settings.smtp_password, settings.webhook_secret) if s]
     secrets += database_passwords(settings)
     if secrets:
         if not isinstance(sys.stderr, RedactingStream):
@@ -231,14 +238,20 @@ def _terminal_postman(core):
     return after_turn
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.admin import db_command
+
+    return db_command(args.db_command, settings, getattr(args, "source", None))
+
+
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import datetime as dt
 
     from bot.mail import Postman
-    from bot.store import SQLiteStore
+    from bot.storage import open_store
 
-    store = SQLiteStore(settings.database_path)
+    store = open_store(settings)
     try:
         outbox = store.outbox
         if args.outbox_command == "list":
@@ -364,12 +377,12 @@ SUGGESTED_ARTICLES = 3  # shown for each unanswered question: where its phrasing
 
 
 def _kb_unanswered(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import SQLiteStore
+    from bot.storage import open_store
 
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         rows = []
     else:
-        store = SQLiteStore(settings.database_path)
+        store = open_store(settings)
         rows = store.unanswered_report()
         store.close()
     if rows:

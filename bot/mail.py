@@ -23,7 +23,7 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from bot.config import Settings
-from bot.outbox import HANDOFF, Outbox, Request
+from bot.storage.outbox import HANDOFF, Outbox, Request
 
 log = logging.getLogger(__name__)
 

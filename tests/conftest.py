@@ -14,7 +14,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.app import build_conversation, build_core
 from bot.conversation.registry import ConversationSettings
 from bot.paths import resource_dir
-from bot.store import SQLiteStore
+from bot.storage import sqlite_store
 from chat import Chat
 from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
 
@@ -61,7 +61,7 @@ def translator():
 
 @pytest.fixture
 def store(tmp_path):
-    s = SQLiteStore(tmp_path / "mailbot.sqlite3")
+    s = sqlite_store(tmp_path / "mailbot.sqlite3")
     yield s
     s.close()
 

@@ -18,7 +18,7 @@ from bot.core.session import Session
 from bot.desk.card import describe_guide
 from bot.flows import handoff
 from bot.flows.setup import SetupFlow
-from bot.tickets import OPEN
+from bot.storage.tickets import OPEN
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from bot.desk.card import Card, card_html, describe_guide, stats_html
 from bot.desk.stats import TicketRecord, compute
 from bot.flows import handoff
 from bot.knowledge.text import fold
-from bot.tickets import OPEN, Ticket
+from bot.storage.tickets import OPEN, Ticket
 
 TICKET_COMMANDS = ("close", "reopen", "ban", "unban", "kb", "guide", "take", "info")
 GROUP_COMMANDS = ("tickets", "stats")

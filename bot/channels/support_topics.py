@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, utf16_length
-from bot.tickets import CLOSED, Ticket
+from bot.storage.tickets import CLOSED, Ticket
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
-from bot.store import SQLiteStore
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class TelegramBot:
     """The handlers and the sending, bound to one conversation and one store."""
 
     def __init__(self, settings: Settings, conversation: Conversation, texts: Texts, translator: Translator,
-                 store: SQLiteStore):
+                 store: Store):
         self.settings, self.conversation, self.texts, self.translator, self.store = settings, conversation, texts, translator, store
         self.flood = FloodGuard()
         self.conflict = False

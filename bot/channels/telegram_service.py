@@ -26,7 +26,7 @@ from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, we
 from bot.core.types import Reply
 from bot.i18n import N_
 from bot.knowledge.language import LANGUAGES
-from bot.outbox import Request
+from bot.storage.outbox import Request
 
 log = logging.getLogger(__name__)
 

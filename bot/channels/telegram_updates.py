@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
-from bot.inbox import DONE, UNPARSEABLE, Inbox
+from bot.storage.inbox import DONE, UNPARSEABLE, Inbox
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.session import Session
 from bot.core.types import Customer
-from bot.outbox import DAILY_LIMIT, PENDING
+from bot.storage.outbox import DAILY_LIMIT, PENDING
 
 MARIO = Customer(id="77", name="Mario Rossi", username="mrossi", language_code="it")
 

@@ -362,9 +362,9 @@ def test_a_long_list_of_open_tickets_fits_telegrams_limits(fake, start_bot, foru
     import sqlite3
     import time
 
-    from bot.store import SQLiteStore
+    from bot.storage import sqlite_store
 
-    SQLiteStore(tmp_path / "mailbot.sqlite3").close()  # the schema
+    sqlite_store(tmp_path / "mailbot.sqlite3").close()  # the schema
     db = sqlite3.connect(tmp_path / "mailbot.sqlite3")
     db.executemany("INSERT INTO tickets (customer_chat, name, username, lang, state, opened, waiting_since) "
                    "VALUES (?, ?, ?, 'it', 'open', ?, ?)",

@@ -17,7 +17,7 @@ from smtp_server import SMTPServer, free_port
 
 from bot.config import load_settings
 from bot.mail import Postman, build_email, message_id
-from bot.store import SQLiteStore
+from bot.storage import sqlite_store
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = {"name": "Rossi Srl", "contact": "mario@rossi.it", "lang": "it", "telegram_name": "Mario Rossi",
@@ -26,7 +26,7 @@ PAYLOAD = {"name": "Rossi Srl", "contact": "mario@rossi.it", "lang": "it", "tele
 
 @pytest.fixture
 def store(tmp_path):
-    s = SQLiteStore(tmp_path / "mailbot.sqlite3")
+    s = sqlite_store(tmp_path / "mailbot.sqlite3")
     yield s
     s.close()
 
@@ -224,13 +224,13 @@ def test_killed_during_delivery_is_delivered_after_the_restart_with_the_same_mes
         assert "delivered" in result.stdout, result.stdout + result.stderr
         ids = {m["Message-ID"] for _, m in server.messages}
     assert len(server.messages) >= 1 and ids == {message_id(request.reference, "mailbot@localhost")}
-    reopened = SQLiteStore(tmp_path / "mailbot.sqlite3")
+    reopened = sqlite_store(tmp_path / "mailbot.sqlite3")
     assert reopened.outbox.get(request.id).state == "delivered"
     reopened.close()
 
 
 def test_a_handoff_without_a_support_group_sends_the_transcript(tmp_path, store):
-    from bot.outbox import HANDOFF
+    from bot.storage.outbox import HANDOFF
 
     payload = {"name": "Mario Rossi", "telegram_username": "mrossi", "telegram_id": "77", "lang": "it",
                "channel": "telegram", "chat_id": "77", "email": "info@rossi.it", "flow": "setup", "step": "guide",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.core.session import SessionKey
-from bot.store import SQLiteStore
+from bot.storage import sqlite_store
 
 
 @pytest.fixture(params=["sqlite"])
 def any_store(request, tmp_path):
-    store = SQLiteStore(tmp_path / "db.sqlite3")
+    store = sqlite_store(tmp_path / "db.sqlite3")
     yield store
     store.close()
 
@@ -29,19 +29,19 @@ def test_get_set_delete_keys(any_store):
 
 def test_data_survives_reopening_the_file(tmp_path):
     path = tmp_path / "db.sqlite3"
-    first = SQLiteStore(path)
+    first = sqlite_store(path)
     first.set(SessionKey("telegram", "7"), {"flow": "setup"})
     first.record_unanswered("it", "quanto costa?", "out_of_scope")
     first.close()
-    second = SQLiteStore(path)
+    second = sqlite_store(path)
     assert second.get(SessionKey("telegram", "7")) == {"flow": "setup"}
     assert second.unanswered_report()[0]["question"] == "quanto costa?"
     second.close()
 
 
 def test_a_corrupt_session_row_reads_as_no_session(tmp_path):
-    store = SQLiteStore(tmp_path / "db.sqlite3")
-    store._execute("INSERT INTO sessions VALUES ('telegram', '9', 'not json', 0)")
+    store = sqlite_store(tmp_path / "db.sqlite3")
+    store.db.execute("INSERT INTO sessions VALUES ('telegram', '9', 'not json', 0)")
     assert store.get(SessionKey("telegram", "9")) is None
     store.close()
 
@@ -50,16 +50,17 @@ def test_retention_deletes_what_is_older_and_keeps_the_rest(tmp_path):
     import time as clock
 
     from bot.core.session import SessionKey
-    from bot.store import MAX_LOGGED_QUESTION, SQLiteStore
+    from bot.storage.store import MAX_LOGGED_QUESTION
+    from bot.storage import sqlite_store
 
-    store = SQLiteStore(tmp_path / "db.sqlite3")
+    store = sqlite_store(tmp_path / "db.sqlite3")
     old, recent = SessionKey("telegram", "1"), SessionKey("telegram", "2")
     store.set(old, {"lang": "it"})
     store.set(recent, {"lang": "en"})
     store.record_unanswered("it", "x" * 5000, "unsure")
     store.record_feedback(old, "it", "smtp", "cos'è smtp", True)
-    store._conn.execute("UPDATE sessions SET updated = updated - 400 * 86400 WHERE chat_id = '1'")
-    store._conn.execute("UPDATE feedback SET at = at - 400 * 86400")
+    store.db.execute("UPDATE sessions SET updated = updated - 400 * 86400 WHERE chat_id = '1'")
+    store.db.execute("UPDATE feedback SET at = at - 400 * 86400")
     removed = store.prune(365, now=clock.time())
     assert removed["sessions"] == 1 and removed["feedback"] == 1 and removed["unanswered"] == 0
     assert store.get(old) is None and store.get(recent) == {"lang": "en"}

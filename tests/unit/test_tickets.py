@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import SQLiteStore
-from bot.tickets import CLOSED, IN, OUT
+from bot.storage import sqlite_store
+from bot.storage.tickets import CLOSED, IN, OUT
 
 
 @pytest.fixture
 def tickets(tmp_path):
-    store = SQLiteStore(tmp_path / "db.sqlite3")
+    store = sqlite_store(tmp_path / "db.sqlite3")
     yield store.tickets
     store.close()
 
@@ -72,8 +72,7 @@ def test_a_ticket_from_before_the_work_table_is_not_idle_at_the_first_look(ticke
     """Regression: after an upgrade every open ticket older than SUPPORT_IDLE_CLOSE_DAYS was closed at once,
     its last message unknown."""
     ticket, _ = tickets.open(1, "Mario", None, "it", now=0.0)
-    with tickets._lock:
-        tickets._conn.execute("DELETE FROM ticket_work")
+    tickets.db.execute("DELETE FROM ticket_work")
     assert tickets.idle(7, now=30 * 86400.0) == []
     assert [t.id for t in tickets.idle(7, now=38 * 86400.0)] == [ticket.id]
 

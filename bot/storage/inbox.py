@@ -1,0 +1,102 @@
+"""The inbox: every update from Telegram, kept in the database before Telegram is told it arrived.
+
+Polling confirms a batch to Telegram (the next getUpdates' offset) only after the batch is stored
+here, and the webhook answers 200 only after storing; updates are then handled from here, in order
+within each chat. After a crash or a ``kill -9``, what was stored and not yet handled is handled at
+the next start: at least once in. A duplicate (Telegram sends again what it had not heard confirmed)
+is recognised by its update id among the updates kept here, a bounded window: never by comparing with
+the last id, since Telegram restarts update ids at a random number after a week without updates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from typing import Any
+
+from bot.storage.db import Database
+
+PENDING, DONE, UNPARSEABLE = "pending", "done", "unparseable"
+KEEP_SECONDS = 3 * 24 * 3600  # handled updates are kept this long: the window of duplicate detection
+
+
+@dataclasses.dataclass(frozen=True)
+class Stored:
+    update_id: int
+    chat: str
+    data: dict[str, Any]
+
+
+def chat_of(data: dict[str, Any]) -> str:
+    """The chat an update belongs to, from its raw JSON ("" when it has none, e.g. a poll's state)."""
+    for key, value in data.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        chat = value.get("chat") or (value.get("message") or {}).get("chat")
+        if isinstance(chat, dict) and "id" in chat:
+            return str(chat["id"])
+        sender = value.get("from")
+        if isinstance(sender, dict) and "id" in sender:
+            return str(sender["id"])
+    return ""
+
+
+class Inbox:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def add(self, updates: list[dict[str, Any]], now: float | None = None, backlog: bool = False) -> int:
+        """Store raw updates in one transaction; returns how many were new (duplicates are ignored).
+        ``backlog``: they piled up while no bot was running (no storm for the flood guard)."""
+        now = time.time() if now is None else now
+        rows = [
+            (u["update_id"], chat_of(u), json.dumps(u, ensure_ascii=False), now, PENDING, int(backlog))
+            for u in updates if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+        ]
+        new = 0
+        with self.db.transaction() as tx:
+            for row in rows:
+                new += tx.one("INSERT INTO inbox (update_id, chat, data, received, state, backlog) VALUES (?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT (update_id) DO NOTHING RETURNING update_id", row) is not None
+        return new
+
+    def pending(self, limit: int = 1000) -> list[Stored]:
+        """Updates not yet handled, oldest first."""
+        rows = self.db.all("SELECT update_id, chat, data FROM inbox WHERE state = ? ORDER BY update_id LIMIT ?", (PENDING, limit))
+        return [Stored(update_id, chat, json.loads(data)) for update_id, chat, data in rows]
+
+    def chats_waiting(self, limit: int) -> list[str]:
+        """The chats with updates not yet handled, the longest waiting first."""
+        rows = self.db.all("SELECT chat FROM inbox WHERE state = ? GROUP BY chat ORDER BY MIN(update_id) LIMIT ?",
+                           (PENDING, limit))
+        return [chat for (chat,) in rows]
+
+    def pending_of(self, chat: str, limit: int = 100) -> list[Stored]:
+        """One chat's updates not yet handled, oldest first."""
+        rows = self.db.all(
+            "SELECT update_id, chat, data FROM inbox WHERE state = ? AND chat = ? ORDER BY update_id LIMIT ?",
+            (PENDING, chat, limit),
+        )
+        return [Stored(update_id, chat, json.loads(data)) for update_id, chat, data in rows]
+
+    def backlog(self, update_id: int) -> bool:
+        """Whether the update piled up while no bot was running."""
+        row = self.db.one("SELECT backlog FROM inbox WHERE update_id = ?", (update_id,))
+        return bool(row and row[0])
+
+    def mark(self, update_id: int, state: str, now: float | None = None) -> None:
+        self.db.execute("UPDATE inbox SET state = ?, handled = ? WHERE update_id = ?", (state, now or time.time(), update_id))
+
+    def count(self, state: str) -> int:
+        return self.db.one("SELECT COUNT(*) FROM inbox WHERE state = ?", (state,))[0]
+
+    def oldest_pending_age(self, now: float | None = None) -> float:
+        """Seconds the oldest update not yet handled has waited (0 when none waits)."""
+        row = self.db.one("SELECT MIN(received) FROM inbox WHERE state = ?", (PENDING,))
+        return max(0.0, (time.time() if now is None else now) - row[0]) if row and row[0] is not None else 0.0
+
+    def prune(self, now: float | None = None) -> int:
+        """Forget handled updates older than the duplicate window; returns how many."""
+        cutoff = (time.time() if now is None else now) - KEEP_SECONDS
+        return self.db.execute("DELETE FROM inbox WHERE state != ? AND handled < ?", (PENDING, cutoff))
