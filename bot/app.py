@@ -57,10 +57,12 @@ def build_core(settings: Settings, *, with_store: bool = True, support_group: bo
     translator = Translator(compiled=compiled)
     store = open_store(settings) if with_store else None
     doorbell = Doorbell()
+    # A request stored in a turn wakes the postman once the turn has committed, not before.
+    ring = (lambda: store.db.after_commit(doorbell.ring)) if store is not None else doorbell.ring
     conversation, texts = build_conversation(
         kb, engine, translator,
         ConversationSettings(settings.support_email, support_group=support_group, hours=settings.opening_hours()),
-        store, store.outbox if store is not None else None, doorbell.ring)
+        store, store.outbox if store is not None else None, ring)
     log.debug("core ready: %d articles, %d clients", len(kb.articles), len(kb.clients))
     return Core(settings, kb, engine, translator, texts, conversation, store, doorbell)
 

@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 MAX_DELAY = 3600.0
 ALERT_AFTER = 3600.0
-CLAIM_SECONDS = 300.0  # a delivery in progress holds its request this long at most (SMTP times out at 30 s)
+# A delivery in progress holds its request this long at most (SMTP times out at 30 s); a replica that dies
+# meanwhile lets go sooner, once it is no longer seen (bot/storage/leases.py).
+CLAIM_SECONDS = 120.0
+CLAIM_BATCH = 4  # requests claimed at once: even all timing out, the last is tried well within its claim
 RESTART_SECONDS = 5
 _LANGUAGE_NAMES = {"it": "italiano", "en": "inglese"}
 
@@ -217,17 +220,21 @@ class Postman:
         self.tls_context = tls_context
         self.doorbell = doorbell or Doorbell()
 
-    async def deliver(self, request: Request) -> bool:
+    async def deliver(self, request: Request, claim: int | None = None) -> bool:
         """One attempt at one request, if no other process is sending it (``outbox retry`` beside a running
-        bot): a claim in the outbox makes sure a request is never sent twice at once."""
-        if not await asyncio.to_thread(self.outbox.claim, request.id, CLAIM_SECONDS):
+        bot, another replica): a claim in the outbox makes sure a request is never sent twice at once, and
+        its epoch (``claim``, when already taken) that only its holder records the result."""
+        if claim is None:
+            claim = await asyncio.to_thread(self.outbox.claim, request.id, CLAIM_SECONDS)
+        if claim is None:
             log.info("request %s is being delivered elsewhere", request.reference)
             return False
         try:
             message = build_email(request, self.settings)
         except Exception as error:  # one request that cannot be built fails alone; the others go on
             log.error("request %s cannot be built and is not sent: %s: %s", request.reference, type(error).__name__, error)
-            await asyncio.to_thread(self.outbox.attempt_failed, request.id, f"cannot be built: {type(error).__name__}", time.time(), True)
+            await asyncio.to_thread(self.outbox.attempt_failed, request.id, f"cannot be built: {type(error).__name__}",
+                                    time.time(), True, claim)
             await self._report_trouble(request.id)
             return False
         try:
@@ -236,11 +243,15 @@ class Postman:
             permanent = is_permanent(error)
             delay = retry_delay(request.attempts + 1, self.settings.outbox_retry_seconds)
             text = f"{type(error).__name__}: {error}"
-            await asyncio.to_thread(self.outbox.attempt_failed, request.id, text, time.time() + delay, permanent)
+            await asyncio.to_thread(self.outbox.attempt_failed, request.id, text, time.time() + delay, permanent, claim)
             log.warning("request %s not delivered (%s)%s", request.reference, text,
                         "; permanent" if permanent else f"; retrying in {delay:.0f} s")
         else:
-            await asyncio.to_thread(self.outbox.delivered, request.id)
+            if not await asyncio.to_thread(self.outbox.delivered, request.id, None, claim):
+                # Another replica took the claim over meanwhile (this one was cut off): it sends again, with
+                # the same Message-ID, and records and reports the delivery.
+                log.warning("request %s delivered, but its claim had moved to another replica", request.reference)
+                return True
             log.info("request %s delivered to %s", request.reference, self.settings.support_email)
             if self.on_delivered:
                 await self._safely(self.on_delivered, request, self.outbox.mark_notified)
@@ -265,8 +276,8 @@ class Postman:
     async def deliver_due(self) -> int:
         """Deliver every request that is due; returns how many went out."""
         sent = 0
-        for request in await asyncio.to_thread(self.outbox.due):
-            sent += await self.deliver(request)
+        for request, claim in await asyncio.to_thread(self.outbox.claim_due, CLAIM_SECONDS, CLAIM_BATCH):
+            sent += await self.deliver(request, claim)
         return sent
 
     async def run(self) -> None:

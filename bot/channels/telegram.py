@@ -47,6 +47,8 @@ from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
 from bot.storage import Store
+from bot.storage.leases import current_lease
+from bot.storage.outbox import current_source
 
 log = logging.getLogger(__name__)
 
@@ -218,21 +220,33 @@ class TelegramBot:
 
     async def _respond(self, update: Update, inbound: Inbound):
         key = SessionKey(CHANNEL, str(update.effective_chat.id))
-        stored = await asyncio.to_thread(self.store.get, key)
-        session, delivery = Session.from_dict(stored), Delivery.of(stored)
-        # An update handled just before a crash, whose inbox entry was not yet marked, comes again after
-        # the restart; the record, saved with each turn, knows it was handled, and what of it was not
-        # yet delivered.
-        if delivery.handled(update.update_id):
-            log.info("update %s was handled before a restart: delivering what was left", update.update_id)
-            return key, session, delivery, True
-        # In a thread: a turn may write (a request to the outbox, an unanswered question).
-        outcome = await asyncio.to_thread(self.conversation.respond, key, session, inbound)
-        delivery.undelivered = [reply.to_dict() for reply in outcome.replies]
-        delivery.relay_pending = outcome.relay
-        # Saved, with its replies, before anything is sent: a restart never forgets where we were or
-        # what was still to say.
-        await asyncio.to_thread(self.store.set, key, record(session, delivery))
+        # In a thread, as one transaction: the session, its delivery record and whatever the turn stores
+        # (a request to the outbox, feedback, an unanswered question) commit together or not at all.
+        return await asyncio.to_thread(self._respond_at_once, key, update.update_id, inbound)
+
+    def _respond_at_once(self, key: SessionKey, update_id: int, inbound: Inbound):
+        lease = current_lease.get()
+        with self.store.db.transaction() as tx:
+            if lease is not None:  # a replica that lost the chat meanwhile commits nothing for it
+                self.store.leases.fence(tx, lease)
+            stored = self.store.read_for_update(tx, key)
+            session, delivery = Session.from_dict(stored), Delivery.of(stored)
+            # An update handled just before a crash, whose inbox entry was not yet marked, comes again after
+            # the restart; the record, saved with each turn, knows it was handled, and what of it was not
+            # yet delivered.
+            if delivery.handled(update_id):
+                log.info("update %s was handled before a restart: delivering what was left", update_id)
+                return key, session, delivery, True
+            source = current_source.set(f"{CHANNEL}:{key.chat_id}:{update_id}")  # the requests this turn makes
+            try:
+                outcome = self.conversation.respond(key, session, inbound)
+            finally:
+                current_source.reset(source)
+            delivery.undelivered = [reply.to_dict() for reply in outcome.replies]
+            delivery.relay_pending = outcome.relay
+            # Saved, with its replies, before anything is sent: a restart never forgets where we were or
+            # what was still to say.
+            self.store.write(tx, key, record(session, delivery))
         return key, session, delivery, False
 
     async def _deliver(self, update: Update, inbound: Inbound, key: SessionKey, session: Session, delivery: Delivery,
@@ -253,7 +267,7 @@ class TelegramBot:
                 try:
                     await self.desk.open(self.bot, inbound.customer or _customer(update), chat_id, session, replay=replay)
                 except GroupUnreachable as exc:
-                    reply, reachable = await self._handoff_failed(exc, key, session, inbound), False
+                    reply, reachable = await self._handoff_failed(exc, key, session, inbound, update.update_id), False
             if not await self.send(chat_id, reply):
                 break
             # Delivered: after a crash from here on, only the replies still to send go out.
@@ -275,13 +289,25 @@ class TelegramBot:
             try:
                 await self.desk.relay_from_customer(self.bot, update.effective_message, update.effective_chat.id)
             except GroupUnreachable as exc:
-                await self.send(update.effective_chat.id, await self._handoff_failed(exc, key, session, inbound))
+                await self.send(update.effective_chat.id, await self._handoff_failed(exc, key, session, inbound, update.update_id))
         await self._note(key, change_delivery(lambda d: setattr(d, "relay_pending", False)))
 
-    async def _handoff_failed(self, error: Exception, key: SessionKey, session: Session, inbound: Inbound) -> Reply:
+    async def _handoff_failed(self, error: Exception, key: SessionKey, session: Session, inbound: Inbound,
+                              update_id: int = 0) -> Reply:
         log.error("the support group cannot be reached (%s): the conversation goes to the support mailbox", error)
-        reply = await asyncio.to_thread(self.conversation.handoff_failed, key, session, inbound)
-        await self._note(key, change_session(lambda s: setattr(s, "flows", session.flows)))
+        return await asyncio.to_thread(self._handoff_failed_at_once, key, session, inbound, update_id)
+
+    def _handoff_failed_at_once(self, key: SessionKey, session: Session, inbound: Inbound, update_id: int) -> Reply:
+        """The request to the mailbox and the session's new state, in one transaction."""
+        with self.store.db.transaction() as tx:
+            source = current_source.set(f"{CHANNEL}:{key.chat_id}:{update_id}:unreachable")
+            try:
+                reply = self.conversation.handoff_failed(key, session, inbound)
+            finally:
+                current_source.reset(source)
+            data = self.store.read_for_update(tx, key) or {}
+            change_session(lambda s: setattr(s, "flows", session.flows))(data)
+            self.store.write(tx, key, data)
         return reply
 
     async def _note(self, key: SessionKey, change) -> None:

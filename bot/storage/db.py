@@ -24,7 +24,7 @@ import functools
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -52,6 +52,7 @@ class Database(Protocol):
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
     def close(self) -> None: ...
+    def after_commit(self, callback: Callable[[], None]) -> None: ...
 
 
 _current: contextvars.ContextVar[tuple[object, Transaction] | None] = contextvars.ContextVar("transaction", default=None)
@@ -76,6 +77,20 @@ class _Statements:
         current = _current.get()
         return current[1] if current is not None and current[0] is self else None
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the current transaction has committed (at once when none is current):
+        a worker woken before the commit would not see the row it was woken for."""
+        joined = self.joined()
+        if joined is None:
+            callback()
+        else:
+            joined.callbacks.append(callback)  # type: ignore[attr-defined]
+
+
+def _run_callbacks(tx: Any) -> None:
+    for callback in tx.callbacks:
+        callback()
+
 
 # SQLite
 
@@ -90,6 +105,7 @@ def sqlite_sql(sql: str) -> str:
 class _SQLiteTransaction:
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
+        self.callbacks: list[Callable[[], None]] = []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sqlite_sql(sql), tuple(params))
@@ -140,6 +156,7 @@ class SQLiteDatabase(_Statements):
                 raise DatabaseUnavailable(str(exc)) from exc
             finally:
                 _current.reset(token)
+        _run_callbacks(tx)
 
     def script(self, sql: str) -> None:
         """Several statements at once, outside any transaction of ours (migrations manage their own)."""
@@ -168,6 +185,7 @@ def postgres_sql(sql: str) -> str:
 class _PostgresTransaction:
     def __init__(self, conn: Any):
         self._conn = conn
+        self.callbacks: list[Callable[[], None]] = []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._conn.execute(postgres_sql(sql), tuple(params), prepare=False)
@@ -234,6 +252,7 @@ class PostgresDatabase(_Statements):
             if type(exc).__name__ == "PoolTimeout":
                 raise DatabaseUnavailable("no database connection came free in time") from exc
             raise
+        _run_callbacks(tx)
 
     def connect(self) -> Any:
         """A connection of its own, outside the pool (LISTEN, migrations' lock)."""

@@ -13,6 +13,7 @@ Times are the database's clock (``EPOCH_NOW``), one clock for every replica.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 
 from bot.storage.db import Database, Transaction
@@ -27,6 +28,10 @@ _FREE = "(leases.expires < EPOCH_NOW OR leases.owner IN (SELECT id FROM replicas
 class Lease:
     key: str
     epoch: int
+
+
+# The chat lease the running turn holds, set by the worker that handles the chat's updates.
+current_lease: contextvars.ContextVar["Lease | None"] = contextvars.ContextVar("lease", default=None)
 
 
 class LeaseLost(Exception):
@@ -46,7 +51,7 @@ class Leases:
     def stopped(self) -> None:
         """A clean stop: every lease and claim of this replica is free at once."""
         with self.db.transaction() as tx:
-            tx.execute("DELETE FROM leases WHERE owner = ?", (self.replica,))
+            tx.execute("UPDATE leases SET expires = 0 WHERE owner = ?", (self.replica,))
             tx.execute("UPDATE replicas SET stopped = EPOCH_NOW WHERE id = ?", (self.replica,))
 
     def replicas(self) -> list[tuple[str, float, float, bool]]:
@@ -65,21 +70,31 @@ class Leases:
         row = self.db.one(
             "INSERT INTO leases (key, owner, epoch, expires) VALUES (?, ?, 1, EPOCH_NOW + ?) "
             "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires = excluded.expires, "
-            "epoch = CASE WHEN leases.owner = excluded.owner THEN leases.epoch ELSE leases.epoch + 1 END "
+            "epoch = CASE WHEN leases.owner = excluded.owner AND leases.expires >= EPOCH_NOW THEN leases.epoch "
+            "ELSE leases.epoch + 1 END "
             f"WHERE leases.owner = excluded.owner OR {_FREE} RETURNING epoch",
             (key, self.replica, seconds, DEAD_AFTER),
         )
         return Lease(key, row[0]) if row else None
 
     def renew(self, seconds: float) -> set[str]:
-        """Every lease of this replica extended; returns the keys it still holds."""
-        rows = self.db.all("UPDATE leases SET expires = EPOCH_NOW + ? WHERE owner = ? RETURNING key", (seconds, self.replica))
+        """Every lease this replica holds extended, and the replica seen alive; returns the keys it holds."""
+        with self.db.transaction() as tx:
+            tx.execute("INSERT INTO replicas (id, started, seen) VALUES (?, EPOCH_NOW, EPOCH_NOW) "
+                       "ON CONFLICT (id) DO UPDATE SET seen = EPOCH_NOW, stopped = NULL", (self.replica,))
+            rows = tx.all("UPDATE leases SET expires = EPOCH_NOW + ? WHERE owner = ? AND expires >= EPOCH_NOW RETURNING key",
+                          (seconds, self.replica))
         return {key for (key,) in rows}
 
     def release(self, lease: Lease) -> bool:
-        """Let a lease go; False when it had moved on already."""
-        return self.db.execute("DELETE FROM leases WHERE key = ? AND owner = ? AND epoch = ?",
+        """Let a lease go (its row stays, so the next owner's epoch is higher); False when it had moved on."""
+        return self.db.execute("UPDATE leases SET expires = 0 WHERE key = ? AND owner = ? AND epoch = ?",
                                (lease.key, self.replica, lease.epoch)) == 1
+
+    def prune(self, older_than: float) -> int:
+        """Forget leases nobody has held for ``older_than`` seconds (their epochs start again: no turn of
+        theirs can still be running)."""
+        return self.db.execute("DELETE FROM leases WHERE expires < EPOCH_NOW - ?", (older_than,))
 
     def holds(self, lease: Lease) -> bool:
         return self.db.one("SELECT 1 FROM leases WHERE key = ? AND owner = ? AND epoch = ? AND expires >= EPOCH_NOW",

@@ -19,7 +19,9 @@ from __future__ import annotations
 import dataclasses
 import contextvars
 import json
+import os
 import secrets
+import socket
 import time
 from typing import Any
 
@@ -54,6 +56,21 @@ class Request:
 
 # The event a request is made in (e.g. "telegram:42:1001"), set by the channel for its turn.
 current_source: contextvars.ContextVar[str | None] = contextvars.ContextVar("outbox_source", default=None)
+
+
+def is_dead_here(replica: str) -> bool:
+    """Whether a replica named the default way (host:pid:suffix) ran on this machine and its process is gone.
+    In containers every process may be pid 1: a live pid proves nothing there, a dead one does."""
+    host, pid = replica.split(":")[:2] if replica.count(":") >= 2 else ("", "")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def new_reference(kind: str = ACTIVATION) -> str:
@@ -145,8 +162,26 @@ class Outbox:
                            (PENDING, now))
         return [_row(r) for r in rows]
 
-    def next_due(self) -> float | None:
-        return self.db.one("SELECT MIN(next_attempt) FROM outbox WHERE state = ?", (PENDING,))[0]
+    def next_due(self, now: float | None = None) -> float | None:
+        """When the next delivery attempt is due: a request another replica is delivering is due when its
+        claim runs out, not before."""
+        now = time.time() if now is None else now
+        return self.db.one("SELECT MIN(CASE WHEN claimed_until > ? THEN claimed_until ELSE next_attempt END) "
+                           "FROM outbox WHERE state = ?", (now, PENDING))[0]
+
+    def claim_due(self, seconds: float, limit: int = 20, now: float | None = None) -> list[tuple[Request, int]]:
+        """Claim up to ``limit`` due requests nobody is delivering, each with its claim's epoch. On
+        PostgreSQL, rows another replica is claiming at the same moment are skipped, not waited for."""
+        now = time.time() if now is None else now
+        rows = self.db.all(
+            "UPDATE outbox SET claimed_until = ?, claimed_by = ?, claim_epoch = claim_epoch + 1 WHERE id IN "
+            "(SELECT id FROM outbox WHERE state = ? AND next_attempt <= ? AND (claimed_until IS NULL OR claimed_until < ? "
+            "OR claimed_by IN (SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL)) "
+            "ORDER BY next_attempt LIMIT ? SKIP_LOCKED) "
+            f"RETURNING {_COLUMNS}, claim_epoch",
+            (now + seconds, self.replica, PENDING, now, now, now - DEAD_AFTER, limit),
+        )
+        return sorted(((_row(r[:-1]), r[-1]) for r in rows), key=lambda pair: pair[0].next_attempt)
 
     def counts(self) -> dict[str, int]:
         """How many requests are in each state."""
@@ -163,15 +198,22 @@ class Outbox:
             "(SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL)) RETURNING claim_epoch",
             (now + seconds, self.replica, request_id, PENDING, now, now - DEAD_AFTER),
         )
+        if row is None:  # held: by a process of this machine that has died (``outbox retry`` killed)?
+            held = self.db.one("SELECT claimed_by FROM outbox WHERE id = ? AND state = ?", (request_id, PENDING))
+            if held and held[0] and is_dead_here(held[0]):
+                row = self.db.one(
+                    "UPDATE outbox SET claimed_until = ?, claimed_by = ?, claim_epoch = claim_epoch + 1 "
+                    "WHERE id = ? AND state = ? AND claimed_by = ? RETURNING claim_epoch",
+                    (now + seconds, self.replica, request_id, PENDING, held[0]))
         return row[0] if row else None
 
     def claimed(self, request_id: int, now: float | None = None) -> bool:
         """Whether a delivery attempt of a live replica holds the request now."""
         now = time.time() if now is None else now
         row = self.db.one(
-            "SELECT 1 FROM outbox WHERE id = ? AND claimed_until >= ? AND (claimed_by IS NULL OR claimed_by NOT IN "
+            "SELECT claimed_by FROM outbox WHERE id = ? AND claimed_until >= ? AND (claimed_by IS NULL OR claimed_by NOT IN "
             "(SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL))", (request_id, now, now - DEAD_AFTER))
-        return row is not None
+        return row is not None and not (row[0] and is_dead_here(row[0]))
 
     def delivered(self, request_id: int, now: float | None = None, claim: int | None = None) -> bool:
         """Record a delivery; False when ``claim`` was taken over meanwhile (the other replica records it)."""

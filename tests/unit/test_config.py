@@ -81,7 +81,7 @@ def test_every_path_to_standard_error_is_redacted(tmp_path):
 
     code = (
         "import logging, sys\n"
-        "from bot.cli import configure_logging\n"
+        "from bot.logs import configure_logging\n"
         "from bot.config import load_settings\n"
         "configure_logging(load_settings())\n"
         "own = logging.getLogger('library'); own.propagate = False\n"
