@@ -47,7 +47,7 @@ from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
 from bot.storage import Store
-from bot.storage.leases import current_lease
+from bot.storage.leases import LeaseLost, current_lease
 from bot.storage.outbox import current_source
 
 log = logging.getLogger(__name__)
@@ -194,6 +194,9 @@ class TelegramBot:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error handler: log without secrets, apologise to the customer in their language."""
         error = context.error
+        if isinstance(error, LeaseLost):  # another replica has the chat now, and handles this update again
+            log.info("chat lease lost in the middle of a turn: nothing committed, nothing said")
+            return
         if isinstance(error, Conflict):
             log.error("another process is polling this bot's token (409 Conflict): only one may run; stopping")
             self.conflict = True

@@ -19,6 +19,7 @@ from telegram import BotCommand, Update
 from telegram.error import Conflict, InvalidToken
 from telegram.ext import Application
 
+from bot import __version__
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
 from bot.channels.telegram import CHANNEL, TelegramBot
@@ -26,11 +27,14 @@ from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, we
 from bot.core.types import Reply
 from bot.i18n import N_
 from bot.knowledge.language import LANGUAGES
+from bot.storage.leases import BEAT_SECONDS
 from bot.storage.outbox import Request
 
 log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 3600
+JOB_CHECK_SECONDS = 60  # how often a replica asks whether a periodic job is its to run
+COMMANDS_PERIOD = 86400  # the command menu is set again once a day (and by each new version at once)
 COMMANDS_TIMEOUT = 5
 STORAGE_THREADS = 2
 STOP_DRAIN_SECONDS = 5
@@ -72,9 +76,9 @@ class TelegramService:
             log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
             return 1
         await application.start()
-        self._start_background(application)
         self.polling = not webhook
-        self.pump = pump = UpdatePump(application, self.store.inbox, list(Update.ALL_TYPES))
+        self.pump = pump = UpdatePump(application, self.store, list(Update.ALL_TYPES), settings.lease_seconds)
+        self._start_background(application)
         self.bot.backlog = pump.backlog
         server = poller = dispatcher = None
         status = 0
@@ -121,10 +125,30 @@ class TelegramService:
             await self._stop(application, pump, [t for t in (poller, dispatcher) if t is not None])
         return status
 
+    async def _keep_leases(self, pump: UpdatePump) -> None:
+        """Renew this replica's leases (and say it is alive) a few times a lease; the workers of leases that
+        moved on stop at once."""
+        seconds = self.settings.lease_seconds
+        while True:
+            try:
+                held = await asyncio.to_thread(self.store.leases.renew, seconds)
+                pump.lost(held)
+            except Exception as exc:  # the database away: the leases run out, and other replicas take over
+                log.warning("leases not renewed: %s", type(exc).__name__)
+            await asyncio.sleep(min(BEAT_SECONDS, seconds / 3))
+
+    async def _once_across_replicas(self, job: str, period: float) -> bool:
+        """Whether this replica runs ``job`` this period (exactly one replica does)."""
+        try:
+            return await asyncio.to_thread(self.store.leases.due, job, period)
+        except Exception as exc:
+            log.warning("cannot tell whether %s is due: %s", job, type(exc).__name__)
+            return False
+
     def _start_background(self, application: Application) -> None:
         """The postman, the heartbeat, the clean-up and the command menu: never holding up start or stop."""
         postman = self.core.postman(self._tell_delivered, self._alert_support)
-        work_list = [("postman", postman.run()), ("heartbeat", self._heartbeat()),
+        work_list = [("postman", postman.run()), ("heartbeat", self._heartbeat()), ("leases", self._keep_leases(self.pump)),
                      ("maintenance", self._maintenance()), ("commands", self._set_commands(application))]
         if self.bot.care is not None and self.settings.support_idle_close_days > 0:  # 0: never closed for idleness
             work_list.append(("idle tickets", self._idle_tickets(application)))
@@ -136,6 +160,10 @@ class TelegramService:
         for task in intake:  # polling and the dispatcher
             task.cancel()
         await pump.drain(STOP_DRAIN_SECONDS)
+        try:  # this replica's chats, role and deliveries are free for the others at once
+            await asyncio.wait_for(asyncio.to_thread(self._release_everything), timeout=2)
+        except (asyncio.TimeoutError, Exception) as exc:
+            log.warning("leases not released (%s): they run out by themselves", type(exc).__name__)
         for task in self._tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 log.error("background task %s had stopped: %r", task.get_name(), task.exception())
@@ -146,6 +174,10 @@ class TelegramService:
             await asyncio.wait_for(application.shutdown(), timeout=2)
         except (asyncio.TimeoutError, Exception) as exc:  # stopping anyway
             log.warning("the Telegram client did not stop cleanly: %s", type(exc).__name__)
+
+    def _release_everything(self) -> None:
+        self.store.leases.stopped()
+        self.store.outbox.release()
 
     # the postman's news
     async def _tell_delivered(self, request: Request) -> None:
@@ -180,15 +212,16 @@ class TelegramService:
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def _maintenance(self) -> None:
-        """At start and every hour: what is older than DATA_RETENTION_DAYS is deleted."""
+        """Every hour, on one replica: what is older than DATA_RETENTION_DAYS is deleted."""
         while True:
-            try:
-                removed = await asyncio.to_thread(self.store.prune, self.settings.data_retention_days)
-                if any(removed.values()):
-                    log.info("retention: deleted %s", ", ".join(f"{n} {what}" for what, n in removed.items() if n))
-            except Exception:  # storage trouble: try again at the next round
-                log.exception("retention clean-up failed")
-            await asyncio.sleep(MAINTENANCE_SECONDS)
+            if await self._once_across_replicas("retention", MAINTENANCE_SECONDS):
+                try:
+                    removed = await asyncio.to_thread(self.store.prune, self.settings.data_retention_days)
+                    if any(removed.values()):
+                        log.info("retention: deleted %s", ", ".join(f"{n} {what}" for what, n in removed.items() if n))
+                except Exception:  # storage trouble: try again at the next round
+                    log.exception("retention clean-up failed")
+            await asyncio.sleep(JOB_CHECK_SECONDS)
 
     async def _idle_tickets(self, application: Application) -> None:
         """Tickets with no message for SUPPORT_IDLE_CLOSE_DAYS are closed; checked often enough to close
@@ -196,15 +229,18 @@ class TelegramService:
         days = self.settings.support_idle_close_days
         period = min(MAINTENANCE_SECONDS, max(1.0, days * 86400 / 10))
         while True:
-            try:
-                await self.bot.care.close_idle(application.bot, days)
-            except Exception:  # the group or storage failing: try again at the next round
-                log.exception("closing idle tickets failed")
-            await asyncio.sleep(period)
+            if await self._once_across_replicas("idle-tickets", period):
+                try:
+                    await self.bot.care.close_idle(application.bot, days)
+                except Exception:  # the group or storage failing: try again at the next round
+                    log.exception("closing idle tickets failed")
+            await asyncio.sleep(min(period, JOB_CHECK_SECONDS))
 
     async def _set_commands(self, application: Application) -> None:
         """The command menu in each language; a failure here never stops the bot."""
         translator = self.core.translator
+        if not await self._once_across_replicas(f"command-menu:{__version__}", COMMANDS_PERIOD):
+            return
         for lang in (*LANGUAGES, None):
             code = lang or "it"
             commands = [BotCommand(c, translator.gettext(code, COMMAND_DESCRIPTIONS[c])) for c in COMMANDS]

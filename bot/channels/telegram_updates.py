@@ -1,12 +1,18 @@
 """Updates from Telegram into the inbox, and from the inbox to the handlers, chat by chat.
 
-    getUpdates / webhook ──► inbox (SQLite) ──► confirmed to Telegram ──► one worker per chat ──► handlers
+    getUpdates / webhook ──► inbox (database) ──► confirmed to Telegram ──► chat lease ──► worker ──► handlers
 
 python-telegram-bot's own polling confirms a batch as soon as it is fetched, so a crash loses what was
 fetched and not yet handled. Here a batch is stored first and confirmed after (the next getUpdates'
 offset); the webhook answers 200 only once the update is stored. Workers handle each chat's updates in
 order and different chats at once; an update that cannot be read is skipped, logged once and counted.
 Storage runs in threads, never on the event loop.
+
+Several replicas may share the inbox. A chat's updates are handled by the replica holding the chat's
+lease (``bot/storage/leases.py``): whoever stored the update, or another replica that finds it waiting
+in its sweep, takes the lease if it is free; the worker lets it go after a last empty look. Only the
+holder of the ``role:poller`` lease polls; the others stand by and take over when it is gone. With
+PostgreSQL (replicas expected) Telegram's 409 means another replica is still polling: wait, never exit.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
-from bot.storage.inbox import DONE, UNPARSEABLE, Inbox
+from bot.storage.inbox import DONE, UNPARSEABLE
+from bot.storage.leases import Lease, current_lease
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,8 @@ CONCURRENT_CHATS = 32  # turns handled at once; the others wait their turn (one 
 PENDING_BATCH = 500
 FULL_BATCH = 100  # getUpdates' largest answer: a full one means more are waiting
 RETRY_READ_SECONDS = 5
+SWEEP_SECONDS = 1.0  # how often waiting chats are looked for, besides being woken (another replica stored them)
+POLLER = "role:poller"
 
 
 class Fatal(Exception):
@@ -38,36 +48,68 @@ class Fatal(Exception):
 
 
 class UpdatePump:
-    def __init__(self, application: Application, inbox: Inbox, allowed_updates: list[str]):
+    def __init__(self, application: Application, store: Store, allowed_updates: list[str], lease_seconds: float = 15.0):
         self.application = application
-        self.inbox = inbox
+        self.inbox, self.leases = store.inbox, store.leases
+        self.replicated = store.backend == "postgres"  # several replicas expected: a 409 is no error
         self.allowed_updates = allowed_updates
+        self.lease_seconds = lease_seconds
         self.wake = asyncio.Event()
         self.last_progress = time.time()  # the last successful getUpdates, or webhook call
         self.unparseable = 0
+        self.polling = False  # whether this replica holds the poller's role now
         # Updates that were waiting for us when we started (fetched by polls that do not wait): they piled
-        # up while the bot was down, and are no storm for the flood guard.
+        # up while the bot was down, and are no storm for the flood guard. Kept in their inbox rows, so
+        # whichever replica handles them knows; this set holds those being handled here now.
         self.backlog: set[int] = set()
         self._catching_up = True
-        self._workers: dict[str, asyncio.Task] = {}
+        self._workers: dict[str, tuple[asyncio.Task, Lease]] = {}
         self._limit = asyncio.Semaphore(CONCURRENT_CHATS)
 
     # in
-    async def store(self, updates: list[dict]) -> int:
+    async def store(self, updates: list[dict], backlog: bool = False) -> int:
         """Store raw updates; returns how many were new. Wakes the workers."""
-        new = await asyncio.to_thread(self.inbox.add, updates)
+        new = await asyncio.to_thread(self.inbox.add, updates, None, backlog)
         self.last_progress = time.time()
         if new:
             self.wake.set()
         return new
 
     async def poll(self) -> None:
-        """Long polling for ever; each batch stored before the next call confirms it. Raises Fatal."""
+        """Poll while this replica holds the poller's role; stand by while another does. Raises Fatal."""
+        while True:
+            lease = await asyncio.to_thread(self.leases.acquire, POLLER, self.lease_seconds)
+            if lease is None:
+                self.polling = False
+                self.last_progress = time.time()  # standing by is progress: the poller is elsewhere
+                await asyncio.sleep(self.lease_seconds / 3)
+                continue
+            if not self.polling:
+                log.info("this replica polls Telegram for updates")
+            self.polling = True
+            try:
+                await self._poll_while_held(lease)
+            finally:
+                self.polling = False
+            log.warning("the poller's role moved to another replica: standing by")
+
+    def lost(self, held: set[str]) -> None:
+        """The lease keeper's news: the leases not in ``held`` are gone. Their workers stop at once (what
+        they were handling is handled again by the new holder); the poller stops polling."""
+        for chat, (worker, lease) in list(self._workers.items()):
+            if lease.key not in held and not worker.done():
+                log.warning("lease on chat %s lost: its updates go to the replica that has it now", chat)
+                worker.cancel()
+        self._poller_held = POLLER in held
+
+    async def _poll_while_held(self, lease: Lease) -> None:
+        """Long polling, each batch stored before the next call confirms it, until the role is lost."""
         offset: int | None = None
         backoff = 1.0
         outage_logged = False
         bot = self.application.bot
-        while True:
+        self._poller_held = True
+        while self._poller_held:
             # While catching up, a poll that does not wait: what it returns was already waiting.
             timeout = 0 if self._catching_up else POLL_TIMEOUT
             try:
@@ -76,7 +118,15 @@ class UpdatePump:
                     api_kwargs={"offset": offset, "timeout": timeout, "allowed_updates": self.allowed_updates},
                     read_timeout=timeout + 10,
                 )
-            except (Conflict, InvalidToken) as exc:
+            except Conflict as exc:
+                if not self.replicated:
+                    raise Fatal(exc) from exc
+                # The replica that polled before is still finishing its long poll: it stops within one.
+                log.info("another replica is still polling (409): waiting for it to stop")
+                await asyncio.sleep(min(MAX_BACKOFF, backoff))
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
+            except InvalidToken as exc:
                 raise Fatal(exc) from exc
             except (NetworkError, TimedOut) as exc:
                 if not outage_logged:
@@ -93,22 +143,21 @@ class UpdatePump:
             updates = [u for u in raw or [] if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
             if len(updates) != len(raw or []):
                 log.warning("getUpdates returned %d item(s) without an update id: skipped", len(raw or []) - len(updates))
-            if self._catching_up:
-                self.backlog.update(u["update_id"] for u in updates)
-                if len(updates) < FULL_BATCH:
-                    self._catching_up = False
+            backlog = self._catching_up
+            if self._catching_up and len(updates) < FULL_BATCH:
+                self._catching_up = False
             if updates:
                 try:
-                    await self.store(updates)
+                    await self.store(updates, backlog)
                 except Exception as exc:  # one update the inbox cannot take must not stop the others
                     log.error("a batch of updates could not be stored (%s): storing them one by one", exc)
-                    await self._store_each(updates)
+                    await self._store_each(updates, backlog)
                 offset = max(u["update_id"] for u in updates) + 1
 
-    async def _store_each(self, updates: list[dict]) -> None:
+    async def _store_each(self, updates: list[dict], backlog: bool = False) -> None:
         for update in updates:
             try:
-                await self.store([update])
+                await self.store([update], backlog)
             except Exception as exc:
                 self.unparseable += 1
                 log.error("update %s cannot be stored and is skipped (%s); %d so far",
@@ -116,61 +165,79 @@ class UpdatePump:
 
     # out
     async def dispatch(self, stopping: asyncio.Event) -> None:
-        """Start a worker for every chat with updates waiting, until ``stopping``."""
+        """Start a worker for every waiting chat whose lease this replica gets, until ``stopping``."""
         self.wake.set()  # what a previous run stored and did not handle
         while not stopping.is_set():
-            await _first(self.wake.wait(), stopping.wait())
+            await _first(self.wake.wait(), stopping.wait(), asyncio.sleep(SWEEP_SECONDS))
+            if stopping.is_set():
+                break
             self.wake.clear()
-            for chat, worker in list(self._workers.items()):  # finished workers are forgotten
+            for chat, (worker, _) in list(self._workers.items()):  # finished workers are forgotten
                 if worker.done():
                     del self._workers[chat]
                     if not worker.cancelled() and worker.exception() is not None:
                         log.error("the worker of chat %s failed: %r", chat, worker.exception())
             try:
-                waiting = await asyncio.to_thread(self._chats_waiting)
+                waiting = await asyncio.to_thread(self.inbox.chats_waiting, PENDING_BATCH)
+                for chat in waiting:
+                    if chat in self._workers:
+                        continue
+                    lease = await asyncio.to_thread(self.leases.acquire, f"chat:{chat}", self.lease_seconds)
+                    if lease is not None:  # else another replica handles it
+                        self._workers[chat] = (asyncio.create_task(self._work(chat, lease), name=f"chat {chat}"), lease)
             except Exception:
                 log.exception("the inbox cannot be read; trying again in a few seconds")
                 await asyncio.sleep(RETRY_READ_SECONDS)
                 self.wake.set()
-                continue
-            for chat in waiting:
-                if chat not in self._workers:
-                    self._workers[chat] = asyncio.create_task(self._work(chat), name=f"chat {chat}")
 
-    def _chats_waiting(self) -> list[str]:
-        return list(dict.fromkeys(item.chat for item in self.inbox.pending(PENDING_BATCH)))
-
-    async def _work(self, chat: str) -> None:
-        """Handle one chat's waiting updates in order; new ones arriving meanwhile are taken too."""
+    async def _work(self, chat: str, lease: Lease | None) -> None:
+        """Handle one chat's waiting updates in order, under its lease; new ones arriving meanwhile are taken
+        too. The lease goes after a last empty look, so nothing stored meanwhile waits for a sweep."""
         try:
-            while True:
+            while lease is not None:
                 items = await asyncio.to_thread(self.inbox.pending_of, chat)
                 if not items:
-                    return
+                    lease = await asyncio.to_thread(self._release_if_idle, chat, lease)
+                    if lease is not None:
+                        self._workers[chat] = (self._workers[chat][0], lease)
+                    continue
                 for item in items:
                     async with self._limit:
-                        await self._handle(item.update_id, item.data)
+                        if not await self._handle(item.update_id, item.data, lease, item.backlog):
+                            return  # the lease moved on: the new holder handles the rest
         finally:
             self.wake.set()  # anything stored while this worker was finishing gets a new one
 
-    async def _handle(self, update_id: int, data: dict) -> None:
+    def _release_if_idle(self, chat: str, lease: Lease) -> Lease | None:
+        """Let the chat go; the lease again if an update was stored meanwhile and nobody else took it."""
+        self.leases.release(lease)
+        if not self.inbox.pending_of(chat, 1):
+            return None
+        return self.leases.acquire(lease.key, self.lease_seconds)
+
+    async def _handle(self, update_id: int, data: dict, lease: Lease, backlog: bool = False) -> bool:
+        """Handle one update; False when the chat's lease was lost meanwhile (it stays pending)."""
+        current_lease.set(lease)  # the turn's commit is fenced by it
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # one unreadable update never stops the others
             self.unparseable += 1
             log.warning("update %s cannot be read and is skipped (%s: %s); %d so far",
                         update_id, type(exc).__name__, exc, self.unparseable)
-            await asyncio.to_thread(self.inbox.mark, update_id, UNPARSEABLE)
-            return
+            return await asyncio.to_thread(self.inbox.mark, update_id, UNPARSEABLE, None, lease)
+        if backlog:
+            self.backlog.add(update_id)
         try:
             await self.application.process_update(update)
         except Exception:  # the error handler has had its say; never handle it again
             log.exception("update %s failed", update_id)
-        await asyncio.to_thread(self.inbox.mark, update_id, DONE)
+        finally:
+            self.backlog.discard(update_id)
+        return await asyncio.to_thread(self.inbox.mark, update_id, DONE, None, lease)
 
     async def drain(self, seconds: float) -> None:
         """Let the workers finish what they are handling, for at most ``seconds``."""
-        running = [w for w in self._workers.values() if not w.done()]
+        running = [w for w, _ in self._workers.values() if not w.done()]
         if running:
             _, late = await asyncio.wait(running, timeout=seconds)
             for worker in late:

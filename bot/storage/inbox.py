@@ -26,6 +26,7 @@ class Stored:
     update_id: int
     chat: str
     data: dict[str, Any]
+    backlog: bool = False  # it piled up while no bot was running
 
 
 def chat_of(data: dict[str, Any]) -> str:
@@ -75,18 +76,19 @@ class Inbox:
     def pending_of(self, chat: str, limit: int = 100) -> list[Stored]:
         """One chat's updates not yet handled, oldest first."""
         rows = self.db.all(
-            "SELECT update_id, chat, data FROM inbox WHERE state = ? AND chat = ? ORDER BY update_id LIMIT ?",
+            "SELECT update_id, chat, data, backlog FROM inbox WHERE state = ? AND chat = ? ORDER BY update_id LIMIT ?",
             (PENDING, chat, limit),
         )
-        return [Stored(update_id, chat, json.loads(data)) for update_id, chat, data in rows]
+        return [Stored(update_id, chat, json.loads(data), bool(backlog)) for update_id, chat, data, backlog in rows]
 
-    def backlog(self, update_id: int) -> bool:
-        """Whether the update piled up while no bot was running."""
-        row = self.db.one("SELECT backlog FROM inbox WHERE update_id = ?", (update_id,))
-        return bool(row and row[0])
-
-    def mark(self, update_id: int, state: str, now: float | None = None) -> None:
-        self.db.execute("UPDATE inbox SET state = ?, handled = ? WHERE update_id = ?", (state, now or time.time(), update_id))
+    def mark(self, update_id: int, state: str, now: float | None = None, lease=None) -> bool:
+        """Record how an update was handled; with the chat's ``lease``, only while it is still held (False
+        when it moved on: the update stays pending for the replica that has it now)."""
+        sql, params = "UPDATE inbox SET state = ?, handled = ? WHERE update_id = ?", (state, now or time.time(), update_id)
+        if lease is not None:
+            sql += " AND EXISTS (SELECT 1 FROM leases WHERE key = ? AND owner = ? AND epoch = ? AND expires >= EPOCH_NOW)"
+            params += (lease.key, lease.owner, lease.epoch)
+        return self.db.execute(sql, params) == 1
 
     def count(self, state: str) -> int:
         return self.db.one("SELECT COUNT(*) FROM inbox WHERE state = ?", (state,))[0]

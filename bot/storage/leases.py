@@ -28,6 +28,7 @@ _FREE = "(leases.expires < EPOCH_NOW OR leases.owner IN (SELECT id FROM replicas
 class Lease:
     key: str
     epoch: int
+    owner: str
 
 
 # The chat lease the running turn holds, set by the worker that handles the chat's updates.
@@ -75,7 +76,7 @@ class Leases:
             f"WHERE leases.owner = excluded.owner OR {_FREE} RETURNING epoch",
             (key, self.replica, seconds, DEAD_AFTER),
         )
-        return Lease(key, row[0]) if row else None
+        return Lease(key, row[0], self.replica) if row else None
 
     def renew(self, seconds: float) -> set[str]:
         """Every lease this replica holds extended, and the replica seen alive; returns the keys it holds."""
@@ -89,7 +90,7 @@ class Leases:
     def release(self, lease: Lease) -> bool:
         """Let a lease go (its row stays, so the next owner's epoch is higher); False when it had moved on."""
         return self.db.execute("UPDATE leases SET expires = 0 WHERE key = ? AND owner = ? AND epoch = ?",
-                               (lease.key, self.replica, lease.epoch)) == 1
+                               (lease.key, lease.owner, lease.epoch)) == 1
 
     def prune(self, older_than: float) -> int:
         """Forget leases nobody has held for ``older_than`` seconds (their epochs start again: no turn of
@@ -98,14 +99,14 @@ class Leases:
 
     def holds(self, lease: Lease) -> bool:
         return self.db.one("SELECT 1 FROM leases WHERE key = ? AND owner = ? AND epoch = ? AND expires >= EPOCH_NOW",
-                           (lease.key, self.replica, lease.epoch)) is not None
+                           (lease.key, lease.owner, lease.epoch)) is not None
 
     def fence(self, tx: Transaction, lease: Lease) -> None:
         """Inside a transaction: raise LeaseLost unless this replica still holds the lease at its epoch. On
         PostgreSQL the row stays share-locked until the commit, so no other replica can take it meanwhile."""
         lock = " FOR SHARE" if self.db.backend == "postgres" else ""
         row = tx.one(f"SELECT 1 FROM leases WHERE key = ? AND owner = ? AND epoch = ? AND expires >= EPOCH_NOW{lock}",
-                     (lease.key, self.replica, lease.epoch))
+                     (lease.key, lease.owner, lease.epoch))
         if row is None:
             raise LeaseLost(lease.key)
 
