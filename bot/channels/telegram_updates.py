@@ -11,8 +11,9 @@ Storage runs in threads, never on the event loop.
 Several replicas may share the inbox. A chat's updates are handled by the replica holding the chat's
 lease (``bot/storage/leases.py``): whoever stored the update, or another replica that finds it waiting
 in its sweep, takes the lease if it is free; the worker lets it go after a last empty look. Only the
-holder of the ``role:poller`` lease polls; the others stand by and take over when it is gone. With
-PostgreSQL (replicas expected) Telegram's 409 means another replica is still polling: wait, never exit.
+holder of the ``role:poller`` lease polls; the others stand by and take over when it is gone. Telegram's
+409 while another replica of this database runs means it is still finishing a long poll: wait, never
+exit; with no other replica it is a process on another database, a mistake reported as before.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ class UpdatePump:
     def __init__(self, application: Application, store: Store, allowed_updates: list[str], lease_seconds: float = 15.0):
         self.application = application
         self.inbox, self.leases = store.inbox, store.leases
-        self.replicated = store.backend == "postgres"  # several replicas expected: a 409 is no error
         self.allowed_updates = allowed_updates
         self.lease_seconds = lease_seconds
         self.wake = asyncio.Event()
@@ -77,21 +77,24 @@ class UpdatePump:
 
     async def poll(self) -> None:
         """Poll while this replica holds the poller's role; stand by while another does. Raises Fatal."""
+        standing_by = False
         while True:
             lease = await asyncio.to_thread(self.leases.acquire, POLLER, self.lease_seconds)
             if lease is None:
+                if not standing_by:
+                    log.info("another replica polls Telegram: standing by")
+                    standing_by = True
                 self.polling = False
                 self.last_progress = time.time()  # standing by is progress: the poller is elsewhere
                 await asyncio.sleep(self.lease_seconds / 3)
                 continue
-            if not self.polling:
-                log.info("this replica polls Telegram for updates")
-            self.polling = True
+            log.info("this replica polls Telegram for updates")
+            self.polling, standing_by = True, False
             try:
                 await self._poll_while_held(lease)
             finally:
                 self.polling = False
-            log.warning("the poller's role moved to another replica: standing by")
+            log.warning("the poller's role moved to another replica")
 
     def lost(self, held: set[str]) -> None:
         """The lease keeper's news: the leases not in ``held`` are gone. Their workers stop at once (what
@@ -119,8 +122,8 @@ class UpdatePump:
                     read_timeout=timeout + 10,
                 )
             except Conflict as exc:
-                if not self.replicated:
-                    raise Fatal(exc) from exc
+                if not await asyncio.to_thread(self.leases.others_alive):
+                    raise Fatal(exc) from exc  # a process on another database polls: a mistake to report
                 # The replica that polled before is still finishing its long poll: it stops within one.
                 log.info("another replica is still polling (409): waiting for it to stop")
                 await asyncio.sleep(min(MAX_BACKOFF, backoff))

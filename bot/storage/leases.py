@@ -60,6 +60,11 @@ class Leases:
         rows = self.db.all("SELECT id, started, EPOCH_NOW - seen, stopped IS NOT NULL FROM replicas ORDER BY seen DESC")
         return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
+    def others_alive(self) -> bool:
+        """Whether another replica on this database is running (seen lately, not stopped)."""
+        return self.db.one("SELECT 1 FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? AND stopped IS NULL LIMIT 1",
+                           (self.replica, DEAD_AFTER)) is not None
+
     def forget_replicas(self, older_than: float) -> int:
         """Replicas not seen for ``older_than`` seconds leave the registry."""
         return self.db.execute("DELETE FROM replicas WHERE seen < EPOCH_NOW - ?", (older_than,))

@@ -188,9 +188,11 @@ def test_a_failing_command_menu_does_not_stop_start_up(fake, start_bot):
     fake.wait_for_messages(MARY, 1)
 
 
-def test_a_second_process_polling_the_same_token_exits_with_a_clear_message(fake, start_bot):
+def test_a_second_process_polling_the_same_token_exits_with_a_clear_message(fake, start_bot, tmp_path):
+    # Two bots on two databases: not replicas of one deployment, but a mistake to report. (On one database
+    # they are replicas: one polls, the other stands by; tests/e2e/test_replicas_polling.py.)
     first = start_bot()
-    second = start_bot(wait=False)
+    second = start_bot(wait=False, env={"DATABASE_URL": f"sqlite:///{tmp_path / 'another.sqlite3'}"})
     fake.wait_for(lambda: first.process.poll() is not None or second.process.poll() is not None, timeout=40)
     stopped = first if first.process.poll() is not None else second
     assert stopped.process.returncode == 1
