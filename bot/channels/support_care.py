@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 class TicketCare:
     def __init__(self, desk: SupportDesk):
         self.desk = desk
-        self._progress: dict[int, str] = {}  # the setup guide's last progress shown in each topic
 
     async def guide_progress(self, bot: Bot, chat_id: int, session: Session) -> None:
         """Show in the ticket's topic where a customer the team sent through the setup guide is."""
@@ -36,18 +35,16 @@ class TicketCare:
         ticket = await self.desk.tickets.latest(chat_id)
         if ticket is None or ticket.state != OPEN:
             return
+        # The last progress shown is kept with the ticket: a turn on another replica does not show it again.
         if frame is not None and session.flows.index(frame) > session.flows.index(human):
             progress = "📋 " + self.desk._t("Setup guide: {where}").format(
                 where=describe_guide(frame["state"], self.desk.conversation.kb, self.desk._t))
-        elif ticket.id in self._progress:
+            if not await self.desk.tickets.guide_progress(ticket.id, progress):
+                return
+        elif await self.desk.tickets.guide_progress(ticket.id, None):  # it was shown, and is over now
             progress = "📋 " + self.desk._t("The setup guide is over: the customer is back with the team.")
         else:
             return
-        if self._progress.get(ticket.id) == progress:
-            return
-        self._progress[ticket.id] = progress
-        if progress.endswith(self.desk._t("The setup guide is over: the customer is back with the team.")):
-            del self._progress[ticket.id]
         try:
             ticket, posted = await self.desk._in_topic(bot, ticket, lambda t: self.desk._post(bot, t, html.escape(progress)))
             await self.desk.tickets.link(posted.message_id, ticket.id)  # a reply to it reaches the customer
@@ -61,7 +58,8 @@ class TicketCare:
             async with self.desk.locks(ticket.customer_chat):  # not while the customer's turn runs
                 if ticket.id not in {t.id for t in await self.desk.tickets.idle(days)}:
                     continue  # they wrote while earlier tickets were being closed
-                await self.desk.tickets.close(ticket.id)
+                if not await self.desk.tickets.close(ticket.id):
+                    continue  # closed meanwhile by the team, or another replica: they told both sides
                 now = time.time()
                 key, session = await self.desk.customer_session(ticket)
                 await self.desk._store.update(key, change_session(lambda s: handoff.idle_closed(s, now)))

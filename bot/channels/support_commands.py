@@ -38,7 +38,6 @@ class TeamCommands:
         self._t, self._tc, self._say = desk._t, desk._tc, desk._say
         self.tickets, self._store = desk.tickets, desk._store
         self._handlers = {name: getattr(self, f"_{name}") for name in TEAM_COMMANDS}
-        self._takeover: dict[int, int] = {}  # ticket -> the agent who asked to take it from another
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, bot = update.effective_message, context.bot
@@ -57,10 +56,10 @@ class TeamCommands:
 
     # the ticket
     async def _close(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
-        if ticket.state != OPEN:
+        # Compare-and-set: of two closers at once (another agent, the idle loop, on any replica) one wins.
+        if ticket.state != OPEN or not await self.tickets.close(ticket.id):
             await self._say(bot, message, self._t("Ticket #{n} is already closed.").format(n=ticket.id))
             return
-        await self.tickets.close(ticket.id)
         key, session = await self.desk.customer_session(ticket)
         await self.desk.change_customer(ticket, handoff.team_closed)
         rating = InlineKeyboardMarkup([[InlineKeyboardButton(str(n) + "⭐", callback_data=encode(RateTicket(ticket.id, n)))
@@ -79,7 +78,9 @@ class TeamCommands:
             await self._say(bot, message, self._t("Ticket #{n} is already open.").format(n=latest.id) if latest.state == OPEN
                             else self._t("This customer has a newer ticket: #{n}.").format(n=latest.id))
             return
-        await self.tickets.reopen(ticket.id)
+        if not await self.tickets.reopen(ticket.id):  # reopened at the same moment by someone else
+            await self._say(bot, message, self._t("Ticket #{n} is already open.").format(n=ticket.id))
+            return
         key, session = await self.desk.customer_session(ticket)
         await self.desk.change_customer(ticket, handoff.team_reopened)
         try:
@@ -109,12 +110,11 @@ class TeamCommands:
             await self._say(bot, message, self._t("To take a ticket, post as yourself, not as an anonymous admin."))
             return
         work = await self.tickets.work(ticket.id)
-        if work.agent_id not in (None, user.id) and self._takeover.get(ticket.id) != user.id:
-            self._takeover[ticket.id] = user.id
+        # The first /take of someone else's ticket asks; the second (on any replica) takes it over.
+        if work.agent_id not in (None, user.id) and not await self.tickets.ask_takeover(ticket.id, user.id):
             await self._say(bot, message, self._t("{name} has ticket #{n}: send /take again to take it over.").format(
                 name=work.agent_name, n=ticket.id))
             return
-        self._takeover.pop(ticket.id, None)
         await self.tickets.take(ticket.id, user.id, user.first_name)
         await self.desk.retitle(bot, ticket)
         await self._say(bot, message, self._t("👤 {name} has taken ticket #{n}.").format(name=user.first_name, n=ticket.id))

@@ -235,8 +235,7 @@ class SupportDesk(TopicStates):
 
     async def customer_left(self, bot: Bot, chat_id: int) -> None:
         ticket = await self.tickets.latest(chat_id)
-        if ticket and ticket.state == OPEN:
-            await self.tickets.close(ticket.id)
+        if ticket and ticket.state == OPEN and await self.tickets.close(ticket.id):  # only the closer tells the team
             try:
                 await self._in_topic(bot, ticket, lambda t: self._post(bot, t, html.escape(
                     self._t("The customer went back to the bot: ticket #{n} closed.").format(n=ticket.id))))

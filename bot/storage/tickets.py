@@ -131,11 +131,12 @@ class Tickets:
             _work(tx, ticket_id, "takeover_by = ?", (agent_id,))
             return False
 
-    def guide_progress(self, ticket_id: int, progress: str) -> bool:
-        """Note the guide's progress shown to the team; False when it was shown already."""
+    def guide_progress(self, ticket_id: int, progress: str | None) -> bool:
+        """Note the setup guide's progress shown to the team (None: the guide is over); False when that
+        is what was noted already (nothing new to show)."""
         with self.db.transaction() as tx:
             row = tx.one("SELECT progress FROM ticket_work WHERE ticket = ?", (ticket_id,))
-            if row is not None and row[0] == progress:
+            if (row[0] if row else None) == progress:
                 return False
             _work(tx, ticket_id, "progress = ?", (progress,))
             return True
