@@ -221,9 +221,10 @@ class PostgresDatabase(_Statements):
         options = {"autocommit": True, "connect_timeout": 5}
         if schema:  # tests: each in a schema of its own
             options["options"] = f"-c search_path={schema}"
+        # ``check``: a connection the server dropped (a restart, a failover) is replaced before it is used.
         self._pool = psycopg_pool.ConnectionPool(
-            conninfo, min_size=1, max_size=pool_size, kwargs=options, open=False, timeout=10,
-            name="mailbot", reconnect_timeout=0)
+            conninfo, min_size=1, max_size=pool_size, kwargs=options, open=False, timeout=10, name="mailbot",
+            check=psycopg_pool.ConnectionPool.check_connection)
         try:
             self._pool.open(wait=True, timeout=10)
         except psycopg_pool.PoolTimeout as exc:
