@@ -23,6 +23,7 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from bot.config import Settings
+from bot.metrics import METRICS
 from bot.outbox import HANDOFF, Outbox, Request
 
 log = logging.getLogger(__name__)
@@ -228,6 +229,7 @@ class Postman:
         except Exception as error:  # one request that cannot be built fails alone; the others go on
             log.error("request %s cannot be built and is not sent: %s: %s", request.reference, type(error).__name__, error)
             await asyncio.to_thread(self.outbox.attempt_failed, request.id, f"cannot be built: {type(error).__name__}", time.time(), True)
+            METRICS.outbox_failed(permanent=True)
             await self._report_trouble(request.id)
             return False
         try:
@@ -237,10 +239,12 @@ class Postman:
             delay = retry_delay(request.attempts + 1, self.settings.outbox_retry_seconds)
             text = f"{type(error).__name__}: {error}"
             await asyncio.to_thread(self.outbox.attempt_failed, request.id, text, time.time() + delay, permanent)
+            METRICS.outbox_failed(permanent)
             log.warning("request %s not delivered (%s)%s", request.reference, text,
                         "; permanent" if permanent else f"; retrying in {delay:.0f} s")
         else:
             await asyncio.to_thread(self.outbox.delivered, request.id)
+            METRICS.outbox_delivered()
             log.info("request %s delivered to %s", request.reference, self.settings.support_email)
             if self.on_delivered:
                 await self._safely(self.on_delivered, request, self.outbox.mark_notified)

@@ -22,6 +22,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.inbox import DONE, UNPARSEABLE, Inbox
+from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,10 @@ class UpdatePump:
         self._limit = asyncio.Semaphore(CONCURRENT_CHATS)
 
     # in
-    async def store(self, updates: list[dict]) -> int:
+    async def store(self, updates: list[dict], source: str = "polling") -> int:
         """Store raw updates; returns how many were new. Wakes the workers."""
         new = await asyncio.to_thread(self.inbox.add, updates)
+        METRICS.updates_received(source, (u["update_id"] for u in updates), new)
         self.last_progress = time.time()
         if new:
             self.wake.set()
@@ -111,6 +113,7 @@ class UpdatePump:
                 await self.store([update])
             except Exception as exc:
                 self.unparseable += 1
+                METRICS.update_handled(update["update_id"], UNPARSEABLE)
                 log.error("update %s cannot be stored and is skipped (%s); %d so far",
                           update.get("update_id"), type(exc).__name__, self.unparseable)
 
@@ -161,12 +164,16 @@ class UpdatePump:
             log.warning("update %s cannot be read and is skipped (%s: %s); %d so far",
                         update_id, type(exc).__name__, exc, self.unparseable)
             await asyncio.to_thread(self.inbox.mark, update_id, UNPARSEABLE)
+            METRICS.update_handled(update_id, UNPARSEABLE)
             return
+        started, outcome = time.monotonic(), DONE
         try:
             await self.application.process_update(update)
         except Exception:  # the error handler has had its say; never handle it again
             log.exception("update %s failed", update_id)
+            outcome = "failed"
         await asyncio.to_thread(self.inbox.mark, update_id, DONE)
+        METRICS.update_handled(update_id, outcome, time.monotonic() - started)
 
     async def drain(self, seconds: float) -> None:
         """Let the workers finish what they are handling, for at most ``seconds``."""
@@ -207,7 +214,7 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
                 self.set_status(400)
                 return
             try:
-                await pump.store([data])
+                await pump.store([data], source="webhook")
             except Exception:
                 log.exception("webhook update %s could not be stored: Telegram will send it again", data.get("update_id"))
                 self.set_status(500)
