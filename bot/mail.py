@@ -23,7 +23,6 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from bot.config import Settings
-from bot.metrics import METRICS
 from bot.outbox import HANDOFF, Outbox, Request
 
 log = logging.getLogger(__name__)
@@ -221,6 +220,8 @@ class Postman:
     async def deliver(self, request: Request) -> bool:
         """One attempt at one request, if no other process is sending it (``outbox retry`` beside a running
         bot): a claim in the outbox makes sure a request is never sent twice at once."""
+        from bot.metrics import METRICS  # here: ``ask`` and ``chat`` start without prometheus_client
+
         if not await asyncio.to_thread(self.outbox.claim, request.id, CLAIM_SECONDS):
             log.info("request %s is being delivered elsewhere", request.reference)
             return False
