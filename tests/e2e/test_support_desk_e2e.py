@@ -188,7 +188,9 @@ def test_guide_hands_the_chat_to_the_bot_and_the_topic_follows_it(fake, start_bo
 def _away_env(env: dict, away: bool) -> dict:
     rome = dt.datetime.now(ZoneInfo("Europe/Rome")).date()
     closed = f"{rome.isoformat()},{(rome + dt.timedelta(days=1)).isoformat()}"  # today and tomorrow: no race at midnight
-    return {**env, "SUPPORT_HOURS": "mon-sun 08:00-20:00", **({"SUPPORT_CLOSED": closed} if away else {})}
+    # In hours: all day, or the test would fail when run in the evening.
+    hours = "mon-sun 08:00-20:00" if away else "mon-sun 00:00-24:00"
+    return {**env, "SUPPORT_HOURS": hours, **({"SUPPORT_CLOSED": closed} if away else {})}
 
 
 def test_out_of_hours_the_customer_is_told_when_the_team_is_back_and_their_message_reaches_the_topic(fake, start_bot, group):
