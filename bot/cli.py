@@ -102,6 +102,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         # Without it anyone who reaches the port could post updates as any customer or as the team.
         print("mailbot: --webhook needs WEBHOOK_SECRET, which Telegram sends with every update", file=sys.stderr)
         return 2
+    if args.webhook and settings.http_port == settings.webhook_port:
+        # /metrics and the probes must never be served on the webhook's public port.
+        print(f"mailbot: HTTP_PORT and WEBHOOK_PORT must differ (both are {settings.http_port})", file=sys.stderr)
+        return 2
     from bot.app import build_core
     from bot.channels.telegram_service import run
 

@@ -4,7 +4,7 @@
     GET  /.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=ADDR
     POST /autodiscover/autodiscover.xml                              Outlook's plain-XML Autodiscover
 
-Served by the webhook's server in webhook mode, or by the server of HTTP_PORT in polling mode (tornado,
+Served by the webhook's server in webhook mode, and by the server of HTTP_PORT in both modes (tornado,
 which python-telegram-bot's webhooks extra brings). The answers come from ``knowledge/servers.yaml``.
 A missing, malformed or hostile address gets a 4xx, never a 500; nothing here can stop the bot.
 """

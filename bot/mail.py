@@ -224,6 +224,8 @@ class Postman:
         """One attempt at one request, if no other process is sending it (``outbox retry`` beside a running
         bot, another replica): a claim in the outbox makes sure a request is never sent twice at once, and
         its epoch (``claim``, when already taken) that only its holder records the result."""
+        from bot.metrics import METRICS  # here: ``ask`` and ``chat`` start without prometheus_client
+
         if claim is None:
             claim = await asyncio.to_thread(self.outbox.claim, request.id, CLAIM_SECONDS)
         if claim is None:
@@ -235,6 +237,7 @@ class Postman:
             log.error("request %s cannot be built and is not sent: %s: %s", request.reference, type(error).__name__, error)
             await asyncio.to_thread(self.outbox.attempt_failed, request.id, f"cannot be built: {type(error).__name__}",
                                     time.time(), True, claim)
+            METRICS.outbox_failed(permanent=True)
             await self._report_trouble(request.id)
             return False
         try:
@@ -244,6 +247,7 @@ class Postman:
             delay = retry_delay(request.attempts + 1, self.settings.outbox_retry_seconds)
             text = f"{type(error).__name__}: {error}"
             await asyncio.to_thread(self.outbox.attempt_failed, request.id, text, time.time() + delay, permanent, claim)
+            METRICS.outbox_failed(permanent)
             log.warning("request %s not delivered (%s)%s", request.reference, text,
                         "; permanent" if permanent else f"; retrying in {delay:.0f} s")
         else:
@@ -252,6 +256,7 @@ class Postman:
                 # the same Message-ID, and records and reports the delivery.
                 log.warning("request %s delivered, but its claim had moved to another replica", request.reference)
                 return True
+            METRICS.outbox_delivered()
             log.info("request %s delivered to %s", request.reference, self.settings.support_email)
             if self.on_delivered:
                 await self._safely(self.on_delivered, request, self.outbox.mark_notified)

@@ -36,7 +36,7 @@ from bot.channels.delivery import Delivery, SessionLocks, change_delivery, chang
 from bot.channels.support_care import TicketCare
 from bot.channels.support_commands import TEAM_COMMANDS, TeamCommands
 from bot.channels.support_desk import GroupUnreachable, SupportDesk
-from bot.channels.telegram_calls import with_retries
+from bot.channels.telegram_calls import CountedRequest, with_retries
 from bot.channels.telegram_render import keyboard, split_html, to_html
 from bot.config import Settings
 from bot.conversation.router import Conversation
@@ -49,6 +49,7 @@ from bot.i18n import N_, Translator
 from bot.storage import Store
 from bot.storage.leases import LeaseLost, current_lease
 from bot.storage.outbox import current_source
+from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,9 @@ class TelegramBot:
             builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
+        else:  # python-telegram-bot's own clients (pools of 256 and 1), counting the errors by method
+            builder = builder.request(CountedRequest(connection_pool_size=256)).get_updates_request(
+                CountedRequest(connection_pool_size=1))
         application = self.application = builder.build()
         private = filters.ChatType.PRIVATE
         application.add_handler(TypeHandler(Update, self.gate), group=-1)
@@ -210,6 +214,8 @@ class TelegramBot:
             log.warning("while fetching updates: %s: %s", type(error).__name__, error)
             return
         log.error("error while handling update: %s", error, exc_info=error)
+        if isinstance(update, Update):
+            METRICS.note_outcome(update.update_id, "failed")
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
             session = Session.from_dict(await asyncio.to_thread(self.store.get, SessionKey(CHANNEL, str(update.effective_chat.id))))
             await self.send(update.effective_chat.id, self.conversation.apology(session, Inbound(customer=_customer(update))))
@@ -239,12 +245,15 @@ class TelegramBot:
             # yet delivered.
             if delivery.handled(update_id):
                 log.info("update %s was handled before a restart: delivering what was left", update_id)
+                METRICS.note_outcome(update_id, "replayed")
                 return key, session, delivery, True
             source = current_source.set(f"{CHANNEL}:{key.chat_id}:{update_id}")  # the requests this turn makes
             try:
                 outcome = self.conversation.respond(key, session, inbound)
             finally:
                 current_source.reset(source)
+            if outcome.analysis is not None:
+                METRICS.answered(outcome.analysis.intent)
             delivery.undelivered = [reply.to_dict() for reply in outcome.replies]
             delivery.relay_pending = outcome.relay
             # Saved, with its replies, before anything is sent: a restart never forgets where we were or
@@ -355,6 +364,7 @@ class TelegramBot:
         except Forbidden as exc:
             log.info("chat %s cannot be reached (%s): not retried", chat_id, exc)
             return False
+        METRICS.reply_sent()
         return True
 
 

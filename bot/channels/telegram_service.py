@@ -3,7 +3,9 @@
 Start-up waits for an unreachable Telegram, saying so once, instead of failing (a restart loop under
 Docker). Updates come through the inbox (``telegram_updates``). Beside the turns run the postman (the
 outbox's deliveries), the heartbeat ``mailbot health`` reads, the hourly retention clean-up and the
-command menu. SIGTERM or SIGINT stops everything within 10 s.
+command menu. With HTTP_PORT, in both modes, a server of its own answers the autoconfiguration paths,
+/metrics, /healthz and /readyz from the start (also while Telegram is waited for). SIGTERM or SIGINT
+stops everything within 10 s.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from telegram.ext import Application
 
 from bot import __version__
 from bot.app import Core
-from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS
+from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS, STALE_AFTER
 from bot.channels.telegram import CHANNEL, TelegramBot
 from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_routes
 from bot.core.types import Reply
@@ -29,6 +31,8 @@ from bot.i18n import N_
 from bot.knowledge.language import LANGUAGES
 from bot.storage.leases import BEAT_SECONDS
 from bot.storage.outbox import Request
+from bot.metrics import METRICS
+from bot.probes import database_counts, database_ready
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,34 @@ class TelegramService:
         self.pump: UpdatePump | None = None
         self.polling = False
         self._tasks: list[asyncio.Task] = []
+        self._intake: list[asyncio.Task] = []  # polling and the dispatcher, once started
+        self._accepting = False  # updates are taken in: the replica is ready for work
+        self._beat = time.monotonic()
 
     async def serve(self, application: Application, webhook: bool) -> int:
         """Run until SIGTERM or SIGINT or a fatal error; returns the exit status."""
+        settings = self.settings
+        METRICS.configure(settings.replica_id, __version__, self.store.backend, database=lambda: database_counts(self.store))
+        METRICS.leases = lambda: {"chat": 0, "role": 0, **self.store.leases.held()}
+        server = None
+        if settings.http_port is not None:
+            from bot import http_operations, http_server  # tornado only where a server runs
+
+            routes = http_operations.routes(METRICS.exposition, self.alive, self.ready)
+            try:
+                server = http_server.application(self.core.kb.servers, routes).listen(
+                    settings.http_port, address=settings.http_listen)
+            except OSError as exc:
+                log.error("cannot serve HTTP_PORT on %s:%s: %s", settings.http_listen, settings.http_port, exc.strerror)
+                return 1
+            log.info("serving autoconfiguration, metrics and health on %s:%s", settings.http_listen, settings.http_port)
+        try:
+            return await self._serve(application, webhook)
+        finally:
+            if server is not None:
+                server.stop()
+
+    async def _serve(self, application: Application, webhook: bool) -> int:
         settings = self.settings
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -96,13 +125,9 @@ class TelegramService:
                 await until_reachable(lambda: application.bot.delete_webhook(drop_pending_updates=False),
                                       "switching to polling", stopping)
                 poller = asyncio.create_task(pump.poll(), name="polling")
-                if settings.http_port is not None:  # the autoconfiguration paths, for mail programs
-                    from bot import http_server
-
-                    server = http_server.application(self.core.kb.servers).listen(
-                        settings.http_port, address=settings.http_listen)
-                    log.info("serving autoconfiguration on %s:%s", settings.http_listen, settings.http_port)
             dispatcher = asyncio.create_task(pump.dispatch(stopping), name="dispatcher")
+            self._intake = [t for t in (poller, dispatcher) if t is not None]
+            self._accepting = not stopping.is_set()
             waiters = {asyncio.create_task(stopping.wait()), *([poller] if poller else [])}
             done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             if poller in done and not poller.cancelled() and isinstance(poller.exception(), Fatal):
@@ -117,6 +142,7 @@ class TelegramService:
                 status = 1
         finally:
             log.info("stopping")
+            self._accepting = False
             stopping.set()
             if poller is not None:
                 poller.cancel()
@@ -197,11 +223,36 @@ class TelegramService:
         text = self.core.texts.request_trouble(request.reference, ", ".join(request.mailboxes), request.last_error or "")
         await self.bot.send(chat_id, Reply(text))
 
+    # what /healthz and /readyz ask
+    def alive(self) -> tuple[bool, str]:
+        """The loops run: the heartbeat ticks, and polling and the dispatcher have not stopped. While
+        Telegram is waited for at start the process is alive too."""
+        for task in self._intake:
+            if task.done():
+                return False, f"{task.get_name()} has stopped"
+        silent = time.monotonic() - self._beat
+        if self._intake and silent > STALE_AFTER:
+            return False, f"no heartbeat for {silent:.0f} s"
+        return True, "alive"
+
+    async def ready(self) -> tuple[bool, str]:
+        """Updates are taken in and the database answers (the answer engine was loaded before start)."""
+        if not self._accepting:
+            return False, "not taking updates (starting, waiting for Telegram, or stopping)"
+        try:
+            ok, reason = await METRICS.prober.run("ready", lambda: database_ready(self.store))
+        except TimeoutError:
+            ok, reason = False, f"the database did not answer within {METRICS.prober.timeout:.0f} s"
+        if not ok:
+            METRICS.db_error()
+        return ok, reason
+
     # background work
     async def _heartbeat(self) -> None:
         """Touch a file in the data folder while running: ``mailbot health`` reads its age."""
         path = self.settings.bot_data_dir / HEARTBEAT_FILE
         while True:
+            self._beat = time.monotonic()
             pump = self.pump
             progress = pump.last_progress if pump is not None and self.polling else time.time()
             try:

@@ -31,6 +31,7 @@ from telegram.ext import Application
 from bot.storage.inbox import DONE, UNPARSEABLE
 from bot.storage.leases import Lease, current_lease
 from bot.storage.store import Store
+from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,10 @@ class UpdatePump:
         self._limit = asyncio.Semaphore(CONCURRENT_CHATS)
 
     # in
-    async def store(self, updates: list[dict], backlog: bool = False) -> int:
+    async def store(self, updates: list[dict], source: str = "polling", backlog: bool = False) -> int:
         """Store raw updates; returns how many were new. Wakes the workers."""
         new = await asyncio.to_thread(self.inbox.add, updates, None, backlog)
+        METRICS.updates_received(source, (u["update_id"] for u in updates), new)
         self.last_progress = time.time()
         if new:
             self.wake.set()
@@ -151,7 +153,7 @@ class UpdatePump:
                 self._catching_up = False
             if updates:
                 try:
-                    await self.store(updates, backlog)
+                    await self.store(updates, backlog=backlog)
                 except Exception as exc:  # one update the inbox cannot take must not stop the others
                     log.error("a batch of updates could not be stored (%s): storing them one by one", exc)
                     await self._store_each(updates, backlog)
@@ -160,9 +162,10 @@ class UpdatePump:
     async def _store_each(self, updates: list[dict], backlog: bool = False) -> None:
         for update in updates:
             try:
-                await self.store([update], backlog)
+                await self.store([update], backlog=backlog)
             except Exception as exc:
                 self.unparseable += 1
+                METRICS.update_handled(update["update_id"], UNPARSEABLE)
                 log.error("update %s cannot be stored and is skipped (%s); %d so far",
                           update.get("update_id"), type(exc).__name__, self.unparseable)
 
@@ -227,16 +230,22 @@ class UpdatePump:
             self.unparseable += 1
             log.warning("update %s cannot be read and is skipped (%s: %s); %d so far",
                         update_id, type(exc).__name__, exc, self.unparseable)
-            return await asyncio.to_thread(self.inbox.mark, update_id, UNPARSEABLE, None, lease)
+            marked = await asyncio.to_thread(self.inbox.mark, update_id, UNPARSEABLE, None, lease)
+            METRICS.update_handled(update_id, UNPARSEABLE)
+            return marked
         if backlog:
             self.backlog.add(update_id)
+        started, outcome = time.monotonic(), DONE
         try:
             await self.application.process_update(update)
         except Exception:  # the error handler has had its say; never handle it again
             log.exception("update %s failed", update_id)
+            outcome = "failed"
         finally:
             self.backlog.discard(update_id)
-        return await asyncio.to_thread(self.inbox.mark, update_id, DONE, None, lease)
+        marked = await asyncio.to_thread(self.inbox.mark, update_id, DONE, None, lease)
+        METRICS.update_handled(update_id, outcome, time.monotonic() - started)
+        return marked
 
     async def drain(self, seconds: float) -> None:
         """Let the workers finish what they are handling, for at most ``seconds``."""
@@ -277,7 +286,7 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
                 self.set_status(400)
                 return
             try:
-                await pump.store([data])
+                await pump.store([data], source="webhook")
             except Exception:
                 log.exception("webhook update %s could not be stored: Telegram will send it again", data.get("update_id"))
                 self.set_status(500)

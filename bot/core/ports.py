@@ -1,7 +1,7 @@
 """The small interfaces the conversation needs from the outside, and nothing more.
 
 The conversation records opinions and unanswered questions in a ``QuestionLog`` and leaves requests
-for the support mailbox in a ``RequestOutbox``; the SQLite store (``bot.store``, ``bot.outbox``)
+for the support mailbox in a ``RequestOutbox``; the store (``bot.storage``)
 implements both, and the builder (``bot.app``) passes them in. Nothing here knows a database or a
 mail library.
 """

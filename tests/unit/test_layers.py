@@ -10,8 +10,8 @@ import bot
 
 ROOT = Path(bot.__file__).parent
 FORBIDDEN_IN_CORE = ("telegram", "aiosmtplib", "smtplib", "sqlite3", "psycopg", "psycopg2", "asyncpg", "bot.channels",
-                     "bot.store", "bot.mail", "bot.outbox", "bot.tickets", "bot.cli", "bot.app", "bot.flows",
-                     "bot.conversation", "bot.inbox")
+                     "bot.storage", "bot.mail", "bot.cli", "bot.app", "bot.flows",
+                     "bot.conversation")
 MAX_LINES = 400
 
 
