@@ -131,7 +131,11 @@ class TelegramBot:
             return
         if self.desk is not None and await self.desk.tickets.banned(chat.id):
             raise ApplicationHandlerStop
-        verdict = self.flood.check(chat.id)
+        # Counted in the inbox, where every replica sees the same; in memory for an update that came
+        # another way (handed to the Application directly).
+        verdict = await asyncio.to_thread(self.store.inbox.flood, update.update_id, self.flood.limit, self.flood.window)
+        if verdict is None:
+            verdict = self.flood.check(chat.id)
         if verdict == DROP:
             raise ApplicationHandlerStop
         if verdict == WARN:

@@ -90,6 +90,21 @@ class Inbox:
             params += (lease.key, lease.owner, lease.epoch)
         return self.db.execute(sql, params) == 1
 
+    def flood(self, update_id: int, limit: int, window: float) -> str | None:
+        """The flood guard's verdict on a stored update, from the inbox itself (so every replica agrees):
+        ``ok`` while its chat sent at most ``limit`` updates in the ``window`` seconds up to it, ``warn``
+        for the first one over, ``drop`` after; updates that piled up while no bot ran never count. None
+        when the update is not in the inbox."""
+        row = self.db.one("SELECT chat, received, backlog FROM inbox WHERE update_id = ?", (update_id,))
+        if row is None:
+            return None
+        chat, received, backlog = row
+        if backlog:
+            return "ok"
+        n = self.db.one("SELECT COUNT(*) FROM inbox WHERE chat = ? AND backlog = 0 AND received > ? AND received <= ? "
+                        "AND update_id <= ?", (chat, received - window, received, update_id))[0]
+        return "ok" if n <= limit else "warn" if n == limit + 1 else "drop"
+
     def count(self, state: str) -> int:
         return self.db.one("SELECT COUNT(*) FROM inbox WHERE state = ?", (state,))[0]
 
