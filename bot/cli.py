@@ -79,13 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one clear line instead of a traceback for known start-up problems
         from bot.i18n import CatalogueError
         from bot.knowledge.base import KnowledgeError
+        from bot.storage.db import DatabaseUnavailable
+        from bot.storage.migrate import MigrationError
 
         if isinstance(exc, KnowledgeError):
             print("mailbot: the knowledge base has problems (run 'mailbot kb check'):", file=sys.stderr)
             for problem in exc.problems:
                 print(f"  {problem}", file=sys.stderr)
             return 1
-        if isinstance(exc, CatalogueError):
+        if isinstance(exc, (CatalogueError, MigrationError, DatabaseUnavailable)):
             print(f"mailbot: {exc}", file=sys.stderr)
             return 1
         raise

@@ -7,9 +7,12 @@ in the YAML file named by ``--config`` or ``BOT_CONFIG``. The environment wins. 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.desk.hours import HoursError, OpeningHours, parse_hours
 from bot.paths import resource_dir
@@ -112,6 +115,12 @@ class Settings:
         return self.database_url.value if self.database_url else f"sqlite:///{self.database_path}"
 
     @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, which the webhook's server serves (``/telegram`` when it names none)."""
+        path = urlsplit(self.webhook_url or "").path
+        return path if path not in ("", "/") else "/telegram"
+
+    @property
     def cache_dir(self) -> Path:
         return self.bot_cache_dir or self.bot_data_dir / "cache"
 
@@ -131,10 +140,17 @@ def _as_bool(key: str, raw: str) -> bool:
 
 
 def _as_int(key: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{key.upper()} must be a whole number") from None
+    # ASCII digits only: int() also takes "١٢" and "1_000", which nobody means in a setting.
+    if not re.fullmatch(r"[+-]?[0-9]+", raw):
+        raise ConfigError(f"{key.upper()} must be a whole number")
+    return int(raw)
+
+
+def _as_port(key: str, raw: str) -> int:
+    value = _as_int(key, raw)
+    if not 1 <= value <= 65535:
+        raise ConfigError(f"{key.upper()} must be a port number from 1 to 65535")
+    return value
 
 
 def _as_float(key: str, raw: str) -> float:
@@ -142,9 +158,26 @@ def _as_float(key: str, raw: str) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{key.upper()} must be a number") from None
+    if not math.isfinite(value):  # "nan" and "inf" parse, and would quietly switch a limit off
+        raise ConfigError(f"{key.upper()} must be a finite number")
     if value < 0:
         raise ConfigError(f"{key.upper()} must not be negative")
     return value
+
+
+# What Telegram accepts as a webhook's secret_token (Bot API, setWebhook).
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _check_webhook(values: dict[str, object]) -> None:
+    secret = values.get("webhook_secret")
+    if isinstance(secret, Secret) and not _WEBHOOK_SECRET.fullmatch(secret.value):
+        raise ConfigError("WEBHOOK_SECRET must be 1 to 256 characters among A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+    url = values.get("webhook_url")
+    if isinstance(url, str):
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ConfigError("WEBHOOK_URL must be an https:// address: Telegram calls only those")
 
 
 def _read_yaml(path: Path) -> dict[str, str]:
@@ -185,12 +218,14 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
     for key, text in raw.items():
         if key in ("telegram_bot_token", "smtp_password", "webhook_secret", "database_url"):
             values[key] = Secret(text)
-        elif key in ("smtp_port", "webhook_port", "support_chat_id", "http_port"):
+        elif key in ("smtp_port", "webhook_port", "http_port"):
+            values[key] = _as_port(key, text)
+        elif key == "support_chat_id":
             values[key] = _as_int(key, text)
         elif key == "support_staff_ids":
             try:
-                values[key] = frozenset(int(part) for part in text.replace(";", ",").split(",") if part.strip())
-            except ValueError:
+                values[key] = frozenset(_as_int(key, part.strip()) for part in text.replace(";", ",").split(",") if part.strip())
+            except ConfigError:
                 raise ConfigError("SUPPORT_STAFF_IDS must be Telegram user ids separated by commas") from None
         elif key in ("outbox_retry_seconds", "data_retention_days", "support_idle_close_days"):
             values[key] = _as_float(key, text)
@@ -215,6 +250,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
         values["smtp_security"] = {587: "starttls", 465: "tls"}.get(port, "none")
     if "database_url" in values:
         _check_database_url(values["database_url"].value)
+    _check_webhook(values)
     settings = Settings(**values)
     try:
         settings.opening_hours()

@@ -119,7 +119,7 @@ class TelegramService:
                 await until_reachable(lambda: application.bot.set_webhook(
                     settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES),
                     drop_pending_updates=False), "setting the webhook", stopping)
-                server = http_server.application(self.core.kb.servers, webhook_routes(pump, secret)).listen(
+                server = http_server.application(self.core.kb.servers, webhook_routes(pump, secret, settings.webhook_path)).listen(
                     settings.webhook_port, address=settings.webhook_listen)
             else:
                 await until_reachable(lambda: application.bot.delete_webhook(drop_pending_updates=False),

@@ -266,7 +266,8 @@ async def _first(*awaitables) -> None:
 
 
 def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[tuple]:
-    """The webhook's path: checks Telegram's secret header, stores the update, then answers 200."""
+    """The webhook's path (WEBHOOK_URL's, and ``/telegram`` for proxies that rewrite it): checks Telegram's
+    secret header, stores the update, then answers 200."""
     import hmac
 
     import tornado.web
@@ -296,7 +297,9 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
         def log_exception(self, typ, value, tb) -> None:  # no request details (the secret header) in the log
             log.error("webhook request failed: %s", value)
 
-    return [(path, TelegramWebhook)]
+    import re
+
+    return [(re.escape(p), TelegramWebhook) for p in dict.fromkeys((path, "/telegram"))]
 
 
 async def until_reachable(call: Callable[[], object], what: str, stopping: asyncio.Event) -> bool:

@@ -101,3 +101,38 @@ def test_retention_and_staff_ids_are_read():
     assert load_settings({}).data_retention_days == 365
     with pytest.raises(ConfigError, match="SUPPORT_STAFF_IDS"):
         load_settings({"SUPPORT_STAFF_IDS": "giulia"})
+
+
+@pytest.mark.parametrize("key", ["DATA_RETENTION_DAYS", "SUPPORT_IDLE_CLOSE_DAYS", "OUTBOX_RETRY_SECONDS", "LEASE_SECONDS"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_number_that_is_not_finite_is_refused_naming_the_key(key, value):
+    # Regression: "nan" was accepted and quietly switched retention and idle closing off.
+    with pytest.raises(ConfigError, match=key):
+        load_settings({key: value})
+
+
+@pytest.mark.parametrize("value", ["70000", "-1", "0", "８０", "80.5"])
+@pytest.mark.parametrize("key", ["HTTP_PORT", "WEBHOOK_PORT", "SMTP_PORT"])
+def test_a_port_out_of_range_is_refused_naming_the_key(key, value):
+    with pytest.raises(ConfigError, match=key):
+        load_settings({key: value})
+
+
+@pytest.mark.parametrize("secret", ["has space", "bang!", "x" * 257, "ünïcode"])
+def test_a_webhook_secret_telegram_would_refuse_is_refused_at_start(secret):
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET") as error:
+        load_settings({"WEBHOOK_SECRET": secret})
+    assert secret not in str(error.value)
+
+
+def test_a_webhook_url_must_be_https():
+    with pytest.raises(ConfigError, match="WEBHOOK_URL"):
+        load_settings({"WEBHOOK_URL": "http://bot.example.it/telegram"})
+    assert load_settings({"WEBHOOK_URL": "https://bot.example.it/tg-hook"}).webhook_path == "/tg-hook"
+    assert load_settings({"WEBHOOK_URL": "https://bot.example.it"}).webhook_path == "/telegram"
+
+
+def test_support_staff_ids_are_ascii_digits():
+    with pytest.raises(ConfigError, match="SUPPORT_STAFF_IDS"):
+        load_settings({"SUPPORT_STAFF_IDS": "12,³4"})
+    assert load_settings({"SUPPORT_STAFF_IDS": "12, -34"}).support_staff_ids == frozenset({12, -34})
