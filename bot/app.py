@@ -22,7 +22,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.engine import AnswerEngine, train_engine
 from bot.knowledge.loader import load_knowledge
 from bot.mail import Doorbell, Notify, Postman
-from bot.storage import Store, open_store
+from bot.storage import Storage, open_store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Core:
     translator: Translator
     texts: Texts
     conversation: Conversation
-    store: Store | None
+    store: Storage | None
     doorbell: Doorbell
 
     def postman(self, on_delivered: Notify | None = None, on_trouble: Notify | None = None) -> Postman:

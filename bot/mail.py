@@ -23,7 +23,8 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from bot.config import Settings
-from bot.storage.outbox import HANDOFF, Outbox, Request
+from bot.storage import OutboxStore
+from bot.storage.outbox import HANDOFF, Request
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +209,7 @@ class Postman:
 
     def __init__(
         self,
-        outbox: Outbox,
+        outbox: OutboxStore,
         settings: Settings,
         on_delivered: Notify | None = None,
         on_trouble: Notify | None = None,

@@ -34,7 +34,7 @@ from bot.core.types import Customer, Reply
 from bot.flows import handoff
 from bot.flows.setup import SetupFlow, SetupState
 from bot.i18n import Translator
-from bot.storage import Store
+from bot.storage import Storage
 from bot.storage.tickets import ALREADY_OPEN, IN, NEW, OPEN, OUT, REOPENED, Ticket
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _topic_gone(error: BadRequest) -> bool:
 
 
 class SupportDesk(TopicStates):
-    def __init__(self, settings: Settings, store: Store, translator: Translator, conversation: Conversation,
+    def __init__(self, settings: Settings, store: Storage, translator: Translator, conversation: Conversation,
                  channel: str, send: Callable[[int, Reply], Awaitable[bool]], locks: SessionLocks):
         self.settings, self.translator, self.conversation, self.channel = settings, translator, conversation, channel
         self.send = send  # a reply to a customer, rendered by the channel

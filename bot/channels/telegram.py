@@ -46,7 +46,7 @@ from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
-from bot.storage import Store
+from bot.storage import Storage
 from bot.storage.leases import LeaseLost, current_lease
 from bot.storage.outbox import current_source
 from bot.metrics import METRICS
@@ -65,7 +65,7 @@ class TelegramBot:
     """The handlers and the sending, bound to one conversation and one store."""
 
     def __init__(self, settings: Settings, conversation: Conversation, texts: Texts, translator: Translator,
-                 store: Store):
+                 store: Storage):
         self.settings, self.conversation, self.texts, self.translator, self.store = settings, conversation, texts, translator, store
         self.flood = FloodGuard()
         self.conflict = False

@@ -30,7 +30,7 @@ from telegram.ext import Application
 
 from bot.storage.inbox import DONE, UNPARSEABLE
 from bot.storage.leases import Lease, current_lease
-from bot.storage.store import Store
+from bot.storage import Storage
 from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Fatal(Exception):
 
 
 class UpdatePump:
-    def __init__(self, application: Application, store: Store, allowed_updates: list[str], lease_seconds: float = 15.0):
+    def __init__(self, application: Application, store: Storage, allowed_updates: list[str], lease_seconds: float = 15.0):
         self.application = application
         self.inbox, self.leases = store.inbox, store.leases
         self.allowed_updates = allowed_updates

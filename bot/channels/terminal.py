@@ -15,7 +15,7 @@ from typing import TextIO
 from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
-from bot.storage.store import SessionStore
+from bot.storage import SessionStore
 
 
 def render(reply: Reply, files_dir: Path, first_number: int = 1) -> str:

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from bot.core.session import SessionKey
 from bot.knowledge.text import fold
@@ -24,14 +24,6 @@ from bot.storage.outbox import Outbox
 from bot.storage.tickets import Tickets
 
 MAX_LOGGED_QUESTION = 300  # characters of an unanswered question kept for the knowledge editor
-
-class SessionStore(Protocol):
-    def get(self, key: SessionKey) -> dict[str, Any] | None: ...
-    def set(self, key: SessionKey, data: dict[str, Any]) -> None: ...
-    def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None: ...
-    def delete(self, key: SessionKey) -> None: ...
-    def keys(self) -> Iterator[SessionKey]: ...
-
 
 class Store:
     """Everything the bot keeps, on one database; safe to share between threads."""
