@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25  # seconds of a long poll
 MAX_BACKOFF = 60.0
 CONCURRENT_CHATS = 32  # turns handled at once; the others wait their turn (one waiting on the group's limit holds one)
-PENDING_BATCH = 500
+CLAIM_AHEAD = 2 * CONCURRENT_CHATS  # chats a replica takes at once: handling, or next in line
 FULL_BATCH = 100  # getUpdates' largest answer: a full one means more are waiting
 RETRY_READ_SECONDS = 5
 SWEEP_SECONDS = 1.0  # how often waiting chats are looked for, besides being woken (another replica stored them)
@@ -183,8 +183,12 @@ class UpdatePump:
                     del self._workers[chat]
                     if not worker.cancelled() and worker.exception() is not None:
                         log.error("the worker of chat %s failed: %r", chat, worker.exception())
+            # Only as many chats as this replica will soon handle: the rest stay free for the others.
+            room = CLAIM_AHEAD - sum(not worker.done() for worker, _ in self._workers.values())
+            if room <= 0:
+                continue
             try:
-                waiting = await asyncio.to_thread(self.inbox.chats_waiting, PENDING_BATCH)
+                waiting = await asyncio.to_thread(self.inbox.chats_waiting, room, self.leases.replica)
                 for chat in waiting:
                     if chat in self._workers:
                         continue

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from bot.storage.db import Database
+from bot.storage.leases import DEAD_AFTER
 
 PENDING, DONE, UNPARSEABLE = "pending", "done", "unparseable"
 KEEP_SECONDS = 3 * 24 * 3600  # handled updates are kept this long: the window of duplicate detection
@@ -67,10 +68,18 @@ class Inbox:
         rows = self.db.all("SELECT update_id, chat, data FROM inbox WHERE state = ? ORDER BY update_id LIMIT ?", (PENDING, limit))
         return [Stored(update_id, chat, json.loads(data)) for update_id, chat, data in rows]
 
-    def chats_waiting(self, limit: int) -> list[str]:
-        """The chats with updates not yet handled, the longest waiting first."""
-        rows = self.db.all("SELECT chat FROM inbox WHERE state = ? GROUP BY chat ORDER BY MIN(update_id) LIMIT ?",
-                           (PENDING, limit))
+    def chats_waiting(self, limit: int, replica: str | None = None) -> list[str]:
+        """The chats with updates not yet handled, the longest waiting first; with ``replica``, only those
+        it could handle now (no other live replica holds their lease)."""
+        held = ""
+        params: tuple = (PENDING,)
+        if replica is not None:
+            held = (" AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.key = 'chat:' || i.chat AND l.owner != ? "
+                    "AND l.expires >= EPOCH_NOW AND l.owner NOT IN "
+                    "(SELECT id FROM replicas WHERE seen < EPOCH_NOW - ? OR stopped IS NOT NULL))")
+            params += (replica, DEAD_AFTER)
+        rows = self.db.all(f"SELECT chat FROM inbox i WHERE state = ?{held} GROUP BY chat ORDER BY MIN(update_id) LIMIT ?",
+                           (*params, limit))
         return [chat for (chat,) in rows]
 
     def pending_of(self, chat: str, limit: int = 100) -> list[Stored]:
