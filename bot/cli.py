@@ -108,6 +108,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         # /metrics and the probes must never be served on the webhook's public port.
         print(f"mailbot: HTTP_PORT and WEBHOOK_PORT must differ (both are {settings.http_port})", file=sys.stderr)
         return 2
+    for key, listen, port in (("HTTP_PORT", settings.http_listen, settings.http_port),
+                              ("WEBHOOK_PORT", settings.webhook_listen, settings.webhook_port if args.webhook else None)):
+        problem = port_taken(listen, port) if port is not None else None
+        if problem:  # before anything else starts: one line, not a traceback after Telegram was called
+            print(f"mailbot: {key} {port} on {listen} cannot be used: {problem}", file=sys.stderr)
+            return 2
     from bot.app import build_core
     from bot.channels.telegram_service import run
 
@@ -116,6 +122,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return run(core, webhook=args.webhook)
     finally:
         core.store.close()
+
+
+def port_taken(listen: str, port: int) -> str | None:
+    """Why the address cannot be listened on (taken, not ours), or None when it can."""
+    import socket
+
+    try:
+        with socket.create_server((listen, port), reuse_port=False):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def cmd_health(args: argparse.Namespace, settings: Settings) -> int:

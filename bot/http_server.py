@@ -22,6 +22,33 @@ from bot.knowledge.base import ServerSettings
 log = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024  # an Autodiscover request is a few hundred bytes
+# Paths that take no body: tornado refuses one larger than this with a 400 before reading it.
+SERVER_MAX_BODY = 64 * 1024
+# Paths that take a body read it as it comes and keep at most their own limit; past it the rest is read
+# and dropped, so the client still gets its 413 (not a connection reset). Larger bodies are cut short.
+DRAIN_MAX = 16 * 1024 * 1024
+
+
+class LimitedBody:
+    """For a ``stream_request_body`` handler: the body kept up to ``limit`` bytes, the rest dropped."""
+
+    limit = MAX_BODY
+
+    def prepare_body(self) -> None:
+        self.body, self.too_large = bytearray(), False
+        self.request.connection.set_max_body_size(DRAIN_MAX)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.too_large or self._finished:
+            return
+        if len(self.body) + len(chunk) > self.limit:
+            self.too_large, self.body = True, bytearray()
+            return
+        self.body += chunk
+
+    def check_body(self) -> None:
+        if self.too_large:
+            raise tornado.web.HTTPError(413, reason="request too large")
 
 
 class _Handler(tornado.web.RequestHandler):
@@ -46,17 +73,30 @@ class _Handler(tornado.web.RequestHandler):
 
 class ThunderbirdAutoconfig(_Handler):
     def get(self) -> None:
-        address = self._address(self.get_query_argument("emailaddress", None))
+        # The raw value: tornado's get_query_argument would quietly drop control characters (a NUL).
+        raw = self.request.query_arguments.get("emailaddress") or [b""]
+        try:
+            text = raw[-1].decode("utf-8")
+        except UnicodeDecodeError:
+            raise tornado.web.HTTPError(400, reason="a valid emailaddress is needed") from None
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+            raise tornado.web.HTTPError(400, reason="a valid emailaddress is needed")
+        address = self._address(text)
         self.set_header("Content-Type", "application/xml; charset=utf-8")
         self.write(thunderbird_autoconfig(self.servers, address.ascii_domain))
 
 
-class OutlookAutodiscover(_Handler):
+@tornado.web.stream_request_body
+class OutlookAutodiscover(LimitedBody, _Handler):
+    """The body is read as it comes, up to MAX_BODY: a larger one is refused before it is in memory."""
+
+    def prepare(self) -> None:
+        self.prepare_body()
+
     def post(self) -> None:
-        if len(self.request.body) > MAX_BODY:
-            raise tornado.web.HTTPError(413, reason="request too large")
+        self.check_body()
         try:
-            requested = autodiscover_address(self.request.body)
+            requested = autodiscover_address(bytes(self.body))
         except Exception:  # not XML, not an Autodiscover request, or an attack on the parser
             raise tornado.web.HTTPError(400, reason="not an Autodiscover request") from None
         address = self._address(requested)
@@ -77,3 +117,8 @@ def routes(servers: ServerSettings) -> list[tuple]:
 
 def application(servers: ServerSettings, extra: list[tuple] = ()) -> tornado.web.Application:
     return tornado.web.Application([*extra, *routes(servers)], log_function=lambda handler: None)
+
+
+def serve(app: tornado.web.Application, port: int, address: str):
+    """Listen with the bot's body limit (never tornado's default 100 MB); raises OSError when the port is taken."""
+    return app.listen(port, address=address, max_body_size=SERVER_MAX_BODY, max_buffer_size=1024 * 1024)

@@ -77,11 +77,11 @@ class TelegramService:
 
             routes = http_operations.routes(METRICS.exposition, self.alive, self.ready)
             try:
-                server = http_server.application(self.core.kb.servers, routes).listen(
-                    settings.http_port, address=settings.http_listen)
+                server = http_server.serve(http_server.application(self.core.kb.servers, routes),
+                                           settings.http_port, settings.http_listen)
             except OSError as exc:
-                log.error("cannot serve HTTP_PORT on %s:%s: %s", settings.http_listen, settings.http_port, exc.strerror)
-                return 1
+                log.error("HTTP_PORT %s on %s cannot be used: %s", settings.http_port, settings.http_listen, exc.strerror)
+                return 2
             log.info("serving autoconfiguration, metrics and health on %s:%s", settings.http_listen, settings.http_port)
         try:
             return await self._serve(application, webhook)
@@ -119,8 +119,14 @@ class TelegramService:
                 await until_reachable(lambda: application.bot.set_webhook(
                     settings.webhook_url, secret_token=secret, allowed_updates=list(Update.ALL_TYPES),
                     drop_pending_updates=False), "setting the webhook", stopping)
-                server = http_server.application(self.core.kb.servers, webhook_routes(pump, secret, settings.webhook_path)).listen(
-                    settings.webhook_port, address=settings.webhook_listen)
+                try:
+                    server = http_server.serve(
+                        http_server.application(self.core.kb.servers, webhook_routes(pump, secret, settings.webhook_path)),
+                        settings.webhook_port, settings.webhook_listen)
+                except OSError as exc:
+                    log.error("WEBHOOK_PORT %s on %s cannot be used: %s", settings.webhook_port, settings.webhook_listen,
+                              exc.strerror)
+                    return 2
             else:
                 await until_reachable(lambda: application.bot.delete_webhook(drop_pending_updates=False),
                                       "switching to polling", stopping)

@@ -269,6 +269,23 @@ async def _first(*awaitables) -> None:
             task.cancel()
 
 
+MAX_UPDATE_BYTES = 256 * 1024  # a Telegram update is a few kB
+MAX_UPDATE_ID = 2**53  # Telegram's ids fit 52 bits; anything larger is no update
+
+
+def parse_update(body: bytes) -> dict | None:
+    """The update a webhook body holds, or None for anything malformed: not JSON, nested too deep, not an
+    object, without an update id that Telegram could have given."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id <= MAX_UPDATE_ID:
+        return None
+    return data
+
+
 def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[tuple]:
     """The webhook's path (WEBHOOK_URL's, and ``/telegram`` for proxies that rewrite it): checks Telegram's
     secret header, stores the update, then answers 200."""
@@ -276,18 +293,26 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
 
     import tornado.web
 
-    class TelegramWebhook(tornado.web.RequestHandler):
-        async def post(self) -> None:
+    from bot.http_server import LimitedBody
+
+    @tornado.web.stream_request_body
+    class TelegramWebhook(LimitedBody, tornado.web.RequestHandler):
+        limit = MAX_UPDATE_BYTES
+
+        def prepare(self) -> None:
+            self.prepare_body()
+            # The secret before the body: a stranger's upload is answered before any of it is kept.
             given = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
             if secret and not hmac.compare_digest(given.encode(), secret.encode()):
-                self.set_status(403)
-                return
-            try:
-                data = json.loads(self.request.body)
-            except ValueError:
-                self.set_status(400)
-                return
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise tornado.web.HTTPError(403)
+
+        def write_error(self, status_code: int, **kwargs) -> None:
+            self.finish()
+
+        async def post(self) -> None:
+            self.check_body()
+            data = parse_update(bytes(self.body))
+            if data is None:
                 self.set_status(400)
                 return
             try:
