@@ -84,11 +84,11 @@ def run_one(kind: str, count: int, customers: int) -> dict:
     else:
         os.environ["BOT_DATA_DIR"] = tempfile.mkdtemp(prefix="mailbot-throughput-")
         from bot.app import build_core
-        from bot.channels.telegram import TelegramBot
+        from bot.channels.telegram_service import telegram_bot
         from bot.config import load_settings
 
         settings = load_settings({"BOT_DATA_DIR": os.environ["BOT_DATA_DIR"], "TELEGRAM_BOT_TOKEN": TOKEN})
-        application = TelegramBot(build_core(settings)).build(request=request, rate_limits=False)
+        application = telegram_bot(build_core(settings)).build(request=request, rate_limits=False)
     batch = updates(count, customers)
     started = time.perf_counter()
     times = asyncio.run(measure(application, batch))
