@@ -1,25 +1,38 @@
 """Two real ``python -m bot run`` processes in polling mode on one database: one polls, the other
 stands by and takes over when the poller dies; nobody exits on Telegram's 409 and nothing is lost.
 
-The database here is one SQLite file; tests/e2e/test_replicas_postgres.py runs replicas on PostgreSQL.
+Each test runs on one SQLite file shared by both processes, and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import time
 
+import pytest
+from postgres import Schema, server_url
 from telegram_e2e_support import MARIO, MARY, texts
 
 LEASE = "3"  # seconds: a short lease keeps the takeover quick
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request):
+    """The environment that puts both processes on one database."""
+    if request.param == "sqlite":
+        yield {}  # the same BOT_DATA_DIR: one SQLite file
+        return
+    schema = Schema(server_url())
+    yield {"DATABASE_URL": schema.url}
+    schema.drop()
 
 
 def _poller(bots) -> list:
     return [b for b in bots if "this replica polls Telegram" in b.output()]
 
 
-def test_two_processes_on_one_database_elect_one_poller_and_both_stay_up(fake, start_bot):
-    first = start_bot(env={"LEASE_SECONDS": LEASE, "REPLICA_ID": "first"})
-    second = start_bot(env={"LEASE_SECONDS": LEASE, "REPLICA_ID": "second"}, wait=False)
+def test_two_processes_on_one_database_elect_one_poller_and_both_stay_up(fake, start_bot, database):
+    first = start_bot(env={**database, "LEASE_SECONDS": LEASE, "REPLICA_ID": "first"})
+    second = start_bot(env={**database, "LEASE_SECONDS": LEASE, "REPLICA_ID": "second"}, wait=False)
     fake.wait_for(lambda: "standing by" in second.output(), timeout=15)
     for n in range(6):
         fake.send_text(MARIO if n % 2 else MARY, f"what is smtp {n}?")
@@ -31,9 +44,9 @@ def test_two_processes_on_one_database_elect_one_poller_and_both_stay_up(fake, s
     assert len(fake.sent_to(MARIO)) == 3 and len(fake.sent_to(MARY)) == 3  # each answered once
 
 
-def test_when_the_poller_is_killed_the_other_process_polls_and_nothing_is_lost(fake, start_bot):
-    first = start_bot(env={"LEASE_SECONDS": LEASE, "REPLICA_ID": "first"})
-    second = start_bot(env={"LEASE_SECONDS": LEASE, "REPLICA_ID": "second"}, wait=False)
+def test_when_the_poller_is_killed_the_other_process_polls_and_nothing_is_lost(fake, start_bot, database):
+    first = start_bot(env={**database, "LEASE_SECONDS": LEASE, "REPLICA_ID": "first"})
+    second = start_bot(env={**database, "LEASE_SECONDS": LEASE, "REPLICA_ID": "second"}, wait=False)
     fake.wait_for(lambda: "standing by" in second.output(), timeout=15)
     fake.send_text(MARIO, "what is smtp?")
     fake.wait_for_messages(MARIO, 1, timeout=20)
