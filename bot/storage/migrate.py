@@ -16,6 +16,7 @@ creates only what is missing, and the columns that earlier releases added by han
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import re
@@ -72,14 +73,16 @@ class Status:
         return not self.pending
 
 
-def migrations(backend: str) -> list[Migration]:
+@functools.lru_cache(maxsize=4)
+def migrations(backend: str) -> tuple[Migration, ...]:
+    """The backend's migration files, in order (read once: /readyz asks often)."""
     found = []
     for path in sorted((FOLDER / backend).glob("*.sql")):
         match = _NAME.match(path.name)
         if not match:
             raise MigrationError(f"migration file {path.name} is not named NNNN_name.sql")
         found.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
-    return found
+    return tuple(found)
 
 
 def _ensure_table(tx: Transaction, backend: str) -> None:
@@ -111,7 +114,7 @@ def status(db: Database) -> Status:
         else:
             exists = tx.one("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'") is not None
         if not exists:
-            return Status(applied=[], pending=migrations(db.backend), unknown=[])
+            return Status(applied=[], pending=list(migrations(db.backend)), unknown=[])
         return _compare(tx, db.backend)
 
 
