@@ -131,8 +131,10 @@ def migrate(db: Database) -> list[Migration]:
                 _sqlite_columns_added_by_hand(tx)
             tx.execute("INSERT INTO schema_migrations (version, name, checksum, applied) VALUES (?, ?, ?, ?)",
                        (migration.version, migration.name, migration.checksum, time.time()))
+    # A new database is no news (the terminal chat's first start); an upgrade is.
+    upgrade = bool(pending) and pending[0].version > 1
     for migration in pending:
-        log.info("database migrated: %s applied", migration.label)
+        log.log(logging.INFO if upgrade else logging.DEBUG, "database migrated: %s applied", migration.label)
     return pending
 
 
