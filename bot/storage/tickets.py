@@ -89,7 +89,10 @@ class Tickets:
             if latest and latest.state == OPEN:
                 return latest, ALREADY_OPEN
             if latest and latest.closed and now - latest.closed < REOPEN_WITHIN:
-                tx.execute("UPDATE tickets SET state = ?, closed = NULL WHERE id = ?", (OPEN, latest.id))
+                # Compare-and-set: of two replicas reopening it at the same moment, the second finds it open.
+                if tx.execute("UPDATE tickets SET state = ?, closed = NULL WHERE id = ? AND state = ?",
+                              (OPEN, latest.id, CLOSED)).rowcount != 1:
+                    return self._one_in(tx, "WHERE id = ?", (latest.id,)), ALREADY_OPEN
                 _work(tx, latest.id, "last_message = ?", (now,))  # idle from now, not from before its close
                 how, ticket_id = REOPENED, latest.id
             else:

@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 
 from bot.core.session import SessionKey
-from bot.storage.tickets import ALREADY_OPEN, NEW
+from bot.storage.tickets import ALREADY_OPEN, NEW, REOPENED
 
 KEY = SessionKey("telegram", "42")
 
@@ -82,6 +82,14 @@ def test_two_replicas_opening_a_customers_ticket_open_one(any_store, other_store
     results = race(10, [any_store, other_store], lambda store, n: store.tickets.open(1, "Mario", None, "it"))
     assert sorted(how for _, how in results) == [ALREADY_OPEN] * 9 + [NEW]
     assert len({ticket.id for ticket, _ in results}) == 1 and any_store.tickets.count_open() == 1
+
+
+def test_two_replicas_reopening_a_customers_ticket_reopen_it_once(any_store, other_store):
+    ticket, _ = any_store.tickets.open(1, "Mario", None, "it", now=1000.0)
+    any_store.tickets.close(ticket.id, now=1001.0)
+    results = race(10, [any_store, other_store], lambda store, n: store.tickets.open(1, "Mario", None, "it", now=1002.0))
+    assert sorted(how for _, how in results) == [ALREADY_OPEN] * 9 + [REOPENED]
+    assert {t.id for t, _ in results} == {ticket.id} and any_store.tickets.count_open() == 1
 
 
 def test_of_concurrent_closers_exactly_one_wins(any_store, other_store):
