@@ -143,6 +143,20 @@ def test_next_due_waits_for_a_live_claim(any_store):
     assert any_store.outbox.next_due(now=1000.0) == 1000.0
 
 
+def test_next_due_does_not_wait_for_the_claim_of_a_replica_no_longer_seen(any_store, other_store):
+    """Regression: a request claimed by a replica killed mid-delivery was due only when the claim ran out
+    (minutes), though ``claim_due`` could take it at once: the other replica's worker slept meanwhile."""
+    request, _ = any_store.outbox.submit("telegram:1", ["info@rossi.it"], {})
+    any_store.leases.beat()
+    any_store.outbox.claim(request.id, 3600)
+    assert other_store.outbox.next_due() == pytest.approx(request.next_attempt + 3600, abs=5)
+    any_store.db.execute("UPDATE replicas SET seen = seen - 3600 WHERE id = 'a'")
+    assert other_store.outbox.next_due() == request.next_attempt
+    any_store.leases.beat()
+    any_store.leases.stopped()
+    assert other_store.outbox.next_due() == request.next_attempt
+
+
 # tickets
 
 def test_opening_is_idempotent_and_one_ticket_stays_open(any_store, other_store):
