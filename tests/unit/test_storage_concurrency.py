@@ -112,3 +112,13 @@ def test_one_replica_acquires_a_lease(any_store, other_store):
 
 def test_a_periodic_job_has_one_winner(any_store, other_store):
     assert race(20, [any_store, other_store], lambda store, n: store.leases.due("prune", 3600)).count(True) == 1
+
+
+def test_a_reopen_racing_a_new_ticket_of_the_same_customer_leaves_one_open(any_store, other_store):
+    for customer in range(1, 11):
+        old, _ = any_store.tickets.open(customer, "Mario", None, "it", now=0.0)
+        any_store.tickets.close(old.id, now=1.0)  # days ago: asking again opens a new ticket
+        results = race(2, [any_store, other_store], lambda store, n: store.tickets.reopen(old.id) if n == 0
+                       else store.tickets.open(customer, "Mario", None, "it")[1])
+        assert results.count(True) + results.count(NEW) == 1, results
+        assert len([t for t in any_store.tickets.of_customer(customer) if t.state == "open"]) == 1
