@@ -1,6 +1,6 @@
 """The storage contract, on SQLite and on PostgreSQL (``any_store``; ``other_store`` is another replica on
 the same database): sessions, the inbox, the outbox, tickets and leases, one caller at a time. What
-happens when callers race is in test_storage_concurrency.py."""
+happens when callers race is in tests/e2e/test_storage_races.py (threads: not among the fast tests)."""
 
 from __future__ import annotations
 
