@@ -35,7 +35,6 @@ class _Dropper:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="schema-dropper", daemon=True)
             self._thread.start()
-            atexit.register(self.finish)
         self._queue.put(schema)
 
     def _run(self) -> None:
@@ -49,6 +48,7 @@ class _Dropper:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=60)
+            self._thread = None
 
 
 _dropper = _Dropper()
@@ -77,14 +77,11 @@ class _Migrated:
         return schema
 
     def give_back(self, schema: Schema) -> None:
-        if not self._free:
-            atexit.register(self.finish)
         self._free.append(schema)
 
     def finish(self) -> None:
         while self._free:
             _dropper.drop(self._free.pop())
-        _dropper.finish()
 
 
 def _emptied(url: str) -> bool:
@@ -111,6 +108,13 @@ def _emptied(url: str) -> bool:
 
 
 _migrated = _Migrated()
+
+
+@atexit.register
+def _finish() -> None:
+    """At the end of the run: every schema of the tests dropped, the reused ones last."""
+    _migrated.finish()
+    _dropper.finish()
 
 
 class Stores:
