@@ -15,8 +15,10 @@ import threading
 
 import pytest
 
-from bot.storage.db import open_database
-from bot.storage.migrate import migrate, status
+import psycopg
+
+from bot.storage.db import POSTGRES, open_database
+from bot.storage.migrate import migrate, migrations
 from bot.storage.store import Store
 from postgres import Schema, server_url
 
@@ -59,14 +61,17 @@ class _Migrated:
     1 again) before it is handed to the next test; dropped at the end of the run."""
 
     def __init__(self) -> None:
-        self._free: list[Schema] = []
+        self._free: list[tuple[Schema, object, str]] = []  # a schema, a connection into it, how to empty it
 
     def take(self) -> Schema:
         server = server_url()  # skips (fails with CI=true) without a server, as every PostgreSQL test does
         while self._free:
-            schema = self._free.pop()
-            if _emptied(schema.url):
+            schema, conn, empty = self._free.pop()
+            if _unchanged(conn):
+                conn.execute(empty)
+                self._taken[schema.name] = (conn, empty)
                 return schema
+            conn.close()
             _dropper.drop(schema)  # a test changed its schema: not to be used again
         schema = Schema(server)
         database = open_database(schema.url)
@@ -74,37 +79,41 @@ class _Migrated:
             migrate(database)
         finally:
             database.close()
+        conn = psycopg.connect(schema.url, autocommit=True)
+        self._taken[schema.name] = (conn, _emptying(conn))
         return schema
 
     def give_back(self, schema: Schema) -> None:
-        self._free.append(schema)
+        self._free.append((schema, *self._taken.pop(schema.name)))
 
     def finish(self) -> None:
         while self._free:
-            _dropper.drop(self._free.pop())
+            schema, conn, _ = self._free.pop()
+            conn.close()
+            _dropper.drop(schema)
+
+    _taken: dict[str, tuple[object, str]] = {}
 
 
-def _emptied(url: str) -> bool:
-    """Empty the schema's tables (those with foreign keys first); False when its migrations are not exactly
-    this release's (a test changed them)."""
-    database = open_database(url)
-    try:
-        state = status(database)
-        if not state.current or state.unknown:
-            return False
-        with database.transaction() as tx:
-            children = [name for (name,) in tx.all(
-                "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
-                "WHERE contype = 'f' AND connamespace = current_schema()::regnamespace")]
-            tables = [name for (name,) in tx.all(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'schema_migrations'")]
-            for table in children + [t for t in tables if t not in children]:
-                tx.execute(f"DELETE FROM {table}")
-            for (sequence,) in tx.all("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"):
-                tx.execute("SELECT setval(?, 1, false)", (sequence,))
-        return True
-    finally:
-        database.close()
+def _unchanged(conn) -> bool:
+    """Whether the schema's migrations are exactly this release's (no test changed them)."""
+    applied = conn.execute("SELECT version, checksum FROM schema_migrations ORDER BY version").fetchall()
+    return applied == [(m.version, m.checksum) for m in migrations(POSTGRES)]
+
+
+def _emptying(conn) -> str:
+    """The statements that empty the schema's tables (those with foreign keys first) and number its
+    identities from 1 again, in one transaction."""
+    children = [name for (name,) in conn.execute(
+        "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
+        "WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1")]
+    tables = [name for (name,) in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'schema_migrations' "
+        "ORDER BY 1")]
+    sequences = [name for (name,) in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")]
+    statements = [f"DELETE FROM {table}" for table in children + [t for t in tables if t not in children]]
+    statements += [f"SELECT setval('{sequence}', 1, false)" for sequence in sequences]
+    return "BEGIN; " + "; ".join(statements) + "; COMMIT"
 
 
 _migrated = _Migrated()
