@@ -17,6 +17,8 @@ from bot.paths import resource_dir
 from bot.storage import sqlite_store
 from chat import Chat
 from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
+from postgres import postgres_url  # noqa: F401  (a fresh PostgreSQL schema per test)
+from stores import any_store, database_url, other_store, stores  # noqa: F401  (a store on each backend)
 
 
 # One start-up cache (the trained models) for the whole run: every process the tests start finds the

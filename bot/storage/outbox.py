@@ -164,10 +164,13 @@ class Outbox:
 
     def next_due(self, now: float | None = None) -> float | None:
         """When the next delivery attempt is due: a request another replica is delivering is due when its
-        claim runs out, not before."""
+        claim runs out, not before; one claimed by a replica no longer seen (or stopped) is due as if
+        unclaimed, since ``claim_due`` takes it at once."""
         now = time.time() if now is None else now
-        return self.db.one("SELECT MIN(CASE WHEN claimed_until > ? THEN claimed_until ELSE next_attempt END) "
-                           "FROM outbox WHERE state = ?", (now, PENDING))[0]
+        return self.db.one(
+            "SELECT MIN(CASE WHEN claimed_until > ? AND (claimed_by IS NULL OR claimed_by NOT IN "
+            "(SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL)) THEN claimed_until ELSE next_attempt END) "
+            "FROM outbox WHERE state = ?", (now, now - DEAD_AFTER, PENDING))[0]
 
     def claim_due(self, seconds: float, limit: int = 20, now: float | None = None) -> list[tuple[Request, int]]:
         """Claim up to ``limit`` due requests nobody is delivering, each with its claim's epoch. On

@@ -73,7 +73,14 @@ class Store:
         """Read, change and write one session in one transaction: a change made meanwhile elsewhere (the
         team closing the ticket, on another replica) is not overwritten by an older copy."""
         with self.db.transaction() as tx:
-            data = self.read_for_update(tx, key) or {}
+            data = self.read_for_update(tx, key)
+            if data is None and self.backend == POSTGRES:
+                # No row to lock yet: two replicas would both start from nothing and the second write would
+                # undo the first. An empty row first (the second waits here for the first's commit), locked.
+                tx.execute("INSERT INTO sessions (channel, chat_id, data, updated) VALUES (?, ?, '{}', ?) "
+                           "ON CONFLICT (channel, chat_id) DO NOTHING", (key.channel, key.chat_id, time.time()))
+                data = self.read_for_update(tx, key)
+            data = data or {}
             change(data)
             _write(tx, key, data)
 

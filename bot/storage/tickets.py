@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from bot.storage.db import Database
+from bot.storage.db import POSTGRES, Database
 
 OPEN, CLOSED = "open", "closed"
 NEW, REOPENED, ALREADY_OPEN = "new", "reopened", "already open"
@@ -84,12 +84,16 @@ class Tickets:
         new one. Returns it and how: ``NEW`` (it needs its topic), ``REOPENED`` or ``ALREADY_OPEN``."""
         now = time.time() if now is None else now
         with self.db.transaction() as tx:
+            self._lock_customer(tx, customer_chat)
             row = tx.one(f"SELECT {_COLUMNS} FROM tickets WHERE customer_chat = ? ORDER BY id DESC LIMIT 1", (customer_chat,))
             latest = Ticket(*row) if row else None
             if latest and latest.state == OPEN:
                 return latest, ALREADY_OPEN
             if latest and latest.closed and now - latest.closed < REOPEN_WITHIN:
-                tx.execute("UPDATE tickets SET state = ?, closed = NULL WHERE id = ?", (OPEN, latest.id))
+                # Compare-and-set: of two replicas reopening it at the same moment, the second finds it open.
+                if tx.execute("UPDATE tickets SET state = ?, closed = NULL WHERE id = ? AND state = ?",
+                              (OPEN, latest.id, CLOSED)).rowcount != 1:
+                    return self._one_in(tx, "WHERE id = ?", (latest.id,)), ALREADY_OPEN
                 _work(tx, latest.id, "last_message = ?", (now,))  # idle from now, not from before its close
                 how, ticket_id = REOPENED, latest.id
             else:
@@ -103,6 +107,13 @@ class Tickets:
                 how, ticket_id = NEW, row[0]
                 _work(tx, ticket_id, "last_message = ?", (now,))
             return self._one_in(tx, "WHERE id = ?", (ticket_id,)), how
+
+    def _lock_customer(self, tx, customer_chat: int) -> None:
+        """On PostgreSQL, one opener or reopener of a customer's tickets at a time (until the commit): two
+        replicas each opening a different ticket of theirs would otherwise meet in ``one_open_ticket`` as an
+        error. SQLite's write transaction excludes every other already."""
+        if self.db.backend == POSTGRES:
+            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (f"mailbot-ticket:{customer_chat}",))
 
     @staticmethod
     def _one_in(tx, sql: str, params: tuple) -> Ticket:
@@ -190,8 +201,11 @@ class Tickets:
         """Open a closed ticket again; False when it was open already (or the customer has another open)."""
         now = time.time() if now is None else now
         with self.db.transaction() as tx:
-            if tx.one("SELECT 1 FROM tickets WHERE state = ? AND customer_chat = "
-                      "(SELECT customer_chat FROM tickets WHERE id = ?)", (OPEN, ticket_id)):
+            customer = tx.one("SELECT customer_chat FROM tickets WHERE id = ?", (ticket_id,))
+            if customer is None:
+                return False
+            self._lock_customer(tx, customer[0])
+            if tx.one("SELECT 1 FROM tickets WHERE state = ? AND customer_chat = ?", (OPEN, customer[0])):
                 return False
             if tx.execute("UPDATE tickets SET state = ?, closed = NULL WHERE id = ? AND state = ?",
                           (OPEN, ticket_id, CLOSED)).rowcount != 1:

@@ -1,18 +1,8 @@
-"""The session store contract, run against every implementation (today: SQLite)."""
+"""The session store contract, run against every backend (SQLite and PostgreSQL: ``any_store``)."""
 
 from __future__ import annotations
 
-import pytest
-
 from bot.core.session import SessionKey
-from bot.storage import sqlite_store
-
-
-@pytest.fixture(params=["sqlite"])
-def any_store(request, tmp_path):
-    store = sqlite_store(tmp_path / "db.sqlite3")
-    yield store
-    store.close()
 
 
 def test_get_set_delete_keys(any_store):
@@ -27,33 +17,27 @@ def test_get_set_delete_keys(any_store):
     assert any_store.get(a) is None and list(any_store.keys()) == [b]
 
 
-def test_data_survives_reopening_the_file(tmp_path):
-    path = tmp_path / "db.sqlite3"
-    first = sqlite_store(path)
+def test_data_survives_reopening_the_database(stores):
+    first = stores.open()
     first.set(SessionKey("telegram", "7"), {"flow": "setup"})
     first.record_unanswered("it", "quanto costa?", "out_of_scope")
     first.close()
-    second = sqlite_store(path)
+    second = stores.open()
     assert second.get(SessionKey("telegram", "7")) == {"flow": "setup"}
     assert second.unanswered_report()[0]["question"] == "quanto costa?"
-    second.close()
 
 
-def test_a_corrupt_session_row_reads_as_no_session(tmp_path):
-    store = sqlite_store(tmp_path / "db.sqlite3")
-    store.db.execute("INSERT INTO sessions VALUES ('telegram', '9', 'not json', 0)")
-    assert store.get(SessionKey("telegram", "9")) is None
-    store.close()
+def test_a_corrupt_session_row_reads_as_no_session(any_store):
+    any_store.db.execute("INSERT INTO sessions VALUES ('telegram', '9', 'not json', 0)")
+    assert any_store.get(SessionKey("telegram", "9")) is None
 
 
-def test_retention_deletes_what_is_older_and_keeps_the_rest(tmp_path):
+def test_retention_deletes_what_is_older_and_keeps_the_rest(any_store):
     import time as clock
 
-    from bot.core.session import SessionKey
     from bot.storage.store import MAX_LOGGED_QUESTION
-    from bot.storage import sqlite_store
 
-    store = sqlite_store(tmp_path / "db.sqlite3")
+    store = any_store
     old, recent = SessionKey("telegram", "1"), SessionKey("telegram", "2")
     store.set(old, {"lang": "it"})
     store.set(recent, {"lang": "en"})
@@ -66,4 +50,3 @@ def test_retention_deletes_what_is_older_and_keeps_the_rest(tmp_path):
     assert store.get(old) is None and store.get(recent) == {"lang": "en"}
     [row] = store.unanswered_report()
     assert len(row["question"]) == MAX_LOGGED_QUESTION  # one message cannot fill the table
-    store.close()

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import sqlite_store
 from bot.storage.tickets import CLOSED, IN, OUT
 
 
 @pytest.fixture
-def tickets(tmp_path):
-    store = sqlite_store(tmp_path / "db.sqlite3")
-    yield store.tickets
-    store.close()
+def tickets(any_store):
+    """The tickets of a store on each backend."""
+    return any_store.tickets
 
 
 def test_take_and_take_over_record_the_agent(tickets):
