@@ -882,7 +882,8 @@ class FakeTelegram:
         Each: message_id, chat_id, method, text (as sent, HTML source), plain_text (visible text),
         parse_mode, entities, reply_markup (decoded dict or None), message_thread_id, caption,
         document_filename, document_bytes, document_mime_type, copied_from, forwarded_from,
-        edits (count), deleted, message (the Message dict Telegram returned).
+        edits (count), deleted, message (the Message dict Telegram returned), sent_at (time.monotonic()
+        when the bot's call arrived).
         """
         with self._lock:
             return copy.deepcopy(self._sent.get(chat_id, []))
@@ -1321,7 +1322,7 @@ class FakeTelegram:
             "message_thread_id": thread_id, "caption": message.get("caption"),
             "document_filename": None, "document_bytes": None, "document_mime_type": None,
             "copied_from": None, "forwarded_from": None, "edits": 0, "deleted": False,
-            "message": message,
+            "message": message, "sent_at": time.monotonic(),
         }
         record.update(record_fields)
         self._messages[(chat["id"], message_id)] = record
