@@ -1,9 +1,10 @@
 """Two real ``python -m bot run --webhook`` replicas sharing one PostgreSQL schema, behind a driver that
 plays Telegram's webhook and a round-robin load balancer (tests/support/replicas_driver.py).
 
-A: customers ask questions and request IMAP while replica a is killed with ``kill -9`` and started again:
-every customer gets every answer, in order, once (one adjacent repeat tolerated for a chat a held at the
-kill), one email per request, nothing left pending. B: replica a loses its database (a port forward cut)
+A: customers ask questions, request IMAP and ask for a person (a forum support group) while replica a is
+killed with ``kill -9`` and started again: every customer gets every answer, in order, once (one adjacent
+repeat tolerated for a chat a held at the kill), one email per request, one ticket and topic for the
+handoff, nothing left pending. B: replica a loses its database (a port forward cut)
 while traffic flows: it says it is not ready, refuses updates (the balancer sends them to b), loses
 nothing, and works alone once the database is back.
 """
@@ -17,7 +18,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from postgres import Schema, server_url, with_schema
-from replicas_driver import SECRET, Replica, TcpCut, WebhookDriver, imap_request_steps, text_step, wait_until
+from replicas_driver import (SECRET, Replica, TcpCut, WebhookDriver, imap_request_steps, text_after_step, text_step,
+                             wait_until)
 from smtp_server import SMTPServer
 from telegram_standin import FakeTelegram
 
@@ -27,6 +29,8 @@ QUESTIONS = ("what is smtp?", "imap port?", "/help", "how do I change my passwor
 KEYWORDS = ("SMTP", "993", "question", "password")  # one in each answer, in order
 TEXT_CUSTOMERS = range(3001, 3031)
 IMAP_CUSTOMERS = range(4001, 4006)
+HANDOFF_CUSTOMER = 4101
+SUPPORT, AGENT = -1009999, 4242
 
 
 @pytest.fixture
@@ -41,8 +45,12 @@ def world(tmp_path):
     with FakeTelegram(token=TOKEN) as fake, SMTPServer() as smtp:
         for chat in TEXT_CUSTOMERS:
             fake.add_private_chat(chat, f"Customer {chat}", language_code="en")
-        for chat in IMAP_CUSTOMERS:
+        for chat in (*IMAP_CUSTOMERS, HANDOFF_CUSTOMER):
             fake.add_private_chat(chat, f"Cliente {chat}", language_code="it")
+        fake.add_user(AGENT, "Giulia")  # the support team's forum group
+        fake.add_group(SUPPORT, "Support", forum=True)
+        fake.set_member_status(SUPPORT, AGENT, "administrator")
+        fake.flood_limit_per_group_per_minute = None
         yield fake, smtp
         assert fake.internal_errors == []
 
@@ -57,7 +65,8 @@ def replica(world, tmp_path):
     def make(name: str, database_url: str) -> Replica:
         made.append(Replica(name, tmp_path / name, token=TOKEN, telegram_url=fake.base_url, database_url=database_url, env={
             "LEASE_SECONDS": LEASE, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_SECURITY": "none",
-            "OUTBOX_RETRY_SECONDS": "1", "SUPPORT_EMAIL": "support@example.com", "MAIL_FROM": "mailbot@example.com"}))
+            "OUTBOX_RETRY_SECONDS": "1", "SUPPORT_EMAIL": "support@example.com", "MAIL_FROM": "mailbot@example.com",
+            "SUPPORT_CHAT_ID": str(SUPPORT)}))
         return made[-1]
 
     yield make
@@ -114,6 +123,8 @@ def test_two_replicas_lose_nothing_and_answer_once_when_one_is_killed_mid_burst(
     scripts = {chat: [text_step(fake, chat, q) for q in QUESTIONS] for chat in TEXT_CUSTOMERS}
     mailboxes = {chat: f"info@rossi{chat}.it" for chat in IMAP_CUSTOMERS}
     scripts.update({chat: imap_request_steps(fake, chat, mailboxes[chat], f"Rossi {chat} Srl") for chat in IMAP_CUSTOMERS})
+    scripts[HANDOFF_CUSTOMER] = [text_step(fake, HANDOFF_CUSTOMER, "non riesco a inviare la posta da outlook"),
+                                 text_after_step(fake, HANDOFF_CUSTOMER, 1, "voglio parlare con un operatore")]
     total = sum(len(steps) for steps in scripts.values())
     driver = WebhookDriver([a, b])
     thread = driver.start(scripts)
@@ -128,6 +139,7 @@ def test_two_replicas_lose_nothing_and_answer_once_when_one_is_killed_mid_burst(
 
     def everyone_answered() -> bool:
         return (all(len(fake.sent_to(c)) >= len(QUESTIONS) for c in TEXT_CUSTOMERS)
+                and "una persona ti risponderà" in (fake.sent_to(HANDOFF_CUSTOMER) or [{}])[-1].get("plain_text", "")
                 and all(len(fake.sent_to(c)) >= 5 for c in IMAP_CUSTOMERS)
                 and not query(schema.url, "SELECT 1 FROM inbox WHERE state = 'pending' "
                                           "UNION ALL SELECT 1 FROM outbox WHERE state != 'delivered' OR notified = 0"))
@@ -153,6 +165,12 @@ def test_two_replicas_lose_nothing_and_answer_once_when_one_is_killed_mid_burst(
         [subject] = {m["Subject"] for m in by_reference[reference]}
         assert mailboxes[chat] in subject, (chat, subject)
     assert query(schema.url, "SELECT mailbox FROM outbox_mailbox GROUP BY mailbox HAVING COUNT(*) > 1") == []
+    handoff = check_sequence(HANDOFF_CUSTOMER, [m["plain_text"] for m in fake.sent_to(HANDOFF_CUSTOMER)], 2, held)
+    assert "una persona ti risponderà" in handoff[-1], handoff
+    assert len(fake.topics(SUPPORT)) == 1  # one ticket, one topic
+    headers = [m for m in fake.sent_to(SUPPORT) if "Nuovo ticket" in (m["plain_text"] or "")]
+    assert len(headers) == 1 or (HANDOFF_CUSTOMER in held and len({m["plain_text"] for m in headers}) == 1), headers
+    assert query(schema.url, "SELECT customer_chat FROM tickets WHERE state = 'open'") == [(HANDOFF_CUSTOMER,)]
     assert query(schema.url, "SELECT customer_chat FROM tickets WHERE state = 'open' "
                              "GROUP BY customer_chat HAVING COUNT(*) > 1") == []
     for r in (a, b):
