@@ -134,6 +134,7 @@ def main() -> int:
     os.environ.setdefault("BOT_CACHE_DIR", str(Path(tempfile.gettempdir()) / "mailbot-bench-cache"))
     server = os.environ.get("MAILBOT_TEST_DATABASE_URL", DEFAULT_URL)
     results = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="mailbot-bench-replicas-") as tmp:
         folder = Path(tmp)
         results.append(run_setup("one process, SQLite", "s", folder / "sqlite", None, args))
@@ -148,7 +149,9 @@ def main() -> int:
             kill = failover(folder / "failover", schema.url, args)
         finally:
             schema.drop()
-    print(f"\n{args.rate:g} updates/s for {args.seconds:g} s over {args.chats} chats (reply time: POST -> sendMessage)\n")
+    print(f"\n{args.rate:g} updates/s for {args.seconds:g} s over {args.chats} chats (reply time: POST -> sendMessage); "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs "
+          "(the bot, the stand-in and PostgreSQL share them: figures from a busy machine are not comparable)\n")
     print(f"{'setup':28} {'updates':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'retried':>7} {'extra':>5}")
     for r in results:
         print(f"{r['label']:28} {r['updates']:>7} {r['p50'] * 1000:>8.0f} {r['p99'] * 1000:>8.0f} {r['max'] * 1000:>8.0f} "
