@@ -47,6 +47,7 @@ from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
 from bot.storage import Storage
+from bot.storage.db import DatabaseUnavailable
 from bot.storage.leases import LeaseLost, current_lease
 from bot.storage.outbox import current_source
 from bot.metrics import METRICS
@@ -70,6 +71,8 @@ class TelegramBot:
         self.flood = FloodGuard()
         self.conflict = False
         self.backlog: set[int] = set()  # update ids that piled up while the bot was down: no storm
+        # Update ids whose turn met an unreachable database: left in the inbox, handled again (the pump's set).
+        self.deferred: set[int] = set()
         self._groups_seen: set[int] = set()
         self._keyboards_removed: dict[tuple[int, int], None] = {}  # oldest first, bounded
         self.locks = SessionLocks()
@@ -204,6 +207,14 @@ class TelegramBot:
         error = context.error
         if isinstance(error, LeaseLost):  # another replica has the chat now, and handles this update again
             log.info("chat lease lost in the middle of a turn: nothing committed, nothing said")
+            return
+        if isinstance(error, DatabaseUnavailable):
+            # Nothing of the turn was committed, or it was and its replies are in the delivery record: the
+            # update stays in the inbox and is handled again, here or on another replica. An apology now
+            # would come on top of the answer.
+            log.warning("the database failed during a turn (%s): the update is handled again later", error)
+            if isinstance(update, Update):
+                self.deferred.add(update.update_id)
             return
         if isinstance(error, Conflict):
             log.error("another process is polling this bot's token (409 Conflict): only one may run; stopping")

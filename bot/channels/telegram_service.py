@@ -108,7 +108,7 @@ class TelegramService:
         self.polling = not webhook
         self.pump = pump = UpdatePump(application, self.store, list(Update.ALL_TYPES), settings.lease_seconds)
         self._start_background(application)
-        self.bot.backlog = pump.backlog
+        self.bot.backlog, self.bot.deferred = pump.backlog, pump.deferred
         server = poller = dispatcher = None
         status = 0
         try:

@@ -28,6 +28,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
+from bot.storage.db import DatabaseUnavailable
 from bot.storage.inbox import DONE, UNPARSEABLE
 from bot.storage.leases import Lease, current_lease
 from bot.storage import Storage
@@ -63,6 +64,9 @@ class UpdatePump:
         # up while the bot was down, and are no storm for the flood guard. Kept in their inbox rows, so
         # whichever replica handles them knows; this set holds those being handled here now.
         self.backlog: set[int] = set()
+        # Updates whose turn met an unreachable database (the handlers say so): never marked handled, their
+        # worker stops, and the next sweep, here or on another replica, handles them again.
+        self.deferred: set[int] = set()
         self._catching_up = True
         self._workers: dict[str, tuple[asyncio.Task, Lease]] = {}
         self._limit = asyncio.Semaphore(CONCURRENT_CHATS)
@@ -247,6 +251,9 @@ class UpdatePump:
             outcome = "failed"
         finally:
             self.backlog.discard(update_id)
+        if update_id in self.deferred:
+            self.deferred.discard(update_id)
+            raise DatabaseUnavailable(f"update {update_id} is left in the inbox: the database failed during its turn")
         marked = await asyncio.to_thread(self.inbox.mark, update_id, DONE, None, lease)
         METRICS.update_handled(update_id, outcome, time.monotonic() - started)
         return marked

@@ -714,6 +714,16 @@ class FakeTelegram:
 
         Texts starting with "/" carry a bot_command entity. In groups, pass ``user_id``.
         """
+        with self._cond:
+            update = self.text_update(chat_id, text, user_id=user_id, message_thread_id=message_thread_id,
+                                      reply_to_message_id=reply_to_message_id)
+            self._enqueue(update)
+            return update["update_id"]
+
+    def text_update(self, chat_id: int, text: str, *, user_id: int | None = None,
+                    message_thread_id: int | None = None, reply_to_message_id: int | None = None) -> dict:
+        """The update ``send_text`` would queue, with its update_id, built and remembered but not queued:
+        for a test that delivers it itself (a webhook POST)."""
         extra: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
@@ -725,7 +735,7 @@ class FakeTelegram:
                     raise ValueError(f"no message {reply_to_message_id} in chat {chat_id}")
                 extra["reply_to_message"] = copy.deepcopy(replied["message"])
             message = self.make_message(chat_id, user_id=user_id, message_thread_id=message_thread_id, **extra)
-            return self.push_update({"message": message})
+            return self.build_update({"message": message})
 
     def press_button(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None,
                      check_button: bool = True) -> int:
@@ -733,6 +743,14 @@ class FakeTelegram:
 
         With ``check_button`` the message must currently show a button with that callback_data.
         """
+        with self._cond:
+            update = self.button_update(chat_id, message_id, data, user_id=user_id, check_button=check_button)
+            self._enqueue(update)
+            return update["update_id"]
+
+    def button_update(self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None,
+                      check_button: bool = True) -> dict:
+        """The callback_query update ``press_button`` would queue, built but not queued (see text_update)."""
         with self._lock:
             record = self._messages.get((chat_id, message_id))
             if record is None or not record["from_bot"]:
@@ -758,7 +776,7 @@ class FakeTelegram:
                 "data": data,
             }
             self._open_callbacks[query_id] = query
-            return self.push_update({"callback_query": query})
+            return self.build_update({"callback_query": query})
 
     def edit_text(self, chat_id: int, message_id: int, text: str) -> int:
         """Whoever wrote message ``message_id`` edits it to ``text`` (a caption, for media); returns the
@@ -775,15 +793,26 @@ class FakeTelegram:
 
     def push_update(self, update: dict) -> int:
         """Queue any raw update (without update_id); returns the update_id it was given."""
-        if "update_id" in update:
-            raise ValueError("push_update assigns update_id itself")
         with self._cond:
+            update = self.build_update(update)
+            self._enqueue(update)
+            return update["update_id"]
+
+    def build_update(self, update: dict) -> dict:
+        """A raw update (without update_id) given the next update_id and remembered, but not queued for
+        getUpdates: what a test delivers itself, as Telegram's webhook would."""
+        if "update_id" in update:
+            raise ValueError("the stand-in assigns update_id itself")
+        with self._lock:
             update = {"update_id": self._next_update_id, **copy.deepcopy(update)}
             self._next_update_id += 1
             self._remember_incoming(update)
+            return copy.deepcopy(update)
+
+    def _enqueue(self, update: dict) -> None:
+        with self._cond:
             self._updates.append(update)
             self._cond.notify_all()
-            return update["update_id"]
 
     def restart_update_ids(self, first: int) -> None:
         """As Telegram does after a week without updates: the next update ids start again at ``first``."""
@@ -853,7 +882,8 @@ class FakeTelegram:
         Each: message_id, chat_id, method, text (as sent, HTML source), plain_text (visible text),
         parse_mode, entities, reply_markup (decoded dict or None), message_thread_id, caption,
         document_filename, document_bytes, document_mime_type, copied_from, forwarded_from,
-        edits (count), deleted, message (the Message dict Telegram returned).
+        edits (count), deleted, message (the Message dict Telegram returned), sent_at (time.monotonic()
+        when the bot's call arrived).
         """
         with self._lock:
             return copy.deepcopy(self._sent.get(chat_id, []))
@@ -1292,7 +1322,7 @@ class FakeTelegram:
             "message_thread_id": thread_id, "caption": message.get("caption"),
             "document_filename": None, "document_bytes": None, "document_mime_type": None,
             "copied_from": None, "forwarded_from": None, "edits": 0, "deleted": False,
-            "message": message,
+            "message": message, "sent_at": time.monotonic(),
         }
         record.update(record_fields)
         self._messages[(chat["id"], message_id)] = record

@@ -20,6 +20,7 @@ from bot.app import build_core
 from bot.channels.telegram_service import telegram_bot
 from bot.config import load_settings
 from bot.core.session import Session, SessionKey
+from bot.storage.db import DatabaseUnavailable
 
 TOKEN = "42:OFFLINE"
 
@@ -64,6 +65,20 @@ def test_a_failing_turn_is_logged_and_the_customer_gets_an_apology_in_their_lang
     process(application, text_update(1, "what is smtp?"))
     assert [m["text"] for m in api.sent()] == ["Sorry, something went wrong on my side. Please try again in a moment."]
     assert "the engine broke" in caplog.text
+
+
+def test_a_turn_that_meets_an_unreachable_database_says_nothing_and_is_left_for_later(telegram):
+    # Regression (two replicas, one cut off from PostgreSQL): the customer got "Sorry, something went
+    # wrong" from the cut-off replica, then the answer from the other one, which handled the update again.
+    bot, application, api, core = telegram
+
+    def unreachable(*args, **kwargs):
+        raise DatabaseUnavailable("server closed the connection unexpectedly")
+
+    bot._respond_at_once = unreachable
+    process(application, text_update(1, "what is smtp?"))
+    assert api.sent() == []
+    assert bot.deferred == {1}  # the pump leaves it in the inbox
 
 
 def test_a_polling_conflict_stops_the_bot_with_a_clear_message(telegram, caplog):
