@@ -361,3 +361,19 @@ def test_an_address_in_the_conversation_that_no_mail_can_carry_leaves_out_reply_
         assert deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
         [(_, message)] = server.messages
     assert message["Reply-To"] is None and "mário@rossi.it" in message.get_payload(decode=True).decode()
+
+
+@pytest.mark.parametrize("text", ["=?utf-8?q?x=0D=0ABcc=3A_spy?=@rossi.it", "info=?x?=@rossi.it", "x!#$%&'*+/=^_`{|}~-y@rossi.it",
+                                  "{x}@caffè.it", "a.b-c+d@studio-rossi.co.uk", "?=@rossi.it"])
+def test_every_address_the_address_check_accepts_goes_into_an_email(tmp_path, store, text):
+    # Regression (issue 18): addresses that cannot go into a mail are refused where the customer types them,
+    # never accepted and then failed.
+    from bot.core.address import AddressError, parse_address
+
+    try:
+        address = parse_address(text).email
+    except AddressError:
+        return
+    request = submit(store, mailboxes=(address,), payload={**PAYLOAD, "contact": address})
+    message = build_email(request, settings_for(tmp_path, 25))
+    assert address.split("@")[0] in message["Subject"] and message["Reply-To"].startswith(address.split("@")[0])
