@@ -310,6 +310,9 @@ class Postman:
         if current and not current.alerted and (current.state == "failed" or time.time() - current.created >= ALERT_AFTER):
             if self.on_trouble:
                 await self._safely(self.on_trouble, current, self.outbox.mark_alerted)
+            else:  # "outbox retry", the terminal chat: no other process looks at a failed request again
+                log.error("request %s not delivered (%s) and nobody to alert from here", current.reference,
+                          current.last_error)
 
     async def _safely(self, callback: Notify, request: Request, mark: Callable[[int], None]) -> None:
         try:

@@ -377,3 +377,15 @@ def test_every_address_the_address_check_accepts_goes_into_an_email(tmp_path, st
     request = submit(store, mailboxes=(address,), payload={**PAYLOAD, "contact": address})
     message = build_email(request, settings_for(tmp_path, 25))
     assert address.split("@")[0] in message["Subject"] and message["Reply-To"].startswith(address.split("@")[0])
+
+
+def test_a_permanent_failure_is_an_error_in_the_log_where_nobody_can_be_alerted(tmp_path, store, caplog):
+    # Regression (issue 18): without on_trouble ("outbox retry", the terminal chat) a request failed for good
+    # with a warning at most, and no other process looks at it again.
+    with SMTPServer() as server:
+        request = submit(store)
+        server.recorder.script = ["550 mailbox unavailable"]
+        with caplog.at_level("WARNING", logger="bot.mail"):
+            assert not deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+    assert store.outbox.get(request.id).state == "failed"
+    assert [r.levelname for r in caplog.records if request.reference in r.getMessage() and "alert" in r.getMessage()] == ["ERROR"]
