@@ -54,6 +54,7 @@ def message(update_id: int, chat_id: int, text: str) -> dict:
         "from": {"id": chat_id, "is_bot": False, "first_name": f"C{chat_id}", "language_code": "en"}}}
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter's int, in the library
 def test_after_a_429_no_call_reaches_telegram_before_its_retry_after_while_30_chats_talk(channel):
     # Regression (issue 18): AIORateLimiter lifted the pause when any request finished: with many chats
     # talking, calls reached Telegram 0.2-1.95 s after a 429 asking for 2 s.
