@@ -2,7 +2,9 @@
 
 Each request becomes one plain-text email in Italian for the support team, built with
 ``email.message.EmailMessage`` from validated values (no CR or LF from a customer reaches a header), with
-a Message-ID derived from the reference: a retry after a crash is recognisably the same message.
+a Message-ID derived from the reference: a retry after a crash is recognisably the same message. Addresses
+were checked where the customer typed them (``bot/core/address.py``); a name, free text a customer controls,
+goes into a header through ``header_text``, so that no name makes a request unbuildable.
 A refused connection, a timeout, a 4xx answer or a failed login is retried after OUTBOX_RETRY_SECONDS,
 doubling up to an hour; a 5xx answer is permanent. Permanent failures, and requests still undelivered
 after an hour, are reported to the support group once.
@@ -16,6 +18,7 @@ import logging
 import ssl
 import threading
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -50,14 +53,49 @@ def _clean(value: str) -> str:
     return value
 
 
-def _reply_to(address: str) -> str:
-    """An address for Reply-To, its international domain in punycode."""
+NAME_IN_HEADER = 80  # characters of a customer's name in a Subject; the body has it whole
+_WORD_JOINER = "\u2060"
+
+
+def header_text(value: object, limit: int = NAME_IN_HEADER) -> str:
+    """Text a customer controls (a Telegram name), safe in a header whatever it holds: control and format
+    characters out (line breaks, bidi overrides), spaces collapsed, at most ``limit`` characters, and "=?"
+    never the start of an RFC 2047 encoded word (the email library would decode it, and a decoded line break
+    is a header of the customer's): an invisible word joiner goes between the two, and the library encodes
+    the text like any other. The team reads what the customer wrote."""
+    text = " ".join("".join(_header_char(c) for c in str(value)).split())
+    if len(text) > limit:
+        text = text[:limit - 1].rstrip() + "…"
+    return text.replace("=?", "=" + _WORD_JOINER + "?")
+
+
+def _header_char(c: str) -> str:
+    category = unicodedata.category(c)
+    if category in ("Cc", "Zl", "Zp"):
+        return " "
+    if category == "Cs":  # half a surrogate pair: not text
+        return "\ufffd"
+    if category == "Cf" and c != "\u200d":  # format characters, but the joiner of emoji sequences
+        return ""
+    return c
+
+
+def _address(address: str) -> str | None:
+    """An address as it goes into a header (its international domain in punycode), or None."""
     from bot.core.address import AddressError, parse_address
 
     try:
         return _clean(parse_address(address).ascii_email)
-    except AddressError:
-        raise UnsafeValue(repr(address)) from None
+    except (AddressError, UnsafeValue):
+        return None
+
+
+def _reply_to(address: str) -> str:
+    """An address for Reply-To that was checked when the customer typed it: UnsafeValue if it is not one."""
+    checked = _address(address)
+    if checked is None:
+        raise UnsafeValue(repr(address))
+    return checked
 
 
 def message_id(reference: str, mail_from: str) -> str:
@@ -106,16 +144,18 @@ def _handoff_email(request: Request, settings: Settings) -> EmailMessage:
     message = EmailMessage()
     message["From"] = _clean(settings.mail_from)
     message["To"] = _clean(settings.support_email)
-    email = payload.get("email") or ""
-    if email:
-        message["Reply-To"] = _reply_to(email)
+    email = str(payload.get("email") or "")
+    reply_to = _address(email)  # an address seen in the conversation, not checked: Reply-To only if it is one
+    if reply_to:
+        message["Reply-To"] = reply_to
     name = " ".join(str(payload.get("name") or "").split())
-    message["Subject"] = _clean(f"[{request.reference}] Richiesta di assistenza da {name or 'un cliente'} (Telegram)")
+    who = header_text(name) or "un cliente"
+    message["Subject"] = f"[{_clean(request.reference)}] Richiesta di assistenza da {who} (Telegram)"
     message["Message-ID"] = message_id(request.reference, settings.mail_from)
     message["Date"] = format_datetime(dt.datetime.fromtimestamp(request.created, dt.timezone.utc))
     message["X-Mailbot-Reference"] = request.reference
     created = dt.datetime.fromtimestamp(request.created).astimezone()
-    who = {"customer": "Cliente", "bot": "Bot"}
+    speakers = {"customer": "Cliente", "bot": "Bot"}
     lines = [
         "Un cliente ha chiesto di parlare con una persona. Non è configurato un gruppo Telegram del supporto:",
         "ecco la conversazione. Il cliente è stato invitato a scrivere a questo indirizzo citando il riferimento.",
@@ -130,7 +170,7 @@ def _handoff_email(request: Request, settings: Settings) -> EmailMessage:
         "Conversazione (dalla più vecchia):",
     ]
     for speaker, text in payload.get("transcript", []):
-        lines.append(f"{who.get(speaker, speaker)}: {text}")
+        lines.append(f"{speakers.get(speaker, speaker)}: {text}")
     message.set_content("\n".join(lines))
     return message
 
@@ -270,6 +310,9 @@ class Postman:
         if current and not current.alerted and (current.state == "failed" or time.time() - current.created >= ALERT_AFTER):
             if self.on_trouble:
                 await self._safely(self.on_trouble, current, self.outbox.mark_alerted)
+            else:  # "outbox retry", the terminal chat: no other process looks at a failed request again
+                log.error("request %s not delivered (%s) and nobody to alert from here", current.reference,
+                          current.last_error)
 
     async def _safely(self, callback: Notify, request: Request, mark: Callable[[int], None]) -> None:
         try:

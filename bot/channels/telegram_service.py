@@ -226,8 +226,11 @@ class TelegramService:
         if chat_id is None:
             log.error("request %s not delivered and no SUPPORT_CHAT_ID to alert: %s", request.reference, request.last_error)
             return
-        text = self.core.texts.request_trouble(request.reference, ", ".join(request.mailboxes), request.last_error or "")
-        await self.bot.send(chat_id, Reply(text))
+        text = self.core.texts.request_trouble(request.reference, ", ".join(request.mailboxes), request.last_error or "",
+                                               request.kind)
+        if not await self.bot.send(chat_id, Reply(text)):  # the group has removed the bot: the log is the alert
+            log.error("request %s not delivered, and the support group cannot be alerted: %s", request.reference,
+                      request.last_error)
 
     # what /healthz and /readyz ask
     def alive(self) -> tuple[bool, str]:

@@ -179,9 +179,13 @@ class Texts:
         return Reply(_("Your request {reference} has reached our support team. They will let you know when "
                        "IMAP is active.").format(reference=reference))
 
-    def request_trouble(self, reference: str, mailboxes: str, error: str) -> str:
+    def request_trouble(self, reference: str, mailboxes: str, error: str, kind: str = "") -> str:
         """The support group's alert for a request that cannot be delivered (in the team's language)."""
         _ = self.gettext(TEAM_LANGUAGE)
+        if kind == HANDOFF:
+            return _("⚠️ The conversation {reference}, of a customer who asked for a person, has not reached "
+                     "{support_email}: {error}. It stays in the outbox; after fixing the mail settings: mailbot outbox "
+                     "retry {reference}").format(reference=reference, support_email=self.support_email, error=error)
         return _("⚠️ The IMAP request {reference} ({mailboxes}) has not reached {support_email}: {error}. "
                  "It stays in the outbox; after fixing the mail settings: mailbot outbox retry {reference}").format(
             reference=reference, mailboxes=mailboxes, support_email=self.support_email, error=error)

@@ -1,4 +1,8 @@
-"""Checking an email address a customer types, and spotting a password pasted by mistake."""
+"""Checking an email address a customer types, and spotting a password pasted by mistake.
+
+An address accepted here can go into an email to the support team (``bot/mail.py``): what the mail
+builder would refuse is refused here, where the customer can be told and write it again.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ def parse_address(text: str) -> Address:
         raise AddressError("no_at" if "@" not in candidate else "several")
     local, domain = candidate.split("@")
     if not local or len(local) > 64 or not _LOCAL_RE.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
+        raise AddressError("local")
+    if "=?" in local:  # an RFC 2047 encoded word: a mail program would decode it (no mailbox has one)
         raise AddressError("local")
     domain = domain.lower().rstrip(".")
     try:

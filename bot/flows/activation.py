@@ -109,15 +109,19 @@ class ActivationFlow(StepFlow[ActivationState]):
         _ = ctx.gettext
         parts = [p for p in _SEPARATORS.split(text.strip()) if p]
         addresses = []
-        try:
-            for part in parts:
+        for part in parts:
+            try:
                 address = parse_address(part)
-                if address.email.lower() not in [a.email.lower() for a in addresses]:
-                    addresses.append(address)
-        except AddressError:
-            return [Reply(_("I couldn't read that as an email address. Please write the full address, "
-                            "like info@yourcompany.it (several separated by commas)."),
-                          buttons=(self._cancel_row(ctx),))]
+            except AddressError as error:
+                if error.reason == "local" and part.count("@") == 1:  # an address, but not one a mail can carry
+                    text = _("{address} can't go into an email to our support team: the part before the @ has "
+                             "characters a mailbox address can't have. Please check it and write it again.")
+                    return [Reply(text.format(address=part), buttons=(self._cancel_row(ctx),))]
+                return [Reply(_("I couldn't read that as an email address. Please write the full address, "
+                                "like info@yourcompany.it (several separated by commas)."),
+                              buttons=(self._cancel_row(ctx),))]
+            if address.email.lower() not in [a.email.lower() for a in addresses]:
+                addresses.append(address)
         if not addresses:
             return [self._ask_mailboxes(ctx, state)]
         if len({a.ascii_domain for a in addresses}) > 1:

@@ -227,9 +227,10 @@ class HandoffFlow:
                 pass
             else:
                 self.on_submitted()
+                # Stored, not yet sent: the customer hears when it has reached them (``request_delivered``).
                 text += "\n\n" + _(
-                    "I have sent our conversation to them with the reference {reference}: mention it when you "
-                    "write, so you don't have to explain everything again."
+                    "I'm passing our conversation on to them with the reference {reference}: mention it when you "
+                    "write, so you don't have to explain everything again. I'll tell you when it has reached them."
                 ).format(reference=request.reference)
         return Reply(text, buttons=((button(_("🏠 Menu"), ShowMenu()),),), handoff=True)
 

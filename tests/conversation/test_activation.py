@@ -141,3 +141,17 @@ def test_a_password_typed_into_the_form_is_refused_and_never_kept(mario):
     [reply] = c.say("Estate2024!")
     assert "password" in reply.text.lower()
     assert c.step == "name" and "Estate2024!" not in json.dumps(c.session.to_dict())
+
+
+@pytest.mark.parametrize("lang, hint", [("en", "can't go into an email"), ("it", "non può entrare in una email")])
+def test_a_mailbox_no_email_can_carry_is_refused_at_the_door_in_the_customers_language(mario, store, lang, hint):
+    # Regression (issue 18): an encoded word in the local part passed the address check, the customer got a
+    # reference, and the mail builder refused the request: it was never sent.
+    c = mario(lang)
+    c.command("imap")
+    [reply] = c.say("info@rossi.it, =?utf-8?q?x=0D=0ABcc=3A_spy?=@rossi.it")
+    assert hint in reply.text and "=?utf-8?q?x=0D=0ABcc=3A_spy?=@rossi.it" in reply.text
+    assert c.step == "mailboxes" and c.form["mailboxes"] == []
+    fill(c, mailboxes="info@rossi.it")
+    c.press(":ok")
+    assert [r.mailboxes for r in store.outbox.all()] == [("info@rossi.it",)]

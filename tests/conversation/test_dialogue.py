@@ -181,6 +181,19 @@ def test_asking_for_a_person_sends_the_conversation_to_the_support_mailbox(chat,
     assert ["customer", "non riesco a inviare la posta"] in request.payload["transcript"]
 
 
+def test_a_conversation_for_the_mailbox_is_not_called_sent_before_it_is(chat, store, translator):
+    # Regression (issue 18): the customer heard "I have sent our conversation" when it was only in the outbox,
+    # and a request that could not be built was never sent at all.
+    for customer, sent_words in ((IT, ("ho inviato", "inviata")), (EN, ("i have sent", "i've sent"))):
+        c = chat(None, customer=customer)
+        c.say("non riesco a inviare la posta" if customer is IT else "I can't send mail")
+        reply = c.say("voglio parlare con un operatore" if customer is IT else "I want to talk to a person")[0]
+        request = store.outbox.of_customer(f"{c.key.channel}:{c.key.chat_id}")[-1]
+        assert request.state == "pending" and request.reference in reply.text
+        assert not any(words in reply.text.lower() for words in sent_words), reply.text
+        assert ("ti avviserò" in reply.text.lower()) if customer is IT else ("when it has reached" in reply.text)
+
+
 def test_with_a_person_the_bot_stays_silent_and_old_buttons_do_not_act(kb, engine, translator, store):
     from bot.app import build_conversation
     from bot.conversation.registry import ConversationSettings

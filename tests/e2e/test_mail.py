@@ -311,3 +311,81 @@ def test_a_request_being_delivered_is_not_delivered_again_by_another_process(tmp
         done = subprocess.run([sys.executable, "-m", "bot", "outbox", "retry", request.reference], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=60)
         assert "being delivered right now" in done.stdout and server.messages == []
+
+
+def _decoded(message, header):
+    """A header as a mail program shows it (encoded words decoded)."""
+    from email import message_from_bytes, policy
+
+    return str(message_from_bytes(message.as_bytes(), policy=policy.default)[header])
+
+
+@pytest.mark.parametrize(
+    "name, shown",
+    [
+        ("=?utf-8?q?Bcc:_x?=", "=?utf-8?q?Bcc:_x?="),
+        ("Mario =?utf-8?q?x=0D=0ABcc:_spy@evil.example?= Rossi", "Mario =?utf-8?q?x=0D=0ABcc:_spy@evil.example?= Rossi"),
+        ("Mario\x00\x1b[2J Rossi\u2028Bcc: spy@evil.example\u202e", "Mario [2J Rossi Bcc: spy@evil.example"),
+        ("Márïø 🎉 " * 40, "Márïø 🎉 Márïø 🎉"),
+    ],
+)
+def test_a_telegram_name_goes_into_the_handoff_subject_as_text_and_the_request_is_delivered(tmp_path, store, name, shown):
+    # Regression (issue 18): an encoded word in a Telegram name made the handoff email unbuildable: the request
+    # failed for good, after the customer had been told the conversation was sent.
+    from bot.storage.outbox import HANDOFF
+
+    payload = {"name": name, "telegram_username": "mrossi", "telegram_id": "77", "lang": "it", "channel": "telegram",
+               "chat_id": "77", "email": "", "flow": None, "step": None, "transcript": [["customer", name]]}
+    request, _ = store.outbox.submit("telegram:77", [], payload, kind=HANDOFF)
+    with SMTPServer() as server:
+        assert deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+        [(recipients, message)] = server.messages
+    assert recipients == ["supporto@mosajco.com"] and message["Bcc"] is None
+    assert all("spy" not in value for key, value in message.items() if key != "Subject")
+    subject = _decoded(message, "Subject")
+    assert subject.startswith(f"[{request.reference}] Richiesta di assistenza da ") and subject.endswith("(Telegram)")
+    assert not any(c in subject for c in "\r\n\x00\x1b\u2028\u202e") and len(subject) <= 160
+    assert shown in subject.replace("\u2060", "")  # what the team sees: the name as written, not decoded
+    assert name.split()[0] in message.get_payload(decode=True).decode()  # the name as written, in the body
+
+
+def test_an_address_in_the_conversation_that_no_mail_can_carry_leaves_out_reply_to_not_the_request(tmp_path, store):
+    # Regression (issue 18): the address the customer mentioned (any text that looks like one) went into
+    # Reply-To, and one the mail builder refuses failed the whole handoff.
+    from bot.storage.outbox import HANDOFF
+
+    payload = {"name": "Mario", "lang": "it", "channel": "telegram", "chat_id": "77", "email": "mário@rossi.it",
+               "transcript": [["customer", "scrivo da mário@rossi.it"]]}
+    request, _ = store.outbox.submit("telegram:77", [], payload, kind=HANDOFF)
+    with SMTPServer() as server:
+        assert deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+        [(_, message)] = server.messages
+    assert message["Reply-To"] is None and "mário@rossi.it" in message.get_payload(decode=True).decode()
+
+
+@pytest.mark.parametrize("text", ["=?utf-8?q?x=0D=0ABcc=3A_spy?=@rossi.it", "info=?x?=@rossi.it", "x!#$%&'*+/=^_`{|}~-y@rossi.it",
+                                  "{x}@caffè.it", "a.b-c+d@studio-rossi.co.uk", "?=@rossi.it"])
+def test_every_address_the_address_check_accepts_goes_into_an_email(tmp_path, store, text):
+    # Regression (issue 18): addresses that cannot go into a mail are refused where the customer types them,
+    # never accepted and then failed.
+    from bot.core.address import AddressError, parse_address
+
+    try:
+        address = parse_address(text).email
+    except AddressError:
+        return
+    request = submit(store, mailboxes=(address,), payload={**PAYLOAD, "contact": address})
+    message = build_email(request, settings_for(tmp_path, 25))
+    assert address.split("@")[0] in message["Subject"] and message["Reply-To"].startswith(address.split("@")[0])
+
+
+def test_a_permanent_failure_is_an_error_in_the_log_where_nobody_can_be_alerted(tmp_path, store, caplog):
+    # Regression (issue 18): without on_trouble ("outbox retry", the terminal chat) a request failed for good
+    # with a warning at most, and no other process looks at it again.
+    with SMTPServer() as server:
+        request = submit(store)
+        server.recorder.script = ["550 mailbox unavailable"]
+        with caplog.at_level("WARNING", logger="bot.mail"):
+            assert not deliver(Postman(store.outbox, settings_for(tmp_path, server.port)), request.id)
+    assert store.outbox.get(request.id).state == "failed"
+    assert [r.levelname for r in caplog.records if request.reference in r.getMessage() and "alert" in r.getMessage()] == ["ERROR"]

@@ -329,6 +329,9 @@ def _trim(text: str, entities: list[dict]) -> tuple[str, list[dict]]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Connections waiting to be accepted: past socketserver's 5, the client's SYN is dropped and retried a
+    # second later, and a call made at once by many chats reaches the stand-in a second late.
+    request_queue_size = 128
 
     def __init__(self, address, fake: "FakeTelegram"):
         self.fake = fake
@@ -523,6 +526,8 @@ class FakeTelegram:
         self._callback_answers: list[dict] = []
         self._edit_history: list[dict] = []
         self._calls: list[tuple[str, dict]] = []
+        self._call_times: list[float] = []  # time.monotonic() each call arrived, beside ``_calls``
+        self._answered_429: list[tuple[float, str, dict, int]] = []
         self._refusals: list[tuple[str, dict, str]] = []
         self._expected_refusals: list[str] = []
         self._holds: set[str] = set()
@@ -905,6 +910,18 @@ class FakeTelegram:
         with self._lock:
             return list(self._calls)
 
+    @property
+    def timed_calls(self) -> list[tuple[float, str, dict]]:
+        """Every API call as (time.monotonic() it arrived, method, params), in order."""
+        with self._lock:
+            return [(at, name, params) for at, (name, params) in zip(self._call_times, self._calls)]
+
+    @property
+    def answered_429(self) -> list[tuple[float, str, dict, int]]:
+        """Every 429 answer as (time.monotonic() it was given, method, params, retry_after)."""
+        with self._lock:
+            return list(self._answered_429)
+
     def calls_to(self, method: str) -> list[dict]:
         """The params of every call of ``method`` (case-insensitive)."""
         return [params for name, params in self.calls if name.lower() == method.lower()]
@@ -1040,6 +1057,7 @@ class FakeTelegram:
             return self._answer_error(name, params, error)
         with self._cond:
             self._calls.append((name, params))
+            self._call_times.append(time.monotonic())
             self._cond.notify_all()
             while key in self._holds and not self._closed:
                 self._cond.wait(0.1)
@@ -1068,6 +1086,8 @@ class FakeTelegram:
     def _answer_error(self, name: str, params: dict, error: ApiError) -> tuple[int, dict]:
         with self._lock:
             self._errors.append((name, params, error.status, error.description))
+            if error.status == 429:
+                self._answered_429.append((time.monotonic(), name, params, error.retry_after))
             if error.status == 400 and not any(e in error.description for e in self._expected_refusals):
                 self._refusals.append((name, params, error.description))
         payload: dict[str, Any] = {"ok": False, "error_code": error.status, "description": error.description}

@@ -36,6 +36,9 @@ def test_valid_addresses(text, email, ascii_domain):
         ("a@rossi.i", "domain"),
         ("a@rossi.123", "domain"),
         ("a@" + "x" * 64 + ".it", "domain"),
+        # Regression (issue 18): an RFC 2047 encoded word passed here and was refused by the mail builder.
+        ("=?utf-8?q?x=0D=0ABcc=3A_spy?=@rossi.it", "local"),
+        ("info=?x?=@rossi.it", "local"),
     ],
 )
 def test_invalid_addresses_say_why(text, reason):

@@ -1,0 +1,112 @@
+"""Telegram's limits on outgoing calls, and its 429 answers honoured by every call of the bot.
+
+Budgets as python-telegram-bot's AIORateLimiter keeps them: 30 calls a second for the whole bot (calls
+with a chat), 20 a minute for each group or channel. A 429 answer ("retry after N") sets a deadline
+shared by every call: none goes out before it, whichever chat it is for, and the call that got the 429
+is tried again after it (up to ``max_retries`` times). AIORateLimiter lifted its pause as soon as any
+request finished, so calls to other chats reached Telegram well before the time it had asked for.
+
+getUpdates does not come here (python-telegram-bot never rate-limits it); calls already on their way
+when the 429 arrives cannot be called back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+MARGIN = 0.1  # seconds added to a 429's retry_after, as AIORateLimiter does
+GROUPS_KEPT = 512  # group budgets remembered; idle ones are forgotten past this
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The seconds a 429 asks for, whether python-telegram-bot gives them as int or timedelta."""
+    with warnings.catch_warnings():  # the int form is deprecated in python-telegram-bot 22
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class PausingRateLimiter(BaseRateLimiter[int]):
+    """AIORateLimiter's budgets, with a "not before" deadline every call waits for after a 429."""
+
+    def __init__(self, overall_max_rate: float = 30, group_max_rate: float = 20, max_retries: int = 5,
+                 clock: Callable[[], float] = time.monotonic):
+        self.max_retries = max_retries
+        self._overall = AsyncLimiter(overall_max_rate, 1) if overall_max_rate else None
+        self._group_max_rate = group_max_rate
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._clock = clock
+        self._not_before = 0.0
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    def pause(self, seconds: float) -> None:
+        """No call goes out for ``seconds`` from now (a deadline already later stays)."""
+        self._not_before = max(self._not_before, self._clock() + seconds)
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds until calls may go out again (0 when they may now)."""
+        return max(0.0, self._not_before - self._clock())
+
+    async def _until_allowed(self) -> None:
+        while (wait := self.paused_for) > 0:  # a 429 during the wait moves the deadline: wait again
+            await asyncio.sleep(wait)
+
+    def _group(self, group: int | str) -> AsyncLimiter:
+        if len(self._groups) > GROUPS_KEPT:
+            for key, limiter in list(self._groups.items()):
+                if key != group and limiter.has_capacity(limiter.max_rate):
+                    del self._groups[key]
+        if group not in self._groups:
+            self._groups[group] = AsyncLimiter(self._group_max_rate, 60)
+        return self._groups[group]
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        retries = rate_limit_args or self.max_retries
+        chat_id = data.get("chat_id")
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)
+        group = chat_id if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str) else None
+        overall = self._overall if chat_id is not None and self._overall is not None else contextlib.nullcontext()
+        per_group = self._group(group) if group is not None and self._group_max_rate else contextlib.nullcontext()
+        attempt = 0
+        while True:
+            await self._until_allowed()  # before taking from the budgets: no burst when the pause ends
+            try:
+                async with per_group, overall:
+                    await self._until_allowed()  # a 429 may have come while waiting for the budget
+                    return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                seconds = retry_after_seconds(error) + MARGIN
+                self.pause(seconds)
+                if attempt >= retries:
+                    log.warning("%s: Telegram still asks to wait (429) after %d retries; giving up", endpoint, retries)
+                    raise
+                attempt += 1
+                log.info("%s: Telegram asks to wait %.1f s (429): every call waits", endpoint, seconds)
