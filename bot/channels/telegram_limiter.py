@@ -45,6 +45,8 @@ class PausingRateLimiter(BaseRateLimiter[int]):
     def __init__(self, overall_max_rate: float = 30, group_max_rate: float = 20, max_retries: int = 5,
                  clock: Callable[[], float] = time.monotonic):
         self.max_retries = max_retries
+        self._budgets = (overall_max_rate, group_max_rate)
+        self.replicas = 1
         self._overall = AsyncLimiter(overall_max_rate, 1) if overall_max_rate else None
         self._group_max_rate = group_max_rate
         self._groups: dict[int | str, AsyncLimiter] = {}
@@ -56,6 +58,20 @@ class PausingRateLimiter(BaseRateLimiter[int]):
 
     async def shutdown(self) -> None:
         """Nothing to close."""
+
+    def share(self, replicas: int) -> None:
+        """Telegram's budgets are the bot's, not a process's: with ``replicas`` running, each takes its share
+        (the limits apply per bot, whichever replica calls)."""
+        replicas = max(1, replicas)
+        if replicas == self.replicas:
+            return
+        self.replicas = replicas
+        overall, group = self._budgets
+        self._overall = AsyncLimiter(overall / replicas, 1) if overall else None
+        self._group_max_rate = group / replicas if group else group
+        self._groups.clear()
+        log.info("%d replicas running: this one sends at most %.1f calls/s, %.1f a minute per group",
+                 replicas, overall / replicas, (group or 0) / replicas)
 
     def pause(self, seconds: float) -> None:
         """No call goes out for ``seconds`` from now (a deadline already later stays)."""

@@ -29,6 +29,7 @@ from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, we
 from bot.core.types import Reply
 from bot.i18n import N_
 from bot.knowledge.language import LANGUAGES
+from bot.channels.telegram_limiter import PausingRateLimiter
 from bot.storage.leases import BEAT_SECONDS
 from bot.storage.outbox import Request
 from bot.metrics import METRICS
@@ -165,6 +166,9 @@ class TelegramService:
             try:
                 held = await asyncio.to_thread(self.store.leases.renew, seconds)
                 pump.lost(held)
+                limiter = pump.application.bot.rate_limiter
+                if isinstance(limiter, PausingRateLimiter):  # Telegram's limits shared out among the replicas
+                    limiter.share(await asyncio.to_thread(self.store.leases.running))
             except Exception as exc:  # the database away: the leases run out, and other replicas take over
                 log.warning("leases not renewed: %s", type(exc).__name__)
             await asyncio.sleep(min(BEAT_SECONDS, seconds / 3))

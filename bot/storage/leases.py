@@ -65,6 +65,12 @@ class Leases:
         return self.db.one("SELECT 1 FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? AND stopped IS NULL LIMIT 1",
                            (self.replica, DEAD_AFTER)) is not None
 
+    def running(self) -> int:
+        """How many replicas of this database are running (seen lately, not stopped), this one included."""
+        others = self.db.one("SELECT COUNT(*) FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? AND stopped IS NULL",
+                             (self.replica, DEAD_AFTER))[0]
+        return 1 + others
+
     def forget_replicas(self, older_than: float) -> int:
         """Replicas not seen for ``older_than`` seconds leave the registry."""
         return self.db.execute("DELETE FROM replicas WHERE seen < EPOCH_NOW - ?", (older_than,))

@@ -35,3 +35,4 @@ def test_two_store_objects_on_one_database_agree(tmp_path):
     assert [first.inbox.flood(n, 20, 60) for n in (20, 21, 22)] == ["ok", "warn", "drop"]
     assert [second.inbox.flood(n, 20, 60) for n in (20, 21, 22)] == ["ok", "warn", "drop"]
     first.close(), second.close()
+
