@@ -53,7 +53,8 @@ REQUIRED_ARTICLES = tuple(
     """pop3-vs-imap how-pop3-works how-imap-works pop3-advantages imap-advantages which-protocol smtp
     leave-copy-on-server offline-access multiple-devices server-space local-disk-space lost-device-safety
     save-mail-locally-imap imap-activation server-settings supported-clients switch-pop3-to-imap
-    sync-read-status""".split()
+    sync-read-status spam-received sent-to-spam spoofed-sender sending-limits attachment-size change-password
+    forwarding-autoreply phishing""".split()
 )
 REQUIRED_CLIENTS = tuple(
     "outlook new-outlook outlook-mac thunderbird apple-mail ios-mail gmail-android samsung-email gmail-web other".split()
