@@ -27,6 +27,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.clients import ClientMatcher
 from bot.knowledge.features import ConceptFinder, extract, sentences
 from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, is_foreign
+from bot.knowledge.model import hash_blocks
 
 if TYPE_CHECKING:
     from bot.knowledge.training import Models
@@ -123,7 +124,7 @@ class AnswerEngine:
         """Analyse one message. ``hint`` decides the language when the words do not; ``lang`` forces it."""
         emails = tuple(find_emails(text))
         words = fold(text).split()
-        extracted = extract(text, self.concepts)
+        extracted = hash_blocks(extract(text, self.concepts))  # read by both models
         languages = self.kb.languages
         if lang in languages:
             language, decided = lang, True

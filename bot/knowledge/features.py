@@ -105,6 +105,8 @@ def word_grams(words: list[str], concepts: ConceptFinder | None, sentences: list
 
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` that have words: split at full stops, question marks, new lines..."""
+    if not _SENTENCE_END.search(text.strip().rstrip(".!?;:")):  # one sentence, the common case: no work
+        return [text] if fold(text) else []
     return [part for part in _SENTENCE_END.split(text) if fold(part)]
 
 

@@ -25,6 +25,14 @@ import numpy as np
 from bot.knowledge.features import ConceptFinder, extract
 
 
+class HashedBlocks(tuple):
+    """Each block of ``extract`` as its features' hashes and counts: hashed once for every model that reads it."""
+
+
+def hash_blocks(extracted: tuple) -> HashedBlocks:
+    return HashedBlocks(hashed(block) for block in extracted)
+
+
 def hashed(features: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
     """The features' hashes and counts."""
     crc32 = zlib.crc32
@@ -79,9 +87,11 @@ class LinearModel:
     blocks: tuple[int, ...] = (0, 1)  # which blocks of ``extract`` the model reads
 
     def vector_of(self, extracted: tuple) -> tuple[np.ndarray, np.ndarray]:
-        """The TF-IDF vector of features already extracted, as (rows, values); each block is
-        normalised on its own. One extraction can serve several models."""
-        parts = [vocabulary.weigh(extracted[block], self.idf) for block, vocabulary in zip(self.blocks, self.vocabularies)]
+        """The TF-IDF vector of features already extracted (``extract``, or ``hash_blocks`` of it), as
+        (rows, values); each block is normalised on its own. One extraction can serve several models."""
+        if not isinstance(extracted, HashedBlocks):
+            extracted = hash_blocks(extracted)
+        parts = [vocabulary.weigh_hashed(*extracted[block], self.idf) for block, vocabulary in zip(self.blocks, self.vocabularies)]
         parts = [part for part in parts if len(part[0])]
         if not parts:
             return _EMPTY_ROWS, _EMPTY_VALUES
