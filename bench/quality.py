@@ -13,12 +13,15 @@ confidence; beside the article top-1 of BM25 (Snowball stems, over title + examp
 answer, as ``kb export --json`` gives them) and of the plain reference (TF-IDF of character 2-5-grams
 and words, scikit-learn's LogisticRegression with default settings, trained on titles and examples).
 Cross-validation: stratified 5-fold over the knowledge base's examples (target accuracy), and over
-the labelled set added to the examples (what copying customers' phrasings into the YAML would give).
+the labelled set added to the examples (what copying customers' phrasings into the YAML would give),
+each held-out labelled message read as written and "padded": two sentences of ``padding.yaml`` before
+it (a greeting, who is writing, what happened) and one after (thanks), as long messages are written.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -29,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.baseline import BM25Baseline, CharNgramReference  # noqa: E402
 from bot.knowledge.engine import AnswerEngine  # noqa: E402
-from bot.knowledge.training import Models, fit, target_examples, train  # noqa: E402
+from bot.knowledge.training import Models, concept_finder, fit, padded_examples, target_examples, train  # noqa: E402
 from bot.paths import resource_dir  # noqa: E402
 from bot.quality import LANGS, Question, evaluate, load_questions  # noqa: E402
 
@@ -82,25 +85,45 @@ def cross_validate(kb, language_model, labelled: list[Question], folds: int = 5)
             total += 1
     print(f"\n{folds}-fold cross-validation over the knowledge base's examples: target accuracy {right / total:.3f} ({total})")
 
+    concepts = concept_finder(kb)
+    padded_texts, padded_labels = padded_examples(kb)
     usable = [q for q in labelled if q.intent == "answer" or q.intent in _TARGET_OF_INTENT]
+    rng = random.Random(5)
     strata = [q.article or q.intent for q in usable]
     scores: dict[tuple[str, str], list[int]] = {}
     for train_rows, test_rows in StratifiedKFold(folds, shuffle=True, random_state=1).split(usable, [s if strata.count(s) >= folds else "rare" for s in strata]):
         extra = [usable[i] for i in train_rows]
         model = fit(
-            [*texts, *(q.text for q in extra)],
-            [*labels, *((q.article if q.intent == "answer" else _TARGET_OF_INTENT[q.intent]) for q in extra)],
+            [*texts, *padded_texts, *(q.text for q in extra)],
+            [*labels, *padded_labels, *((q.article if q.intent == "answer" else _TARGET_OF_INTENT[q.intent]) for q in extra)],
+            concepts=concepts,
         )
         engine = AnswerEngine(kb, Models(model, language_model, []))
-        report = evaluate(engine, [usable[i] for i in test_rows])
-        for (lang, metric), (hits, n) in report.counts.items():
-            cell = scores.setdefault((lang, metric), [0, 0])
-            cell[0] += hits
-            cell[1] += n
-    print(f"{folds}-fold over the labelled set, its other folds added to the examples:")
-    for metric in ("intent", "article", "wrong_fallback"):
-        print(f"  {metric:<16}" + "".join(
+        test = [usable[i] for i in test_rows]
+        for kind, questions in (("", test), ("padded ", [padded(q, rng) for q in test])):
+            report = evaluate(engine, questions)
+            for (lang, metric), (hits, n) in report.counts.items():
+                cell = scores.setdefault((lang, kind + metric), [0, 0])
+                cell[0] += hits
+                cell[1] += n
+    print(f"{folds}-fold over the labelled set, its other folds added to the examples (as training does):")
+    for metric in ("intent", "article", "wrong_fallback", "padded intent", "padded article", "padded wrong_fallback"):
+        print(f"  {metric:<24}" + "".join(
             f"{lang} {scores[(lang, metric)][0] / scores[(lang, metric)][1]:.3f}  " for lang in LANGS if (lang, metric) in scores))
+
+
+def padded(q: Question, rng: random.Random) -> Question:
+    """``q`` as a long message: two sentences of padding.yaml before it, one after."""
+    pad = _padding()[q.lang]
+    text = q.text.rstrip()
+    text = " ".join([*rng.sample(pad["before"], 2), text + ("" if text[-1:] in ".?!" else "."), *rng.sample(pad["after"], 1)])
+    return Question(text, q.lang, q.intent, q.article, q.client)
+
+
+def _padding() -> dict:
+    import yaml
+
+    return yaml.safe_load((DATA / "padding.yaml").read_text(encoding="utf-8"))
 
 
 def main() -> int:

@@ -152,8 +152,10 @@ class Texts:
     def out_of_scope(self, lang: str, offer_person: bool) -> Reply:
         _ = self.gettext(lang)
         text = _(
-            "I can only help with your mailbox: choosing POP3 or IMAP, setting up your mail program or "
-            "phone, and activating IMAP. For anything else, our support team is at {support_email}."
+            "That's not something I can help with here: I answer questions about your mailbox (POP3 and IMAP, "
+            "setting up your programs and phone, sending and receiving, spam and security). For invoices, "
+            "payments, domains, websites, hosting plans or PEC, write to our support team at {support_email}, "
+            "or talk to a person with the button below."
         ).format(support_email=self.support_email)
         if offer_person:
             text += "\n\n" + _("Shall I put you in touch with a person?")

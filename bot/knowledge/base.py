@@ -18,21 +18,43 @@ FLOWS = ("setup", "activation", "handoff")
 SMALLTALK_KINDS = ("greeting", "thanks", "goodbye", "identity", "ack")
 # triage: a problem told too vaguely to pick an article ("it doesn't work"): the bot asks what fails.
 INTENT_SECTIONS = ("setup", "activation", "handoff", "triage", "smalltalk", "out_of_scope")
+# What a provider may offer or not: its web addresses for customers (servers.yaml, top level) and the facts of
+# its service (servers.yaml, section ``provider``), each unset by default. An answer names one as
+# ``{name}``; a line marked ``{if_name}`` is shown only when it is set, one marked ``{no_name}`` only when
+# it is not (see ``fill``). The kind says what a value may be; a flag is only ever a condition.
+PROVIDER_ADDRESSES = ("webmail", "control_panel")
+PROVIDER_FACTS = {
+    "sending_limit_per_day": "number",  # messages one mailbox may send in a day
+    "sending_limit_per_hour": "number",  # messages one mailbox may send in an hour
+    "recipients_per_message": "number",  # addresses (To, Cc and Bcc together) one message may have
+    "attachment_max_mb": "number",  # the largest message, attachments included, in MB
+    "spam_filter": "flag",  # the provider filters incoming spam
+    "spam_settings": "address",  # where a customer sets the spam filter
+    "password_reset": "address",  # where a customer resets a forgotten password
+    "forwarding": "flag",  # customers set forwarding themselves (in the control panel or webmail)
+    "autoreply": "flag",  # customers set an out-of-office reply themselves (in the control panel or webmail)
+    "spf_record": "text",  # the SPF record customers with their DNS elsewhere publish
+    "dkim_record": "text",  # the DKIM record (name and value) they publish
+    "dmarc_record": "text",  # the DMARC record they publish
+}
+FACT_KINDS = ("number", "flag", "address", "text")
+# Placeholders of what a provider may not offer: a line naming one left unset is left out.
+OPTIONAL_PLACEHOLDERS = (*PROVIDER_ADDRESSES, *PROVIDER_FACTS)
+_CONDITIONS = frozenset(prefix + name for name in OPTIONAL_PLACEHOLDERS for prefix in ("if_", "no_"))
+_OPTIONAL_VALUES = frozenset(name for name in OPTIONAL_PLACEHOLDERS if PROVIDER_FACTS.get(name) != "flag")
 # Placeholders an answer may use; the conversation fills them from the settings and servers.yaml.
 ANSWER_PLACEHOLDERS = frozenset(
     """support_email domain imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls
-    smtp_host smtp_port smtp_port_starttls webmail control_panel no_webmail no_control_panel if_webmail
-    if_control_panel""".split()
-)
-# Placeholders of what a provider may not offer (servers.yaml): a line naming one left empty is left out.
-OPTIONAL_PLACEHOLDERS = ("webmail", "control_panel")
+    smtp_host smtp_port smtp_port_starttls""".split()
+) | _OPTIONAL_VALUES | _CONDITIONS
 SERVER_PLACEHOLDERS = frozenset({"domain", "email"})
 # The ids CONTRACT.md promises to customers, operators and acceptance checks.
 REQUIRED_ARTICLES = tuple(
     """pop3-vs-imap how-pop3-works how-imap-works pop3-advantages imap-advantages which-protocol smtp
     leave-copy-on-server offline-access multiple-devices server-space local-disk-space lost-device-safety
     save-mail-locally-imap imap-activation server-settings supported-clients switch-pop3-to-imap
-    sync-read-status""".split()
+    sync-read-status spam-received sent-to-spam spoofed-sender sending-limits attachment-size change-password
+    forwarding-autoreply phishing""".split()
 )
 REQUIRED_CLIENTS = tuple(
     "outlook new-outlook outlook-mac thunderbird apple-mail ios-mail gmail-android samsung-email gmail-web other".split()
@@ -90,13 +112,16 @@ class ServerSettings:
     # that mention it are then left out, see ``fill``).
     webmail: str = ""
     control_panel: str = ""
+    # The facts of PROVIDER_FACTS that the provider has set, as text ("yes" for a flag that is true).
+    facts: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def values(self, domain: str, email: str) -> dict[str, str]:
         """The answer placeholders with the customer's domain and address filled in."""
         fill = {"domain": domain, "email": email}
         out = {"domain": domain, "email": email}
         for name in OPTIONAL_PLACEHOLDERS:
-            out[name] = getattr(self, name).format_map(fill)
+            value = getattr(self, name) if name in PROVIDER_ADDRESSES else self.facts.get(name, "")
+            out[name] = value.format_map(fill)
         for name in ("imap", "pop3", "smtp"):
             endpoint: Endpoint = getattr(self, name)
             out[f"{name}_host"] = endpoint.host.format_map(fill)
@@ -108,22 +133,22 @@ class ServerSettings:
 PROTOCOLS = ("pop3", "imap")
 GUIDE_PLACEHOLDERS = frozenset(
     """email imap_host imap_port imap_port_starttls pop3_host pop3_port pop3_port_starttls smtp_host smtp_port
-    smtp_port_starttls webmail control_panel no_webmail no_control_panel if_webmail if_control_panel""".split()
-)
+    smtp_port_starttls""".split()
+) | _OPTIONAL_VALUES | _CONDITIONS
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """``text`` with its placeholders filled. A line that names something the provider does not offer
-    (``{webmail}`` left empty in servers.yaml) is left out, so nothing unoffered is promised; a line
-    marked for when it is not offered (``{no_webmail}``, which prints nothing) is left out when it is;
-    one marked ``{if_webmail}`` (which prints nothing either) only when it is offered."""
-    drop = ["{" + name + "}" for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
-    drop += ["{if_" + name + "}" for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
+    """``text`` with its placeholders filled. A line that names something the provider does not offer or
+    has not set (``{webmail}`` or ``{attachment_max_mb}`` left empty in servers.yaml) is left out, so
+    nothing unoffered is promised; a line marked for when it is not set (``{no_webmail}``, which prints
+    nothing) is left out when it is; one marked ``{if_webmail}`` (which prints nothing either) only when
+    it is set. Several marks on one line must all hold."""
+    unset = [name for name in OPTIONAL_PLACEHOLDERS if not values.get(name)]
+    drop = ["{" + name + "}" for name in unset] + ["{if_" + name + "}" for name in unset]
     drop += ["{no_" + name + "}" for name in OPTIONAL_PLACEHOLDERS if values.get(name)]
     lines = [line for line in text.split("\n") if not any(marker in line for marker in drop)]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    markers = {prefix + name: "" for name in OPTIONAL_PLACEHOLDERS for prefix in ("no_", "if_")}
-    return text.format_map({**values, **markers})
+    return text.format_map({**values, **dict.fromkeys(_CONDITIONS, "")})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,8 +25,9 @@ import numpy as np
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.clients import ClientMatcher
-from bot.knowledge.features import ConceptFinder, extract
+from bot.knowledge.features import ConceptFinder, extract, sentences
 from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, is_foreign
+from bot.knowledge.model import hash_blocks
 
 if TYPE_CHECKING:
     from bot.knowledge.training import Models
@@ -40,6 +41,11 @@ INTENT_THRESHOLD = 0.30  # a flow, small talk or out of scope at least this prob
 SUGGESTION_FLOOR = 0.06  # an article less probable than this is never offered
 SUGGESTION_RATIO = 0.25  # offered beside the best only when at least this share of its probability
 MAX_SUGGESTIONS = 3
+# A message of several sentences is also read sentence by sentence (``LinearModel.probabilities_of``):
+# the share of the best sentence's scores, chosen by cross-validation (bench/quality.py), and how many
+# sentences are read.
+SENTENCE_WEIGHT = 0.5
+MAX_SENTENCES = 12
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,7 +89,7 @@ class AnswerEngine:
         self.target_model = models.target
         self.language_model = models.language
         self.conflicts = models.conflicts  # for kb check
-        self.concepts = self.target_model.concepts or ConceptFinder(kb.synonyms)
+        self.concepts = self.target_model.concepts or ConceptFinder(kb.synonyms)  # a model trained without concepts
         self.clients = ClientMatcher(kb.clients)
         classes = self.target_model.classes
         self._articles = np.array([i for i, c in enumerate(classes) if not c.startswith("@")], dtype=np.intp)
@@ -118,7 +124,7 @@ class AnswerEngine:
         """Analyse one message. ``hint`` decides the language when the words do not; ``lang`` forces it."""
         emails = tuple(find_emails(text))
         words = fold(text).split()
-        extracted = extract(text, self.concepts)
+        extracted = hash_blocks(extract(text, self.concepts))  # read by both models
         languages = self.kb.languages
         if lang in languages:
             language, decided = lang, True
@@ -137,7 +143,10 @@ class AnswerEngine:
         if client is None and not any(w in self.known for w in words if not w.isdigit()):
             # Nothing the knowledge base knows ("asdf", "12345"): no guess is worth making.
             return Analysis("fallback", confidence=0.9, reason="unsure", **base)
-        return self._decide(self.target_model.probabilities_of(extracted), client, base)
+        parts = sentences(text)[:MAX_SENTENCES] if SENTENCE_WEIGHT and len(words) > 1 else []
+        part_features = [extract(part, self.concepts) for part in parts] if len(parts) > 1 else None
+        p = self.target_model.probabilities_of(extracted, part_features, SENTENCE_WEIGHT)
+        return self._decide(p, client, base)
 
     def _decide(self, p: np.ndarray, client: str | None, base: dict) -> Analysis:
         classes = self.target_model.classes

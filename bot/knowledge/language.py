@@ -43,6 +43,8 @@ class Language:
     code: str
     name: str  # in itself, as the button that switches to it says
     function_words: tuple[str, ...]
+    negation_words: tuple[str, ...] = ()  # "non", "not": the words after one are read as negated
+    clause_words: tuple[str, ...] = ()  # "ma", "but": a negation's reach ends at one
 
 
 def decide_language(probabilities: dict[str, float], hint: str | None, words: int = 2) -> tuple[str, bool]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.knowledge.base import (
     ANSWER_PLACEHOLDERS, FLOWS, GUIDE_PLACEHOLDERS, ID_RE, INTENT_SECTIONS, MAX_ANSWER_CHARS, MIN_QUESTIONS,
-    OPTIONAL_PLACEHOLDERS, PROTOCOLS, REQUIRED_ARTICLES, REQUIRED_CLIENTS, SERVER_PLACEHOLDERS, SMALLTALK_KINDS, Article,
+    OPTIONAL_PLACEHOLDERS, PROTOCOLS, PROVIDER_ADDRESSES, PROVIDER_FACTS, REQUIRED_ARTICLES, REQUIRED_CLIENTS, SERVER_PLACEHOLDERS, SMALLTALK_KINDS, Article,
     Client, Endpoint, Guide, KnowledgeBase, KnowledgeError, Problem, ServerSettings, placeholders,
 )
 from bot.knowledge.language import LANGUAGES
@@ -202,8 +202,39 @@ class _Loader(WordListLoading):
             smtp=self.endpoint(path, "outgoing smtp", smtp),
             smtp_authentication=bool((smtp or {}).get("authentication", True)) if isinstance(smtp, dict) else True,
             username=username,
-            **{name: self.optional_address(path, name, data.get(name)) for name in OPTIONAL_PLACEHOLDERS},
+            **{name: self.optional_address(path, name, data.get(name)) for name in PROVIDER_ADDRESSES},
+            facts=self.provider_facts(path, data.get("provider")),
         )
+
+    def provider_facts(self, path: Path, data: Any) -> dict[str, str]:
+        """The ``provider`` section: each fact of PROVIDER_FACTS that is set, as text; unset ones are absent."""
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.problem(path, "provider", "must map facts to values (leave a value empty when unset)")
+            return {}
+        for key in sorted(set(data) - set(PROVIDER_FACTS), key=str):
+            self.problem(path, f"provider {key}", f"unknown fact (use {', '.join(PROVIDER_FACTS)})")
+        facts: dict[str, str] = {}
+        for name, kind in PROVIDER_FACTS.items():
+            value = data.get(name)
+            if value in (None, "", False):
+                continue
+            where = f"provider {name}"
+            if kind == "number" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                self.problem(path, where, "must be a whole number above 0, or empty")
+            elif kind == "flag" and value is not True:
+                self.problem(path, where, "must be true or false")
+            elif kind == "address":
+                facts[name] = self.optional_address(path, where, value)
+            elif kind == "text" and not isinstance(value, str):
+                self.problem(path, where, "must be a text, or empty")
+            elif kind == "text":
+                self.check_placeholders(path, where, value, SERVER_PLACEHOLDERS)
+                facts[name] = value.strip()
+            else:
+                facts[name] = "yes" if kind == "flag" else str(value)
+        return {name: value for name, value in facts.items() if value}
 
     def optional_address(self, path: Path, key: str, value: Any) -> str:
         if value in (None, ""):

@@ -33,7 +33,7 @@ class WordListLoading:
             if not isinstance(data, dict):
                 self.problem(path, "", "must be a mapping with name and function_words")
                 continue
-            for key in sorted(set(data) - {"name", "function_words"}):
+            for key in sorted(set(data) - {"name", "function_words", "negation_words", "clause_words"}):
                 self.problem(path, "", f"unknown key {key!r}")
             name, words = data.get("name"), data.get("function_words")
             if not isinstance(name, str) or not name.strip():
@@ -42,7 +42,14 @@ class WordListLoading:
             if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
                 self.problem(path, "function_words", "must be a list of words")
                 words = []
-            out[code] = Language(code, name.strip(), tuple(str(w).lower() for w in words))
+            lists = {}
+            for key in ("negation_words", "clause_words"):
+                items = data.get(key) or []
+                if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
+                    self.problem(path, key, "must be a list of words")
+                    items = []
+                lists[key] = tuple(fold(w) for w in items if fold(w))
+            out[code] = Language(code, name.strip(), tuple(str(w).lower() for w in words), **lists)
         return out
 
     def synonyms(self, path: Path) -> dict[str, tuple[str, ...]]:

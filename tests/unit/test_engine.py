@@ -235,7 +235,8 @@ def test_nothing_known_gets_no_guess(engine, text):
 
 @pytest.mark.parametrize(
     "text, intent",
-    [("mi è arrivata una mail strana che chiede la password, è phishing?", "handoff"), ("i need help", "smalltalk"),
+    # A suspicious email asking for the password gets the phishing article, which offers a person (issue 19).
+    [("mi è arrivata una mail strana che chiede la password, è phishing?", "answer"), ("i need help", "smalltalk"),
      ("ho una domanda", "smalltalk"), ("how do i add a signature in outlook", "fallback")],
 )
 def test_found_by_the_adversarial_pass(engine, text, intent):

@@ -155,3 +155,64 @@ def test_a_line_can_be_shown_only_when_the_provider_offers_webmail():
     text = "{if_webmail}Computer, telefono e webmail.\n{no_webmail}Computer e telefono."
     assert fill(text, {"webmail": "", "control_panel": ""}) == "Computer e telefono."
     assert fill(text, {"webmail": "https://w.it", "control_panel": ""}) == "Computer, telefono e webmail."
+
+
+def test_a_line_naming_a_provider_fact_is_shown_only_when_the_fact_is_set():
+    from bot.knowledge.base import fill
+
+    text = ("Intro.\nIl limite è di {attachment_max_mb} MB.\n{no_attachment_max_mb}Chiedi il limite al supporto.\n"
+            "{if_spam_filter}Il filtro antispam è attivo.\n{no_spam_filter}Non c'è filtro.")
+    unset = fill(text, {})
+    assert "MB" not in unset and "filtro antispam" not in unset
+    assert "Chiedi il limite" in unset and "Non c'è filtro" in unset
+    shown = fill(text, {"attachment_max_mb": "25", "spam_filter": "yes"})
+    assert "Il limite è di 25 MB." in shown and "Il filtro antispam è attivo." in shown
+    assert "Chiedi il limite" not in shown and "Non c'è filtro" not in shown and "{" not in shown
+
+
+def test_several_marks_on_one_line_must_all_hold():
+    from bot.knowledge.base import fill
+
+    text = "{if_forwarding}{if_control_panel}Imposta l'inoltro da {control_panel}.\nFine."
+    assert fill(text, {"forwarding": "yes"}) == "Fine."
+    assert "https://p.it" in fill(text, {"forwarding": "yes", "control_panel": "https://p.it"})
+
+
+def test_provider_facts_are_read_from_servers_yaml_and_unset_by_default(kb, broken_kb):
+    assert kb.servers.facts == {}  # shipped: nothing is claimed until the provider says so
+    servers = broken_kb / "servers.yaml"
+    text = servers.read_text(encoding="utf-8")
+    text = text.replace("  attachment_max_mb:  ", "  attachment_max_mb: 25").replace("  spam_filter:  ", "  spam_filter: true")
+    text = text.replace('dmarc_record: ""', 'dmarc_record: "_dmarc.{domain} TXT v=DMARC1; p=none"')
+    servers.write_text(text, encoding="utf-8")
+    loaded, problems = load_knowledge(broken_kb, strict=False)
+    assert problems == []
+    assert loaded.servers.facts == {"attachment_max_mb": "25", "spam_filter": "yes", "dmarc_record": "_dmarc.{domain} TXT v=DMARC1; p=none"}
+    values = loaded.servers.values(domain="rossi.it", email="a@rossi.it")
+    assert values["dmarc_record"] == "_dmarc.rossi.it TXT v=DMARC1; p=none" and values["sending_limit_per_day"] == ""
+
+
+def test_bad_provider_facts_are_reported(broken_kb):
+    servers = broken_kb / "servers.yaml"
+    text = servers.read_text(encoding="utf-8")
+    text = text.replace("  attachment_max_mb:  ", "  attachment_max_mb: lots").replace("  spam_filter:  ", "  spam_filter: maybe")
+    text = text.replace('password_reset: ""', 'password_reset: "panel"') + "  attachments: 10\n"
+    servers.write_text(text, encoding="utf-8")
+    problems = problems_of(broken_kb)
+    assert "knowledge/servers.yaml: provider attachment_max_mb: must be a whole number above 0, or empty" in problems
+    assert "knowledge/servers.yaml: provider spam_filter: must be true or false" in problems
+    assert "knowledge/servers.yaml: provider password_reset: must be a web address (https://...) or empty" in problems
+    assert any(p.startswith("knowledge/servers.yaml: provider attachments: unknown fact") for p in problems)
+
+
+def test_an_answer_may_name_any_provider_fact_but_not_a_flag_alone(broken_kb):
+    import yaml
+
+    path = broken_kb / "articles" / "smtp.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for lang in ("it", "en"):
+        data["answer"][lang] += "\n{if_spam_filter}{sending_limit_per_day} {spam_filter}"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    problems = problems_of(broken_kb)
+    assert any("article smtp answer (it): unknown placeholder {spam_filter}" in p for p in problems)
+    assert not any("unknown placeholder {sending_limit_per_day}" in p or "unknown placeholder {if_spam" in p for p in problems)
