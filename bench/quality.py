@@ -5,7 +5,11 @@
 Sets (tests/data/):
 - ``labelled``  questions.yaml: the set thresholds and the SVM's C are chosen on;
 - ``heldout``   heldout.yaml: written by helpers who never saw the example questions; never tuned on;
-- ``public``    public.yaml: phrasings found in public places (forums, FAQ headings, pasted errors).
+- ``public``    public.yaml: phrasings found in public places (forums, FAQ headings, pasted errors);
+- ``heldout2``  heldout2.yaml: customers' voices for the eight neighbouring topics, out-of-scope business
+                questions and contrasts, written by a helper who never saw the examples; never tuned on;
+- ``public2``   public2.yaml: a second set of public phrasings (268, other sites), labelled before the
+                engine was run on them; never tuned on.
 
 For each: intent accuracy, article top-1, fallback recall, in-scope messages sent to the fallback,
 language, program, vague messages handled acceptably, and the calibration error of the answers'
@@ -37,7 +41,8 @@ from bot.paths import resource_dir  # noqa: E402
 from bot.quality import LANGS, Question, evaluate, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SETS = {"labelled": "questions.yaml", "heldout": "heldout.yaml", "public": "public.yaml"}
+SETS = {"labelled": "questions.yaml", "heldout": "heldout.yaml", "public": "public.yaml",
+        "heldout2": "heldout2.yaml", "public2": "public2.yaml"}
 METRICS = (
     ("intent", "intent accuracy"),
     ("article", "article top-1"),
