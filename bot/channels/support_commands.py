@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.channels.support_desk import LANGUAGE_NAMES, SupportDesk
 from bot.core.callbacks import RateTicket, encode
+from bot.core.numbers import whole_number
 from bot.desk.card import Card, card_html, describe_guide, stats_html
 from bot.desk.stats import TicketRecord, compute
 from bot.flows import handoff
@@ -28,7 +29,8 @@ from bot.storage.tickets import OPEN, Ticket
 TICKET_COMMANDS = ("close", "reopen", "ban", "unban", "kb", "guide", "take", "info")
 GROUP_COMMANDS = ("tickets", "stats")
 TEAM_COMMANDS = (*TICKET_COMMANDS, *GROUP_COMMANDS)
-MAX_STATS_DAYS = 365
+MAX_STATS_DAYS = 3650
+MAX_TICKETS_PAGE = 9999  # past the last page, the last one is shown
 TICKETS_PAGE = 20  # open tickets per /tickets message
 
 
@@ -184,9 +186,9 @@ class TeamCommands:
         await self._say(bot, message, card_html(card, self._t, LANGUAGE_NAMES), as_html=True)
 
     async def _stats(self, bot: Bot, message: Message, args: str = "") -> None:
-        days = int(args) if args.strip().isdigit() else 7
-        if not 1 <= days <= MAX_STATS_DAYS:
-            await self._say(bot, message, self._t("Use /stats DAYS, with DAYS between 1 and 365."))
+        days = whole_number(args, 1, MAX_STATS_DAYS) if args.strip() else 7
+        if days is None:
+            await self._say(bot, message, self._t("Use /stats DAYS, with DAYS a number from 1 to {most}.").format(most=MAX_STATS_DAYS))
             return
         since = time.time() - days * 86400
         worked = await self.tickets.since(since)
@@ -199,11 +201,15 @@ class TeamCommands:
         await self._say(bot, message, stats_html(stats, since, customers, titles, self._t), as_html=True)
 
     async def _tickets(self, bot: Bot, message: Message, args: str = "") -> None:
+        wanted = whole_number(args, 1, MAX_TICKETS_PAGE) if args.strip() else 1
+        if wanted is None:
+            await self._say(bot, message, self._t("Use /tickets PAGE, with PAGE a number from 1 to {most}.").format(most=MAX_TICKETS_PAGE))
+            return
         tickets = await self.tickets.open_tickets()
         if not tickets:
             await self._say(bot, message, self._t("No open tickets."))
             return
-        tickets, page, pages = page_of(tickets, int(args) if args.strip().isdigit() else 1)
+        tickets, page, pages = page_of(tickets, wanted)
         now = time.time()
         lines = [self._t("Open tickets:")]
         for t in tickets:

@@ -11,7 +11,10 @@ import time
 from telegram.request import BaseRequest
 
 KNOWN = {"getMe", "sendMessage", "editMessageText", "sendDocument", "answerCallbackQuery",
-         "editMessageReplyMarkup", "setMyCommands", "getUpdates", "deleteWebhook"}
+         "editMessageReplyMarkup", "setMyCommands", "getUpdates", "deleteWebhook",
+         # the support group's
+         "getChat", "getChatAdministrators", "copyMessage", "createForumTopic", "editForumTopic",
+         "closeForumTopic", "reopenForumTopic", "deleteMessage"}
 
 
 class OfflineBotAPI(BaseRequest):
@@ -20,6 +23,8 @@ class OfflineBotAPI(BaseRequest):
         self.calls: list[tuple[str, dict]] = []
         self.unknown: list[str] = []
         self.message_id = 0
+        self.forum = False  # what getChat says of a group
+        self.admins: set[int] = set()  # what getChatAdministrators answers (besides the bot)
 
     @property
     def read_timeout(self) -> float:
@@ -47,9 +52,30 @@ class OfflineBotAPI(BaseRequest):
                       "chat": {"id": int(params.get("chat_id", 0)), "type": "private"}, "text": params.get("text", "")}
         elif name == "getUpdates":
             result = []
+        elif name == "getChat":
+            result = {"id": int(params["chat_id"]), "type": "supergroup", "title": "Support", "is_forum": self.forum,
+                      "accent_color_id": 0, "max_reaction_count": 11,
+                      "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                                              "premium_subscription": False}}
+        elif name == "getChatAdministrators":
+            result = [{"status": "administrator", "user": {"id": user, "is_bot": False, "first_name": f"Admin {user}"},
+                       "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                       "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
+                       "can_promote_members": True, "can_change_info": True, "can_invite_users": True,
+                       "can_post_stories": True, "can_edit_stories": True, "can_delete_stories": True}
+                      for user in sorted(self.admins)]
+        elif name == "copyMessage":
+            self.message_id += 1
+            result = {"message_id": self.message_id}
+        elif name == "createForumTopic":
+            self.message_id += 1
+            result = {"message_thread_id": self.message_id, "name": params.get("name", ""), "icon_color": 7322096}
         else:
             result = True
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def sent(self) -> list[dict]:
         return [params for name, params in self.calls if name == "sendMessage"]
+
+    def called(self, method: str) -> list[dict]:
+        return [params for name, params in self.calls if name == method]
