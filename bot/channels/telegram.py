@@ -159,9 +159,9 @@ class TelegramBot:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button pressed: answered at once, its keyboard removed so it cannot act twice."""
         query = update.callback_query
-        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-            return
         await self._answer_query(update)
+        if _stray(update):
+            return
         if query.message is not None and getattr(query.message, "reply_markup", None):
             await self._remove_keyboard(query)
         await self._turn(update, Inbound(button=query.data or "", customer=_customer(update)))
@@ -180,7 +180,9 @@ class TelegramBot:
         """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
         query = update.callback_query
         await self._answer_query(update)
-        rating = decode(query.data)
+        rating = decode(query.data or "")
+        if _stray(update) or not isinstance(rating, RateTicket):
+            return
         chat_id = update.effective_chat.id
         rated = 1 <= rating.stars <= 5 and await self.desk.tickets.rate(rating.ticket, chat_id, rating.stars)
         if query.message is not None and query.message.reply_markup:
@@ -370,6 +372,15 @@ class TelegramBot:
             return False
         METRICS.reply_sent()
         return True
+
+
+def _stray(update: Update) -> bool:
+    """A press with no data, from an inline message (no chat) or outside a private chat: answered, ignored."""
+    query, chat = update.callback_query, update.effective_chat
+    if query.data and chat is not None and chat.type == ChatType.PRIVATE:
+        return False
+    log.info("a button press with no data or no private chat ignored")
+    return True
 
 
 def _customer(update: Update) -> Customer:

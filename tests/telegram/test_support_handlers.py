@@ -74,3 +74,26 @@ def test_stats_and_tickets_with_a_good_number_answer_as_before(desk):
     process(application, group_message("/stats"))
     answers = said(api)
     assert len(answers) == 3 and "Usa /" not in " ".join(answers)
+
+
+def press(data: str | None, inline: bool = False, chat: int = 7) -> dict:
+    n = next(_ids)
+    query = {"id": f"q{n}", "chat_instance": "ci", "from": {"id": chat, "is_bot": False, "first_name": "Mario"}}
+    if data is not None:
+        query["data"] = data
+    if inline:
+        query["inline_message_id"] = "AAAA"
+    else:
+        query["message"] = {"message_id": 5, "date": int(time.time()), "text": "?",
+                            "chat": {"id": chat, "type": "private", "first_name": "Mario"}}
+    return {"update_id": n, "callback_query": query}
+
+
+@pytest.mark.parametrize("data, inline", [("", False), (None, False), ("rt:1:5", True), ("menu", True), ("", True)])
+def test_a_press_with_no_data_or_from_an_inline_message_is_answered_and_ignored(desk, data, inline, caplog):
+    """Issue 18: such a press fell into the rating handler and raised on ``None.stars`` / ``None.id``."""
+    bot, application, api, core = desk
+    process(application, press(data, inline))
+    assert "error while handling update" not in caplog.text
+    assert len(api.called("answerCallbackQuery")) == 1
+    assert api.sent() == []
