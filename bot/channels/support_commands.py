@@ -21,6 +21,7 @@ from bot.channels.support_desk import LANGUAGE_NAMES, SupportDesk
 from bot.core.callbacks import RateTicket, encode
 from bot.core.numbers import whole_number
 from bot.desk.card import Card, card_html, describe_guide, stats_html
+from bot.desk.names import shown_name
 from bot.desk.stats import TicketRecord, compute
 from bot.flows import handoff
 from bot.knowledge.text import fold
@@ -115,11 +116,11 @@ class TeamCommands:
         # The first /take of someone else's ticket asks; the second (on any replica) takes it over.
         if work.agent_id not in (None, user.id) and not await self.tickets.ask_takeover(ticket.id, user.id):
             await self._say(bot, message, self._t("{name} has ticket #{n}: send /take again to take it over.").format(
-                name=work.agent_name, n=ticket.id))
+                name=shown_name(work.agent_name), n=ticket.id))
             return
         await self.tickets.take(ticket.id, user.id, user.first_name)
         await self.desk.retitle(bot, ticket)
-        await self._say(bot, message, self._t("👤 {name} has taken ticket #{n}.").format(name=user.first_name, n=ticket.id))
+        await self._say(bot, message, self._t("👤 {name} has taken ticket #{n}.").format(name=shown_name(user.first_name), n=ticket.id))
 
     # what the team sends the customer through the bot
     async def _kb(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
@@ -215,8 +216,8 @@ class TeamCommands:
         for t in tickets:
             waiting = self._t("waiting for {minutes} min").format(minutes=int((now - t.waiting_since) // 60)) if t.waiting_since else self._t("answered")
             work = await self.tickets.work(t.id)
-            taken = f" · {work.agent_name}" if work.agent_name else ""
-            lines.append(f"#{t.id} {t.name} (@{t.username or '-'}), {waiting}{taken}")
+            taken = f" · {shown_name(work.agent_name)}" if work.agent_name else ""
+            lines.append(f"#{t.id} {shown_name(t.name)} (@{shown_name(t.username)}), {waiting}{taken}")
         if pages > 1:
             lines.append(self._t("Page {page} of {pages}: /tickets {next} for the next.").format(
                 page=page, pages=pages, next=page % pages + 1))

@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Reply
+from bot.desk.names import shown_name
 from bot.flows import handoff
 from bot.flows.setup import SetupFlow, SetupState
 from bot.i18n import Translator
@@ -160,7 +161,7 @@ class SupportDesk(TopicStates):
         turns = self._t("Last turns with the bot")
         lines = [
             f"<b>{e(title)} #{ticket.id}</b>",
-            f"{e(customer.name or '-')} (@{e(customer.username or '-')}, id <code>{e(customer.id)}</code>), "
+            f"{e(shown_name(customer.name))} (@{e(shown_name(customer.username))}, id <code>{e(customer.id)}</code>), "
             f"{LANGUAGE_NAMES.get(ticket.lang, ticket.lang)}",
         ]
         frame = session.frame(SetupFlow.name)
@@ -293,7 +294,7 @@ class SupportDesk(TopicStates):
         try:
             if self.settings.support_sign_replies and message.from_user:
                 key, session = await self.customer_session(ticket)
-                signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
+                signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=shown_name(message.from_user.first_name))
                 await with_retries(lambda: bot.send_message(ticket.customer_chat, signature))
             copy = await with_retries(lambda: bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id))
         except Forbidden:

@@ -56,7 +56,7 @@ class OfflineBotAPI(BaseRequest):
             result = {"id": int(params["chat_id"]), "type": "supergroup", "title": "Support", "is_forum": self.forum,
                       "accent_color_id": 0, "max_reaction_count": 11,
                       "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                                              "premium_subscription": False}}
+                                              "premium_subscription": False, "gifts_from_channels": False}}
         elif name == "getChatAdministrators":
             result = [{"status": "administrator", "user": {"id": user, "is_bot": False, "first_name": f"Admin {user}"},
                        "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,

@@ -23,7 +23,7 @@ SUPPORT, GIULIA, LUCA, STRANGER = -1009999, 4242, 4343, 4545
 def desk(tmp_path):
     settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN, "SUPPORT_CHAT_ID": str(SUPPORT),
                               "SUPPORT_STAFF_IDS": str(LUCA), "BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"]})
-    core = build_core(settings)
+    core = build_core(settings, support_group=True)
     bot = telegram_bot(core)
     api = OfflineBotAPI()
     api.admins = {GIULIA}
@@ -97,3 +97,48 @@ def test_a_press_with_no_data_or_from_an_inline_message_is_answered_and_ignored(
     assert "error while handling update" not in caplog.text
     assert len(api.called("answerCallbackQuery")) == 1
     assert api.sent() == []
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def customer_message(text: str, chat_id: int = 7, first_name: str = "Mario") -> dict:
+    n = next(_ids)
+    message = {"message_id": n, "date": int(time.time()), "text": text,
+               "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+               "from": {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "it"}}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": n, "message": message}
+
+
+def in_topic(text: str, topic: int, user: int = LUCA, first_name: str | None = None) -> dict:
+    update = group_message(text, user, message_thread_id=topic, is_topic_message=True)
+    if first_name is not None:
+        update["message"]["from"]["first_name"] = first_name
+    return update
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def test_names_reach_the_team_without_bidi_controls_and_every_title_fits_128_utf16_units(desk):
+    """Issue 18: a customer's name with bidi overrides reordered the topic's title; an agent whose first
+    name is 64 emoji made a 143-unit title that Telegram refused."""
+    bot, application, api, core = desk
+    api.forum = True
+    name = "\u202e" + "Mario" + "\u2066Rossi\u2069" + "\u200f" + "😀" * 70 + "\x07"
+    process(application, customer_message("/human", first_name=name))
+    [created] = api.called("createForumTopic")
+    topic = int(next(m for m in api.sent() if int(m["chat_id"]) == SUPPORT)["message_thread_id"])
+    process(application, in_topic("/take", topic, first_name="🦄" * 64 + "\u202e"))
+    process(application, in_topic("/info", topic))
+    process(application, group_message("/tickets"))
+    titles = [created["name"], *(call["name"] for call in api.called("editForumTopic"))]
+    assert len(titles) >= 2 and any("🦄" in t for t in titles)
+    for title in titles:
+        assert utf16(title) <= 128, title
+        assert f"#1 " in title and "MarioRossi" in title
+    for text in [*titles, *said(api)]:
+        assert not any(c in text for c in BIDI + "\u200f\x07"), text
