@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
@@ -257,7 +257,8 @@ class SupportDesk(TopicStates):
 
     async def is_team(self, bot: Bot, message: Message) -> bool:
         """Whether the sender may act for the team: an administrator of the group (anonymous ones post as
-        the group itself) or one of SUPPORT_STAFF_IDS. Administrators are asked again every few minutes."""
+        the group itself) or one of SUPPORT_STAFF_IDS. Administrators are asked again every few minutes, and
+        followed meanwhile through ``chat_member`` updates (``on_member``)."""
         if message.sender_chat is not None:
             return message.sender_chat.id == self.chat_id
         user = message.from_user
@@ -276,6 +277,19 @@ class SupportDesk(TopicStates):
                 if self._admins is None:
                     return False
         return user.id in self._admins
+
+    async def on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone's status in the group changed (``chat_member``): the team follows it at once, not
+        when the administrators are next asked."""
+        change = update.chat_member
+        user, status = change.new_chat_member.user, change.new_chat_member.status
+        if self._admins is None:
+            return  # not read yet: the next message reads the list afresh
+        if status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+            self._admins.add(user.id)
+        else:
+            self._admins.discard(user.id)
+        log.info("support group: user %s is now %s", user.id, status)
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything else the team writes in the group: inside a ticket it goes to the customer."""

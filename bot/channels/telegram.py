@@ -24,6 +24,7 @@ from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -113,6 +114,7 @@ class TelegramBot:
             # Service messages (a pin, a topic renamed by hand) are nobody's words: Telegram cannot copy them.
             application.add_handler(MessageHandler(support & ~filters.StatusUpdate.ALL, self.desk.on_message))
             application.add_handler(MessageHandler(group & filters.UpdateType.EDITED_MESSAGE, self.desk.on_edit))
+            application.add_handler(ChatMemberHandler(self.desk.on_member, ChatMemberHandler.CHAT_MEMBER, chat_id=settings.support_chat_id))
         # Other groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
         application.add_handler(MessageHandler(~private, self.on_group))
         application.add_error_handler(self.on_error)

@@ -231,3 +231,21 @@ def test_an_idle_ticket_is_closed_with_a_notice_to_both_sides_and_reopens_when_t
     fake.send_text(MARIO, "ci sono ancora, non funziona")
     fake.wait_for(lambda: not fake.topics(SUPPORT)[topic]["closed"])
     fake.wait_for(lambda: any(m.get("copied_from") and "ci sono ancora" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT)))
+
+
+def test_a_demoted_administrator_stops_acting_for_the_team_at_once(fake, start_bot):
+    """Issue 18: the administrators were cached for five minutes and Telegram's chat_member updates ignored."""
+    bot = start_bot(env=support_group(fake, forum=False))
+    hand_over(fake)
+    desk = Desk(fake, False)
+    desk.say("Ciao Mario, sono Giulia")
+    fake.wait_for(lambda: "Ciao Mario, sono Giulia" in texts(fake, MARIO))
+    assert "chat_member" in fake._allowed_updates  # the bot asks Telegram for them
+    fake.change_member(SUPPORT, GIULIA, "member")
+    fake.wait_for(lambda: f"user {GIULIA} is now member" in bot.output(), message="the demotion followed")
+    desk.say("Ciao ancora", GIULIA)
+    desk.say("/close", GIULIA)
+    desk.say("Sono Luca, continuo io", LUCA)  # the group's updates are handled in order: after Giulia's
+    fake.wait_for(lambda: "Sono Luca, continuo io" in texts(fake, MARIO))
+    assert "Ciao ancora" not in texts(fake, MARIO)
+    assert not any("Che voto" in (t or "") for t in texts(fake, MARIO))  # not closed

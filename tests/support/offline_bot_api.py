@@ -17,6 +17,18 @@ KNOWN = {"getMe", "sendMessage", "editMessageText", "sendDocument", "answerCallb
          "closeForumTopic", "reopenForumTopic", "deleteMessage"}
 
 
+RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+          "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+          "can_delete_stories")
+
+
+def member(status: str, user: dict) -> dict:
+    """A ChatMember as the Bot API sends it."""
+    if status == "administrator":
+        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False, **dict.fromkeys(RIGHTS, True)}
+    return {"status": status, "user": user, **({"is_anonymous": False} if status == "creator" else {})}
+
+
 class OfflineBotAPI(BaseRequest):
     def __init__(self, record: bool = True):
         self.record = record
@@ -58,11 +70,7 @@ class OfflineBotAPI(BaseRequest):
                       "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
                                               "premium_subscription": False, "gifts_from_channels": False}}
         elif name == "getChatAdministrators":
-            result = [{"status": "administrator", "user": {"id": user, "is_bot": False, "first_name": f"Admin {user}"},
-                       "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                       "can_delete_messages": True, "can_manage_video_chats": True, "can_restrict_members": True,
-                       "can_promote_members": True, "can_change_info": True, "can_invite_users": True,
-                       "can_post_stories": True, "can_edit_stories": True, "can_delete_stories": True}
+            result = [member("administrator", {"id": user, "is_bot": False, "first_name": f"Admin {user}"})
                       for user in sorted(self.admins)]
         elif name == "copyMessage":
             self.message_id += 1

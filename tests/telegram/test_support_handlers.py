@@ -8,7 +8,7 @@ import os
 import time
 
 import pytest
-from offline_bot_api import OfflineBotAPI
+from offline_bot_api import OfflineBotAPI, member
 from telegram import Update
 
 from bot.app import build_core
@@ -142,3 +142,32 @@ def test_names_reach_the_team_without_bidi_controls_and_every_title_fits_128_utf
         assert f"#1 " in title and "MarioRossi" in title
     for text in [*titles, *said(api)]:
         assert not any(c in text for c in BIDI + "\u200f\x07"), text
+
+
+def member_change(user: int, old: str, new: str) -> dict:
+    n = next(_ids)
+    person = {"id": user, "is_bot": False, "first_name": f"User {user}"}
+    return {"update_id": n, "chat_member": {
+        "chat": {"id": SUPPORT, "type": "supergroup", "title": "Support"}, "from": {"id": 1, "is_bot": False, "first_name": "Owner"},
+        "date": int(time.time()), "old_chat_member": member(old, person), "new_chat_member": member(new, person)}}
+
+
+def test_an_administrator_demoted_a_moment_ago_no_longer_acts_for_the_team(desk):
+    """Issue 18: the administrators were cached for five minutes and chat_member updates ignored."""
+    bot, application, api, core = desk
+    api.forum = True
+    process(application, customer_message("/human"))
+    topic = int(next(m for m in api.sent() if int(m["chat_id"]) == SUPPORT)["message_thread_id"])
+    process(application, in_topic("Ciao Mario, sono Giulia", topic, user=GIULIA))
+    assert len(api.called("copyMessage")) == 1  # an administrator: relayed
+    api.admins.discard(GIULIA)
+    process(application, member_change(GIULIA, "administrator", "member"))
+    process(application, in_topic("Ciao ancora", topic, user=GIULIA))
+    process(application, in_topic("/close", topic, user=GIULIA))
+    assert len(api.called("copyMessage")) == 1 and api.called("closeForumTopic") == []
+    assert core.store.tickets.latest(7).state == "open"
+    # Made administrator again: acts at once.
+    api.admins.add(GIULIA)
+    process(application, member_change(GIULIA, "member", "administrator"))
+    process(application, in_topic("Eccomi", topic, user=GIULIA))
+    assert len(api.called("copyMessage")) == 2
