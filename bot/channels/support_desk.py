@@ -76,6 +76,7 @@ class SupportDesk(TopicStates):
         self._topic_lock = asyncio.Lock()
         self._admins: set[int] | None = None
         self._admins_at = 0.0
+        self._told: set[int] = set()  # members not on the team who were told how to join
 
     def _t(self, message: str) -> str:
         return self.translator.gettext(TEAM_LANGUAGE, message)
@@ -294,7 +295,7 @@ class SupportDesk(TopicStates):
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything else the team writes in the group: inside a ticket it goes to the customer."""
         message, bot = update.effective_message, context.bot
-        if message is None or not await self.from_team(bot, message) or _for_another_bot(bot, message):
+        if message is None or _for_another_bot(bot, message) or not await self.from_team(bot, message):
             return
         ticket = await self.ticket_of(message)
         if ticket is None:
@@ -327,7 +328,7 @@ class SupportDesk(TopicStates):
         """A team member edited a message: the customer's copy is corrected in place (text or caption);
         a message edited into a note is taken back from the customer."""
         message, bot = update.effective_message, context.bot
-        if message is None or not await self.from_team(bot, message):
+        if message is None or not await self.from_team(bot, message, tell=False):
             return
         ticket = await self.ticket_of(message)
         copy = await self.tickets.copy_of(ticket.id, OUT, message.message_id) if ticket else None
@@ -358,11 +359,21 @@ class SupportDesk(TopicStates):
                                      change_session(lambda s: result.append(change(s))))
         return result[0]
 
-    async def from_team(self, bot: Bot, message: Message) -> bool:
+    async def from_team(self, bot: Bot, message: Message, tell: bool = True) -> bool:
+        """Whether the sender is on the team; someone who is not is told once (``tell``) how to be added."""
         if await self.is_team(bot, message):
             return True
         user = message.from_user
         log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
+        if tell and user is not None and not user.is_bot and message.sender_chat is None and user.id not in self._told:
+            # Once per person and process: after a restart, or on another replica, they may hear it once more.
+            self._told.add(user.id)
+            try:
+                await self._say(bot, message, self._t(
+                    "Only the support team can answer customers here: ask an administrator of this group to make "
+                    "you an administrator, or to add your Telegram id {id} to SUPPORT_STAFF_IDS.").format(id=user.id))
+            except TelegramError as exc:
+                log.warning("a member not on the team could not be told how to join: %s", exc)
         return False
 
     async def _say(self, bot: Bot, message: Message, text: str, as_html: bool = False) -> None:

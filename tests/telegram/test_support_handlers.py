@@ -171,3 +171,21 @@ def test_an_administrator_demoted_a_moment_ago_no_longer_acts_for_the_team(desk)
     process(application, member_change(GIULIA, "member", "administrator"))
     process(application, in_topic("Eccomi", topic, user=GIULIA))
     assert len(api.called("copyMessage")) == 2
+
+
+def test_someone_not_on_the_team_who_writes_in_the_group_is_told_once_how_to_join(desk):
+    """Issue 18: a member who is neither administrator nor in SUPPORT_STAFF_IDS replied to a customer:
+    nothing happened and nobody told them why."""
+    bot, application, api, core = desk
+    process(application, customer_message("/human"))
+    header = next(m for m in api.sent() if int(m["chat_id"]) == SUPPORT)
+    reply = {"message_id": 1, "date": int(time.time()), "chat": {"id": SUPPORT, "type": "supergroup", "title": "Support"},
+             "text": header["text"]}
+    process(application, group_message("Ciao Mario, ti aiuto io", STRANGER, reply_to_message=reply))
+    process(application, group_message("/close", STRANGER, reply_to_message=reply))
+    process(application, group_message("Ehi?", STRANGER))
+    told = [t for t in said(api) if str(STRANGER) in t]
+    assert len(told) == 1 and "SUPPORT_STAFF_IDS" in told[0] and "amministrator" in told[0]
+    assert api.called("copyMessage") == []
+    process(application, group_message("Ciao a tutti", LUCA))  # the team talking among themselves: no answer
+    assert len(said(api)) == 2  # the header, and the one notice
