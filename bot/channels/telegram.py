@@ -4,8 +4,8 @@
            ──► session and replies saved ──► replies sent ──► noted delivered
 
 Private chats talk to the bot; the support group's commands are CommandHandlers filtered on that chat
-(``support_desk``); other groups and channels get silence. Outgoing calls go through AIORateLimiter
-(Telegram's limits, 429 answers retried after ``retry_after``) and ``with_retries`` (network errors and
+(``support_desk``); other groups and channels get silence. Outgoing calls go through ``DeskRateLimiter``
+(Telegram's limits, a ticket being opened ahead of relays in the group, 429 answers retried after ``retry_after``) and ``with_retries`` (network errors and
 5xx); a customer who blocked the bot is logged and left alone. Running the bot is ``telegram_service``.
 """
 
@@ -19,7 +19,6 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
@@ -38,6 +37,7 @@ from bot.channels.support_care import TicketCare
 from bot.channels.support_commands import TEAM_COMMANDS, TeamCommands
 from bot.channels.support_desk import GroupUnreachable, SupportDesk
 from bot.channels.telegram_calls import CountedRequest, with_retries
+from bot.channels.telegram_limiter import DeskRateLimiter
 from bot.channels.telegram_render import keyboard, split_html, to_html
 from bot.config import Settings
 from bot.conversation.router import Conversation
@@ -90,7 +90,7 @@ class TelegramBot:
             .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot", 1))
         )
         if rate_limits:
-            builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
+            builder = builder.rate_limiter(DeskRateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=5))
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
         else:  # python-telegram-bot's own clients (pools of 256 and 1), counting the errors by method
