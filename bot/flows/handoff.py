@@ -29,6 +29,7 @@ from bot.core.ports import HANDOFF, LimitReached, Notify, RequestOutbox
 from bot.core.session import Session
 from bot.core.types import Button, Reply
 from bot.desk.hours import OpeningHours, describe_opening, parse_hours
+from bot.desk.names import shown_name
 from bot.flows.base import Context, Start, customer_payload
 
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
@@ -219,7 +220,7 @@ class HandoffFlow:
         if self.outbox is not None and session.history:
             doing = session.flows[-1] if session.flows else {"flow": None, "state": {}}
             payload = {
-                **customer_payload(ctx), "name": ctx.customer.name if ctx.customer else "", "email": session.email,
+                **customer_payload(ctx), "name": shown_name(ctx.customer.name if ctx.customer else "", empty=""), "email": session.email,
                 "flow": doing["flow"], "step": doing["state"].get("step"), "transcript": session.history[-HANDOFF_TURNS:],
             }
             try:
