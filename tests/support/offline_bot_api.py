@@ -5,6 +5,8 @@ Used by the handler tests and by bench/throughput.py: handlers run for real, wit
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 
@@ -87,3 +89,23 @@ class OfflineBotAPI(BaseRequest):
 
     def called(self, method: str) -> list[dict]:
         return [params for name, params in self.calls if name == method]
+
+
+@contextlib.contextmanager
+def offline_bot(settings, **core_options):
+    """The Telegram channel of ``settings`` built on an OfflineBotAPI and initialised: (bot, application,
+    api, core); checks at the end that no unknown method was called."""
+    from bot.app import build_core
+    from bot.channels.telegram_service import telegram_bot
+
+    core = build_core(settings, **core_options)
+    bot = telegram_bot(core)
+    api = OfflineBotAPI()
+    application = bot.build(request=api, rate_limits=False)
+    asyncio.run(application.initialize())
+    try:
+        yield bot, application, api, core
+        assert api.unknown == []
+    finally:
+        asyncio.run(application.shutdown())
+        core.store.close()

@@ -8,11 +8,9 @@ import os
 import time
 
 import pytest
-from offline_bot_api import OfflineBotAPI, member
+from offline_bot_api import member, offline_bot
 from telegram import Update
 
-from bot.app import build_core
-from bot.channels.telegram_service import telegram_bot
 from bot.config import load_settings
 
 TOKEN = "42:OFFLINE"
@@ -23,16 +21,9 @@ SUPPORT, GIULIA, LUCA, STRANGER = -1009999, 4242, 4343, 4545
 def desk(tmp_path):
     settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN, "SUPPORT_CHAT_ID": str(SUPPORT),
                               "SUPPORT_STAFF_IDS": str(LUCA), "BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"]})
-    core = build_core(settings, support_group=True)
-    bot = telegram_bot(core)
-    api = OfflineBotAPI()
-    api.admins = {GIULIA}
-    application = bot.build(request=api, rate_limits=False)
-    asyncio.run(application.initialize())
-    yield bot, application, api, core
-    assert api.unknown == []
-    asyncio.run(application.shutdown())
-    core.store.close()
+    with offline_bot(settings, support_group=True) as (bot, application, api, core):
+        api.admins = {GIULIA}
+        yield bot, application, api, core
 
 
 _ids = iter(range(1000, 10**6))
@@ -139,7 +130,7 @@ def test_names_reach_the_team_without_bidi_controls_and_every_title_fits_128_utf
     assert len(titles) >= 2 and any("🦄" in t for t in titles)
     for title in titles:
         assert utf16(title) <= 128, title
-        assert f"#1 " in title and "MarioRossi" in title
+        assert "#1 " in title and "MarioRossi" in title
     for text in [*titles, *said(api)]:
         assert not any(c in text for c in BIDI + "\u200f\x07"), text
 
