@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram_calls import with_retries
+from bot.storage.leases import current_lease
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class TeamMembers:
     def __init__(self) -> None:
         self._admins: set[int] | None = None
         self._admins_at = 0.0
+        self._admins_lease: tuple[str, int] | None = None  # the group's lease they were read under
         self._told: set[int] = set()  # members not on the team who were told how to join
 
     async def is_team(self, bot: Bot, message: Message) -> bool:
@@ -39,7 +41,12 @@ class TeamMembers:
             return False
         if user.id in self.settings.support_staff_ids:
             return True
-        if self._admins is None or time.monotonic() - self._admins_at > ADMINS_TTL:
+        # The replica holding the group's lease sees its chat_member updates; one that took the lease over
+        # (a new epoch) may have missed some while another replica held it: it asks again.
+        lease = current_lease.get()
+        held = (lease.key, lease.epoch) if lease is not None else None
+        if self._admins is None or held != self._admins_lease or time.monotonic() - self._admins_at > ADMINS_TTL:
+            self._admins_lease = held
             try:
                 admins = await with_retries(lambda: bot.get_chat_administrators(self.chat_id), "reading the administrators",
                                             seconds=GROUP_RETRY_SECONDS)

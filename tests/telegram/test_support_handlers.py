@@ -180,3 +180,21 @@ def test_someone_not_on_the_team_who_writes_in_the_group_is_told_once_how_to_joi
     assert api.called("copyMessage") == []
     process(application, group_message("Ciao a tutti", LUCA))  # the team talking among themselves: no answer
     assert len(said(api)) == 2  # the header, and the one notice
+
+
+def test_a_replica_that_takes_the_group_over_reads_the_administrators_again(desk):
+    """With several replicas, the one holding the group's lease sees its chat_member updates; a replica
+    that takes the lease over (a new epoch) may have missed some: it asks Telegram again."""
+    from bot.storage.leases import Lease, current_lease
+
+    bot, application, api, core = desk
+    token = current_lease.set(Lease(f"chat:{SUPPORT}", 1, "replica-a"))
+    try:
+        process(application, group_message("/tickets", GIULIA))
+        process(application, group_message("/tickets", GIULIA))
+        assert len(api.called("getChatAdministrators")) == 1  # read once, then remembered
+        current_lease.set(Lease(f"chat:{SUPPORT}", 3, "replica-a"))  # lost to another replica, then back
+        process(application, group_message("/tickets", GIULIA))
+        assert len(api.called("getChatAdministrators")) == 2
+    finally:
+        current_lease.reset(token)
