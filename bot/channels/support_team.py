@@ -77,7 +77,8 @@ class TeamMembers:
             return True
         user = message.from_user
         log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
-        if tell and user is not None and not user.is_bot and message.sender_chat is None and user.id not in self._told:
+        known = self._admins is not None  # not when the administrators could not be read: they may be one
+        if tell and known and user is not None and not user.is_bot and message.sender_chat is None and user.id not in self._told:
             # Once per person and process: after a restart, or on another replica, they may hear it once more.
             self._told.add(user.id)
             try:
