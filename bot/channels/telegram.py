@@ -5,8 +5,9 @@
 
 Private chats talk to the bot; the support group's commands are CommandHandlers filtered on that chat
 (``support_desk``); other groups and channels get silence. Outgoing calls go through ``DeskRateLimiter``
-(Telegram's limits, a ticket being opened ahead of relays in the group, 429 answers retried after ``retry_after``) and ``with_retries`` (network errors and
-5xx); a customer who blocked the bot is logged and left alone. Running the bot is ``telegram_service``.
+(Telegram's limits, a ticket being opened ahead of relays in the group, 429 answers retried after
+``retry_after``) and ``with_retries`` (network errors and 5xx); a customer who blocked the bot is logged
+and left alone. Running the bot is ``telegram_service``.
 """
 
 from __future__ import annotations

@@ -109,8 +109,8 @@ class Store:
 
     def prune(self, retention_days: float, now: float | None = None) -> dict[str, int]:
         """Delete what is older than ``retention_days``: sessions untouched since (not those of a customer
-        with an open ticket), feedback, unanswered
-        questions, the links of closed tickets' relayed messages; and the inbox past its window.
+        with an open ticket), feedback, unanswered questions, the links of closed tickets' relayed
+        messages; and the inbox past its window.
         Returns how many rows of each went."""
         cutoff = (time.time() if now is None else now) - retention_days * 86400
         removed = {}
