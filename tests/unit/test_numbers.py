@@ -23,3 +23,11 @@ def test_a_superscript_in_the_terminal_chat_is_text_not_a_crash():
 def test_a_forged_rating_with_other_digits_is_no_rating():
     assert decode("rt:٣:5") is None and decode("rt:3:²") is None
     assert isinstance(decode("rt:3:5"), RateTicket)
+
+
+def test_a_replica_name_with_other_digits_is_no_pid():
+    import socket
+
+    from bot.storage.outbox import is_dead_here
+
+    assert is_dead_here(f"{socket.gethostname()}:²:x") is False
