@@ -19,7 +19,9 @@ from telegram.ext import ContextTypes
 
 from bot.channels.support_desk import LANGUAGE_NAMES, SupportDesk
 from bot.core.callbacks import RateTicket, encode
+from bot.core.numbers import whole_number
 from bot.desk.card import Card, card_html, describe_guide, stats_html
+from bot.desk.names import shown_name
 from bot.desk.stats import TicketRecord, compute
 from bot.flows import handoff
 from bot.knowledge.text import fold
@@ -28,7 +30,8 @@ from bot.storage.tickets import OPEN, Ticket
 TICKET_COMMANDS = ("close", "reopen", "ban", "unban", "kb", "guide", "take", "info")
 GROUP_COMMANDS = ("tickets", "stats")
 TEAM_COMMANDS = (*TICKET_COMMANDS, *GROUP_COMMANDS)
-MAX_STATS_DAYS = 365
+MAX_STATS_DAYS = 3650
+MAX_TICKETS_PAGE = 9999  # past the last page, the last one is shown
 TICKETS_PAGE = 20  # open tickets per /tickets message
 
 
@@ -113,11 +116,11 @@ class TeamCommands:
         # The first /take of someone else's ticket asks; the second (on any replica) takes it over.
         if work.agent_id not in (None, user.id) and not await self.tickets.ask_takeover(ticket.id, user.id):
             await self._say(bot, message, self._t("{name} has ticket #{n}: send /take again to take it over.").format(
-                name=work.agent_name, n=ticket.id))
+                name=shown_name(work.agent_name), n=ticket.id))
             return
         await self.tickets.take(ticket.id, user.id, user.first_name)
         await self.desk.retitle(bot, ticket)
-        await self._say(bot, message, self._t("👤 {name} has taken ticket #{n}.").format(name=user.first_name, n=ticket.id))
+        await self._say(bot, message, self._t("👤 {name} has taken ticket #{n}.").format(name=shown_name(user.first_name), n=ticket.id))
 
     # what the team sends the customer through the bot
     async def _kb(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
@@ -184,9 +187,9 @@ class TeamCommands:
         await self._say(bot, message, card_html(card, self._t, LANGUAGE_NAMES), as_html=True)
 
     async def _stats(self, bot: Bot, message: Message, args: str = "") -> None:
-        days = int(args) if args.strip().isdigit() else 7
-        if not 1 <= days <= MAX_STATS_DAYS:
-            await self._say(bot, message, self._t("Use /stats DAYS, with DAYS between 1 and 365."))
+        days = whole_number(args, 1, MAX_STATS_DAYS) if args.strip() else 7
+        if days is None:
+            await self._say(bot, message, self._t("Use /stats DAYS, with DAYS a number from 1 to {most}.").format(most=MAX_STATS_DAYS))
             return
         since = time.time() - days * 86400
         worked = await self.tickets.since(since)
@@ -199,18 +202,22 @@ class TeamCommands:
         await self._say(bot, message, stats_html(stats, since, customers, titles, self._t), as_html=True)
 
     async def _tickets(self, bot: Bot, message: Message, args: str = "") -> None:
+        wanted = whole_number(args, 1, MAX_TICKETS_PAGE) if args.strip() else 1
+        if wanted is None:
+            await self._say(bot, message, self._t("Use /tickets PAGE, with PAGE a number from 1 to {most}.").format(most=MAX_TICKETS_PAGE))
+            return
         tickets = await self.tickets.open_tickets()
         if not tickets:
             await self._say(bot, message, self._t("No open tickets."))
             return
-        tickets, page, pages = page_of(tickets, int(args) if args.strip().isdigit() else 1)
+        tickets, page, pages = page_of(tickets, wanted)
         now = time.time()
         lines = [self._t("Open tickets:")]
         for t in tickets:
             waiting = self._t("waiting for {minutes} min").format(minutes=int((now - t.waiting_since) // 60)) if t.waiting_since else self._t("answered")
             work = await self.tickets.work(t.id)
-            taken = f" · {work.agent_name}" if work.agent_name else ""
-            lines.append(f"#{t.id} {t.name} (@{t.username or '-'}), {waiting}{taken}")
+            taken = f" · {shown_name(work.agent_name)}" if work.agent_name else ""
+            lines.append(f"#{t.id} {shown_name(t.name)} (@{shown_name(t.username)}), {waiting}{taken}")
         if pages > 1:
             lines.append(self._t("Page {page} of {pages}: /tickets {next} for the next.").format(
                 page=page, pages=pages, next=page % pages + 1))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, Update
@@ -23,27 +22,30 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.delivery import SessionLocks, change_session
+from bot.channels.support_team import GROUP_RETRY_SECONDS, TeamMembers
 from bot.channels.support_topics import TopicStates
 from bot.channels.telegram_calls import with_retries
+from bot.channels.telegram_limiter import first_in_group
 from bot.channels.threads import InThreads
 from bot.channels.telegram_render import split_html
 from bot.config import Settings
 from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Reply
+from bot.desk.names import shown_name
 from bot.flows import handoff
 from bot.flows.setup import SetupFlow, SetupState
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.storage import Storage
 from bot.storage.tickets import ALREADY_OPEN, IN, NEW, OPEN, OUT, REOPENED, Ticket
 
 log = logging.getLogger(__name__)
 
 TEAM_LANGUAGE = "it"
-ADMINS_TTL = 300.0
 NOTE_PREFIX = "//"
-GROUP_RETRY_SECONDS = 20.0  # a customer waits this long for a failing group, then goes to the support mailbox
 LANGUAGE_NAMES = {"it": "🇮🇹 italiano", "en": "🇬🇧 English"}
+NOTICE_AFTER = 1.0  # seconds a customer asking for a person waits for the ticket before hearing it is coming
+TELLING_THE_TEAM = N_("One moment: I'm letting our support team know…")
 
 
 class GroupUnreachable(Exception):
@@ -61,7 +63,7 @@ def _topic_gone(error: BadRequest) -> bool:
     return "thread not found" in str(error).lower() or "topic_id_invalid" in str(error).lower()
 
 
-class SupportDesk(TopicStates):
+class SupportDesk(TopicStates, TeamMembers):
     def __init__(self, settings: Settings, store: Storage, translator: Translator, conversation: Conversation,
                  channel: str, send: Callable[[int, Reply], Awaitable[bool]], locks: SessionLocks):
         self.settings, self.translator, self.conversation, self.channel = settings, translator, conversation, channel
@@ -73,8 +75,7 @@ class SupportDesk(TopicStates):
         self.chat_id = settings.support_chat_id
         self._forum: bool | None = None
         self._topic_lock = asyncio.Lock()
-        self._admins: set[int] | None = None
-        self._admins_at = 0.0
+        TeamMembers.__init__(self)
 
     def _t(self, message: str) -> str:
         return self.translator.gettext(TEAM_LANGUAGE, message)
@@ -95,7 +96,23 @@ class SupportDesk(TopicStates):
     async def open(self, bot: Bot, customer: Customer, chat_id: int, session: Session, replay: bool = False) -> Ticket:
         """Open (or reopen) the customer's ticket and show the team who they are and what they did.
         ``replay``: the same request again after a restart; an open ticket is then left as it is.
-        Raises GroupUnreachable when the ticket cannot be put in the group (the ticket is then closed)."""
+        Raises GroupUnreachable when the ticket cannot be put in the group (the ticket is then closed).
+
+        Its posts go ahead of the relays waiting for the group's 20 a minute; still, when the group is
+        busy the customer is told at once that the team is being told (the caller confirms it after)."""
+        with first_in_group():  # the task started here inherits the priority
+            opening = asyncio.ensure_future(self._open(bot, customer, chat_id, session, replay))
+        try:
+            done, _ = await asyncio.wait({opening}, timeout=NOTICE_AFTER)
+            if not done:
+                log.info("the support group is busy: customer %s told the team is being told", chat_id)
+                await self.send(chat_id, Reply(self._tc(session.lang or "it", TELLING_THE_TEAM)))
+            return await opening
+        except BaseException:
+            opening.cancel()
+            raise
+
+    async def _open(self, bot: Bot, customer: Customer, chat_id: int, session: Session, replay: bool) -> Ticket:
         ticket, how = await self.tickets.open(chat_id, customer.name or str(chat_id), customer.username, session.lang or "it")
         if how != ALREADY_OPEN:
             await self.tickets.set_reason(ticket.id, session.last_article)
@@ -160,7 +177,7 @@ class SupportDesk(TopicStates):
         turns = self._t("Last turns with the bot")
         lines = [
             f"<b>{e(title)} #{ticket.id}</b>",
-            f"{e(customer.name or '-')} (@{e(customer.username or '-')}, id <code>{e(customer.id)}</code>), "
+            f"{e(shown_name(customer.name))} (@{e(shown_name(customer.username))}, id <code>{e(customer.id)}</code>), "
             f"{LANGUAGE_NAMES.get(ticket.lang, ticket.lang)}",
         ]
         frame = session.frame(SetupFlow.name)
@@ -254,32 +271,10 @@ class SupportDesk(TopicStates):
             return await self.tickets.by_support_message(reply.message_id)
         return None
 
-    async def is_team(self, bot: Bot, message: Message) -> bool:
-        """Whether the sender may act for the team: an administrator of the group (anonymous ones post as
-        the group itself) or one of SUPPORT_STAFF_IDS. Administrators are asked again every few minutes."""
-        if message.sender_chat is not None:
-            return message.sender_chat.id == self.chat_id
-        user = message.from_user
-        if user is None or user.is_bot:
-            return False
-        if user.id in self.settings.support_staff_ids:
-            return True
-        if self._admins is None or time.monotonic() - self._admins_at > ADMINS_TTL:
-            try:
-                admins = await with_retries(lambda: bot.get_chat_administrators(self.chat_id), "reading the administrators",
-                                            seconds=GROUP_RETRY_SECONDS)
-                self._admins = {member.user.id for member in admins}
-                self._admins_at = time.monotonic()
-            except TelegramError as exc:  # the last list known, if any, stands in for it
-                log.warning("cannot read the support group's administrators: %s", exc)
-                if self._admins is None:
-                    return False
-        return user.id in self._admins
-
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Anything else the team writes in the group: inside a ticket it goes to the customer."""
         message, bot = update.effective_message, context.bot
-        if message is None or not await self.from_team(bot, message) or _for_another_bot(bot, message):
+        if message is None or _for_another_bot(bot, message) or not await self.from_team(bot, message):
             return
         ticket = await self.ticket_of(message)
         if ticket is None:
@@ -293,7 +288,7 @@ class SupportDesk(TopicStates):
         try:
             if self.settings.support_sign_replies and message.from_user:
                 key, session = await self.customer_session(ticket)
-                signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=message.from_user.first_name)
+                signature = self._tc(session.lang or ticket.lang, "{name} from our team:").format(name=shown_name(message.from_user.first_name))
                 await with_retries(lambda: bot.send_message(ticket.customer_chat, signature))
             copy = await with_retries(lambda: bot.copy_message(ticket.customer_chat, self.chat_id, message.message_id))
         except Forbidden:
@@ -312,7 +307,7 @@ class SupportDesk(TopicStates):
         """A team member edited a message: the customer's copy is corrected in place (text or caption);
         a message edited into a note is taken back from the customer."""
         message, bot = update.effective_message, context.bot
-        if message is None or not await self.from_team(bot, message):
+        if message is None or not await self.from_team(bot, message, tell=False):
             return
         ticket = await self.ticket_of(message)
         copy = await self.tickets.copy_of(ticket.id, OUT, message.message_id) if ticket else None
@@ -342,13 +337,6 @@ class SupportDesk(TopicStates):
             await self._store.update(SessionKey(self.channel, str(ticket.customer_chat)),
                                      change_session(lambda s: result.append(change(s))))
         return result[0]
-
-    async def from_team(self, bot: Bot, message: Message) -> bool:
-        if await self.is_team(bot, message):
-            return True
-        user = message.from_user
-        log.info("support group: ignoring a message from %s, who is not on the team", user.id if user else message.sender_chat)
-        return False
 
     async def _say(self, bot: Bot, message: Message, text: str, as_html: bool = False) -> None:
         """A reply to the team (plain text, or HTML with ``as_html``), in as many messages as Telegram's

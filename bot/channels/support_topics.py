@@ -12,12 +12,26 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram_calls import with_retries
 from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, utf16_length
+from bot.desk.names import shown_name
 from bot.storage.tickets import CLOSED, Ticket
 
 log = logging.getLogger(__name__)
 
 # The ticket's state in its topic's title: waiting for the team, waiting for the customer, closed.
 STATE_ICONS = {"team": "🔴", "customer": "⏳", CLOSED: "✅"}
+MAX_LANGUAGE = 8  # UTF-16 units of the language's code in a title
+
+
+def topic_title(icon: str, number: int, customer: str, lang: str, agent: str | None) -> str:
+    """"🔴 #12 Mario Rossi (it) · Giulia" in at most 128 UTF-16 units, whatever the names: each is
+    cleaned (``shown_name``) and, when both do not fit, each gets at least half the room left."""
+    customer, agent = shown_name(customer), shown_name(agent, empty="")
+    head = f"{icon} #{number} "
+    tail = f" ({fit(shown_name(lang), MAX_LANGUAGE)})" + (" · " if agent else "")
+    room = max(MAX_TOPIC_NAME - utf16_length(head + tail), 2)
+    agent_room = min(utf16_length(agent), max(room - utf16_length(customer), room // 2))
+    title = head + fit(customer, room - agent_room) + tail + fit(agent, agent_room)
+    return fit(title, MAX_TOPIC_NAME)
 
 
 class TopicStates:
@@ -33,9 +47,7 @@ class TopicStates:
         work = await self.tickets.work(ticket.id)
         if state == "customer" and work.first_answer is None:
             state = "team"  # nobody has answered yet
-        tail = f" ({ticket.lang})" + (f" · {work.agent_name}" if work.agent_name else "")
-        head = f"{STATE_ICONS[state]} #{ticket.id} "
-        return head + fit(ticket.name, MAX_TOPIC_NAME - utf16_length(head + tail)) + tail
+        return topic_title(STATE_ICONS[state], ticket.id, ticket.name, ticket.lang, work.agent_name)
 
     async def retitle(self, bot: Bot, ticket: Ticket) -> None:
         """Bring the topic's title up to date (state, agent); a failure only costs the title."""

@@ -5,7 +5,8 @@
 
 Private chats talk to the bot; the support group's commands are CommandHandlers filtered on that chat
 (``support_desk``); other groups and channels get silence. Outgoing calls go through our rate limiter
-(Telegram's limits; after a 429 no call goes out until its ``retry_after`` has passed; ``telegram_limiter``)
+(Telegram's limits, a ticket being opened ahead of relays in the group; after a 429 no call goes out until
+its ``retry_after`` has passed; ``telegram_limiter``)
 and ``with_retries`` (network errors and 5xx); a customer who blocked the bot is logged and left alone.
 Running the bot is ``telegram_service``.
 """
@@ -24,6 +25,7 @@ from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -32,7 +34,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.channels.delivery import Delivery, SessionLocks, change_delivery, change_session, record
+from bot.channels.delivery import Delivery, SessionLocks, change_delivery
 from bot.channels.support_care import TicketCare
 from bot.channels.support_commands import TEAM_COMMANDS, TeamCommands
 from bot.channels.support_desk import GroupUnreachable, SupportDesk
@@ -49,8 +51,8 @@ from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
 from bot.storage import Storage
 from bot.storage.db import DatabaseUnavailable
-from bot.storage.leases import LeaseLost, current_lease
-from bot.storage.outbox import current_source
+from bot.channels.turns import handoff_failed_at_once, respond_at_once
+from bot.storage.leases import LeaseLost
 from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
@@ -117,6 +119,7 @@ class TelegramBot:
             # Service messages (a pin, a topic renamed by hand) are nobody's words: Telegram cannot copy them.
             application.add_handler(MessageHandler(support & ~filters.StatusUpdate.ALL, self.desk.on_message))
             application.add_handler(MessageHandler(group & filters.UpdateType.EDITED_MESSAGE, self.desk.on_edit))
+            application.add_handler(ChatMemberHandler(self.desk.on_member, ChatMemberHandler.CHAT_MEMBER, chat_id=settings.support_chat_id))
         # Other groups and channels get silence; their id is logged once, to help find SUPPORT_CHAT_ID.
         application.add_handler(MessageHandler(~private, self.on_group))
         application.add_error_handler(self.on_error)
@@ -163,9 +166,9 @@ class TelegramBot:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button pressed: answered at once, its keyboard removed so it cannot act twice."""
         query = update.callback_query
-        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-            return
         await self._answer_query(update)
+        if _stray(update):
+            return
         if query.message is not None and getattr(query.message, "reply_markup", None):
             await self._remove_keyboard(query)
         await self._turn(update, Inbound(button=query.data or "", customer=_customer(update)))
@@ -184,7 +187,9 @@ class TelegramBot:
         """A customer's 1-5 rating of a closed ticket; the buttons go, so it counts once."""
         query = update.callback_query
         await self._answer_query(update)
-        rating = decode(query.data)
+        rating = decode(query.data or "")
+        if _stray(update) or not isinstance(rating, RateTicket):
+            return
         chat_id = update.effective_chat.id
         rated = 1 <= rating.stars <= 5 and await self.desk.tickets.rate(rating.ticket, chat_id, rating.stars)
         if query.message is not None and query.message.reply_markup:
@@ -250,32 +255,7 @@ class TelegramBot:
         return await asyncio.to_thread(self._respond_at_once, key, update.update_id, inbound)
 
     def _respond_at_once(self, key: SessionKey, update_id: int, inbound: Inbound):
-        lease = current_lease.get()
-        with self.store.db.transaction() as tx:
-            if lease is not None:  # a replica that lost the chat meanwhile commits nothing for it
-                self.store.leases.fence(tx, lease)
-            stored = self.store.read_for_update(tx, key)
-            session, delivery = Session.from_dict(stored), Delivery.of(stored)
-            # An update handled just before a crash, whose inbox entry was not yet marked, comes again after
-            # the restart; the record, saved with each turn, knows it was handled, and what of it was not
-            # yet delivered.
-            if delivery.handled(update_id):
-                log.info("update %s was handled before a restart: delivering what was left", update_id)
-                METRICS.note_outcome(update_id, "replayed")
-                return key, session, delivery, True
-            source = current_source.set(f"{CHANNEL}:{key.chat_id}:{update_id}")  # the requests this turn makes
-            try:
-                outcome = self.conversation.respond(key, session, inbound)
-            finally:
-                current_source.reset(source)
-            if outcome.analysis is not None:
-                METRICS.answered(outcome.analysis.intent)
-            delivery.undelivered = [reply.to_dict() for reply in outcome.replies]
-            delivery.relay_pending = outcome.relay
-            # Saved, with its replies, before anything is sent: a restart never forgets where we were or
-            # what was still to say.
-            self.store.write(tx, key, record(session, delivery))
-        return key, session, delivery, False
+        return respond_at_once(self.store, self.conversation, key, f"{CHANNEL}:{key.chat_id}:{update_id}", update_id, inbound)
 
     async def _deliver(self, update: Update, inbound: Inbound, key: SessionKey, session: Session, delivery: Delivery,
                        replay: bool = False) -> None:
@@ -326,17 +306,8 @@ class TelegramBot:
         return await asyncio.to_thread(self._handoff_failed_at_once, key, session, inbound, update_id)
 
     def _handoff_failed_at_once(self, key: SessionKey, session: Session, inbound: Inbound, update_id: int) -> Reply:
-        """The request to the mailbox and the session's new state, in one transaction."""
-        with self.store.db.transaction() as tx:
-            source = current_source.set(f"{CHANNEL}:{key.chat_id}:{update_id}:unreachable")
-            try:
-                reply = self.conversation.handoff_failed(key, session, inbound)
-            finally:
-                current_source.reset(source)
-            data = self.store.read_for_update(tx, key) or {}
-            change_session(lambda s: setattr(s, "flows", session.flows))(data)
-            self.store.write(tx, key, data)
-        return reply
+        source = f"{CHANNEL}:{key.chat_id}:{update_id}:unreachable"
+        return handoff_failed_at_once(self.store, self.conversation, key, source, session, inbound)
 
     async def _note(self, key: SessionKey, change) -> None:
         """Change the stored record in one step, leaving whatever else changed meanwhile."""
@@ -382,6 +353,15 @@ class TelegramBot:
             return False
         METRICS.reply_sent()
         return True
+
+
+def _stray(update: Update) -> bool:
+    """A press with no data, from an inline message (no chat) or outside a private chat: answered, ignored."""
+    query, chat = update.callback_query, update.effective_chat
+    if query.data and chat is not None and chat.type == ChatType.PRIVATE:
+        return False
+    log.info("a button press with no data or no private chat ignored")
+    return True
 
 
 def _customer(update: Update) -> Customer:

@@ -1,7 +1,9 @@
 """Telegram's limits on outgoing calls, and its 429 answers honoured by every call of the bot.
 
-Budgets as python-telegram-bot's AIORateLimiter keeps them: 30 calls a second for the whole bot (calls
-with a chat), 20 a minute for each group or channel. A 429 answer ("retry after N") sets a deadline
+Budgets: 30 calls a second for the whole bot (calls with a chat); in each group or channel at most 20
+posts in any minute, a sliding window as Telegram counts (reads of the group do not count), where the
+calls waiting go by priority, then in order: calls made inside ``first_in_group()`` (opening a ticket)
+go ahead of relays already queued. With several replicas each takes its share of both (``share``). A 429 answer ("retry after N") sets a deadline
 shared by every call: none goes out before it, whichever chat it is for, and the call that got the 429
 is tried again after it (up to ``max_retries`` times). AIORateLimiter lifted its pause as soon as any
 request finished, so calls to other chats reached Telegram well before the time it had asked for.
@@ -13,11 +15,16 @@ when the 429 arrives cannot be called back.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import contextvars
 import datetime as dt
+import heapq
+import itertools
 import logging
 import time
 import warnings
+from collections.abc import Iterator
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -29,6 +36,62 @@ log = logging.getLogger(__name__)
 
 MARGIN = 0.1  # seconds added to a 429's retry_after, as AIORateLimiter does
 GROUPS_KEPT = 512  # group budgets remembered; idle ones are forgotten past this
+READS = frozenset({"getChat", "getChatAdministrators", "getChatMember", "getChatMemberCount"})
+
+
+_PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("group_priority", default=0)
+READS = frozenset({"getChat", "getChatAdministrators", "getChatMember", "getChatMemberCount"})
+WINDOW_MARGIN = 1.0  # seconds added to a group's minute: a call reaches Telegram a little after it leaves here
+
+
+@contextlib.contextmanager
+def first_in_group() -> Iterator[None]:
+    """Calls to a group made inside (and in tasks started inside) go ahead of the others waiting."""
+    token = _PRIORITY.set(1)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
+
+
+class GroupWindow:
+    """At most ``rate`` calls in any ``period`` seconds; waiting calls go by priority, then in order."""
+
+    def __init__(self, rate: int, period: float):
+        self.rate, self.period = rate, period
+        self._sent: collections.deque[float] = collections.deque()  # when the calls in the window went
+        self._waiting: list[tuple[int, int]] = []  # a heap of (-priority, arrival)
+        self._arrivals = itertools.count()
+        self._changed = asyncio.Condition()
+
+    def idle(self) -> bool:
+        """Nobody waiting and nothing sent within the window: it can be forgotten."""
+        now = time.monotonic()
+        return not self._waiting and (not self._sent or self._sent[-1] <= now - self.period)
+
+    async def acquire(self, priority: int = 0) -> None:
+        turn = (-priority, next(self._arrivals))
+        async with self._changed:
+            heapq.heappush(self._waiting, turn)
+            try:
+                while True:
+                    now = time.monotonic()
+                    while self._sent and self._sent[0] <= now - self.period:
+                        self._sent.popleft()
+                    if self._waiting[0] == turn and len(self._sent) < self.rate:
+                        heapq.heappop(self._waiting)
+                        self._sent.append(now)
+                        self._changed.notify_all()  # the next one may go too
+                        return
+                    free_at = self._sent[0] + self.period - now if len(self._sent) >= self.rate else None
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), free_at)
+            except BaseException:  # cancelled while waiting: the others move up
+                if turn in self._waiting:
+                    self._waiting.remove(turn)
+                    heapq.heapify(self._waiting)
+                    self._changed.notify_all()
+                raise
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -49,7 +112,7 @@ class PausingRateLimiter(BaseRateLimiter[int]):
         self.replicas = 1
         self._overall = AsyncLimiter(overall_max_rate, 1) if overall_max_rate else None
         self._group_max_rate = group_max_rate
-        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._groups: dict[int | str, GroupWindow] = {}
         self._clock = clock
         self._not_before = 0.0
 
@@ -68,7 +131,7 @@ class PausingRateLimiter(BaseRateLimiter[int]):
         self.replicas = replicas
         overall, group = self._budgets
         self._overall = AsyncLimiter(overall / replicas, 1) if overall else None
-        self._group_max_rate = group / replicas if group else group
+        self._group_max_rate = max(1, int(group / replicas)) if group else group
         self._groups.clear()
         log.info("%d replicas running: this one sends at most %.1f calls/s, %.1f a minute per group",
                  replicas, overall / replicas, (group or 0) / replicas)
@@ -86,13 +149,13 @@ class PausingRateLimiter(BaseRateLimiter[int]):
         while (wait := self.paused_for) > 0:  # a 429 during the wait moves the deadline: wait again
             await asyncio.sleep(wait)
 
-    def _group(self, group: int | str) -> AsyncLimiter:
+    def _group(self, group: int | str) -> GroupWindow:
         if len(self._groups) > GROUPS_KEPT:
-            for key, limiter in list(self._groups.items()):
-                if key != group and limiter.has_capacity(limiter.max_rate):
+            for key, window in list(self._groups.items()):
+                if key != group and window.idle():
                     del self._groups[key]
         if group not in self._groups:
-            self._groups[group] = AsyncLimiter(self._group_max_rate, 60)
+            self._groups[group] = GroupWindow(int(self._group_max_rate), 60 + WINDOW_MARGIN)
         return self._groups[group]
 
     async def process_request(
@@ -110,12 +173,15 @@ class PausingRateLimiter(BaseRateLimiter[int]):
             chat_id = int(chat_id)
         group = chat_id if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str) else None
         overall = self._overall if chat_id is not None and self._overall is not None else contextlib.nullcontext()
-        per_group = self._group(group) if group is not None and self._group_max_rate else contextlib.nullcontext()
+        window = self._group(group) if group is not None and self._group_max_rate and endpoint not in READS else None
+        priority = _PRIORITY.get()
         attempt = 0
         while True:
             await self._until_allowed()  # before taking from the budgets: no burst when the pause ends
             try:
-                async with per_group, overall:
+                if window is not None:
+                    await window.acquire(priority)
+                async with overall:
                     await self._until_allowed()  # a 429 may have come while waiting for the budget
                     return await callback(*args, **kwargs)
             except RetryAfter as error:

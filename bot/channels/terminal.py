@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.conversation.router import Conversation
+from bot.core.numbers import whole_number
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.storage import SessionStore
@@ -45,8 +46,9 @@ def parse_line(line: str, customer: Customer, offered: list[list[str]] | None = 
         command, _, args = text[1:].partition(" ")
         return Inbound(text=args.strip(), command=command, customer=customer)
     number = text.strip()
-    if offered and number.isdigit() and 1 <= int(number) <= len(offered):
-        return Inbound(button=offered[int(number) - 1][1], customer=customer)
+    chosen = whole_number(number, 1, len(offered)) if offered else None
+    if chosen is not None:
+        return Inbound(button=offered[chosen - 1][1], customer=customer)
     return Inbound(text=text, customer=customer)
 
 

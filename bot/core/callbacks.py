@@ -80,7 +80,7 @@ def _parse(type_name: Any, value: str) -> Any:
             raise ValueError(value)
         return value == "1"
     if type_name in (int, "int"):
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise ValueError(value)
         return int(value)
     return value

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal
 
+from bot.desk.names import shown_name
 from bot.desk.stats import Stats
 from bot.i18n import N_
 from bot.knowledge.base import KnowledgeBase
@@ -59,7 +60,7 @@ def card_html(card: Card, _: Gettext, language_names: dict[str, str]) -> str:
     e = html.escape
     requests = ", ".join(f"{e(ref)} ({e(_(REQUEST_STATES.get(state, state)))})" for ref, state in card.requests) or "-"
     rows = [
-        (_("Customer"), f"{e(card.name or '-')} (@{e(card.username or '-')}, id <code>{card.customer_id}</code>)"),
+        (_("Customer"), f"{e(shown_name(card.name))} (@{e(shown_name(card.username))}, id <code>{card.customer_id}</code>)"),
         (_("Language"), e(language_names.get(card.lang, card.lang))),
         (_("Tickets so far"), str(card.tickets)),
         (_("IMAP requests"), requests),

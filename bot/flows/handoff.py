@@ -1,8 +1,9 @@
 """The handoff to a person: the customer is with the support team until they (or the team) end it.
 
     asked for ─► in hours: with the team (every message relayed) ─► /bot, or the team's /close
-             └► out of hours: "away, back on ... at ..." ─► leave a message ─► ticket opened, bot answers
-                                                           meanwhile ─► the team's first answer: with the team
+             └► out of hours: "away, back on ... at ..." ─► a message (typed, or after the button) ─► ticket
+                opened, the customer told it was passed on, bot answers meanwhile ─► the team's first answer:
+                with the team
     idle ticket closed by the desk ─► the customer writes within a day ─► with the team again
 
 With a support group, the flow sits on top of the customer's stack (state ``HandoffState``). With the
@@ -28,6 +29,7 @@ from bot.core.ports import HANDOFF, LimitReached, Notify, RequestOutbox
 from bot.core.session import Session
 from bot.core.types import Button, Reply
 from bot.desk.hours import OpeningHours, describe_opening, parse_hours
+from bot.desk.names import shown_name
 from bot.flows.base import Context, Start, customer_payload
 
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
@@ -117,17 +119,17 @@ class HandoffFlow:
         state = self._state(ctx)
         if state.step == WITH_TEAM:
             return self._relay(ctx, text)
-        if state.step == LEAVING:
+        if state.step in (AWAY, LEAVING):  # told "leave a message", people type one: no need for the button
             return self._message_left(ctx, state, text)
         if state.step == IDLE_CLOSED:
             return self._reopened(ctx, state, text)
-        return None  # away, or a message already left: the bot answers
+        return None  # a message already left: the bot answers
 
     def on_media(self, ctx: Context, media: str) -> list[Reply] | None:
         state = self._state(ctx)
         if state.step == WITH_TEAM:
             return self._relay(ctx, f"[{media}]")
-        if state.step == LEAVING and media != "edited":
+        if state.step in (AWAY, LEAVING) and media != "edited":
             return self._message_left(ctx, state, f"[{media}]")
         if state.step == LEFT and media != "edited":  # more photos for the team: the bot cannot read them
             return self._relay(ctx, f"[{media}]")
@@ -218,7 +220,7 @@ class HandoffFlow:
         if self.outbox is not None and session.history:
             doing = session.flows[-1] if session.flows else {"flow": None, "state": {}}
             payload = {
-                **customer_payload(ctx), "name": ctx.customer.name if ctx.customer else "", "email": session.email,
+                **customer_payload(ctx), "name": shown_name(ctx.customer.name if ctx.customer else "", empty=""), "email": session.email,
                 "flow": doing["flow"], "step": doing["state"].get("step"), "transcript": session.history[-HANDOFF_TURNS:],
             }
             try:

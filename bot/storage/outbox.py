@@ -62,7 +62,7 @@ def is_dead_here(replica: str) -> bool:
     """Whether a replica named the default way (host:pid:suffix) ran on this machine and its process is gone.
     In containers every process may be pid 1: a live pid proves nothing there, a dead one does."""
     host, pid = replica.split(":")[:2] if replica.count(":") >= 2 else ("", "")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname() or not (pid.isascii() and pid.isdigit()):
         return False
     try:
         os.kill(int(pid), 0)

@@ -115,13 +115,18 @@ class Store:
         )
 
     def prune(self, retention_days: float, now: float | None = None) -> dict[str, int]:
-        """Delete what is older than ``retention_days``: sessions untouched since, feedback, unanswered
-        questions, the links of closed tickets' relayed messages; and the inbox past its window.
+        """Delete what is older than ``retention_days``: sessions untouched since (not those of a customer
+        with an open ticket), feedback, unanswered questions, the links of closed tickets' relayed
+        messages; and the inbox past its window.
         Returns how many rows of each went."""
         cutoff = (time.time() if now is None else now) - retention_days * 86400
         removed = {}
         with self.db.transaction() as tx:
-            for table, column in (("sessions", "updated"), ("feedback", "at"), ("unanswered", "at")):
+            # The session of a customer whose ticket is open stays: their next message goes to the team.
+            removed["sessions"] = tx.execute(
+                "DELETE FROM sessions WHERE updated < ? AND chat_id NOT IN "
+                "(SELECT CAST(customer_chat AS TEXT) FROM tickets WHERE state = 'open')", (cutoff,)).rowcount
+            for table, column in (("feedback", "at"), ("unanswered", "at")):
                 removed[table] = tx.execute(f"DELETE FROM {table} WHERE {column} < ?", (cutoff,)).rowcount
             for table in ("relays", "copies"):
                 removed[table] = tx.execute(

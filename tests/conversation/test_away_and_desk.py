@@ -179,3 +179,21 @@ def test_the_teams_answer_brings_back_a_customer_who_wandered_into_a_bot_flow(aw
     c.command("setup")
     handoff.team_answered(c.session)
     assert c.flow == "human" and c.say("thanks, it's info@rossi.it") == [] and c.outcome.relay
+
+
+def test_a_message_typed_out_of_hours_without_the_button_reaches_the_team(away):
+    """Issue 18: told "leave them a message", the customer typed one: the bot answered it as a question and
+    it never reached the team (people type; they do not look for a button)."""
+    c = away("en")
+    c.command("human")
+    [reply] = c.say("My mailbox stopped receiving mail since this morning, can you check?")
+    assert reply.handoff and c.outcome.relay  # the channel opens the ticket, then relays the message
+    assert "your message is with our team" in reply.text and c.step == handoff.LEFT
+    photo = away("en")
+    photo.command("human")
+    [reply] = photo.media("photo")
+    assert reply.handoff and photo.outcome.relay and photo.step == handoff.LEFT
+    edited = away("en")
+    edited.command("human")
+    edited.media("edited")  # an edit is no message for the team
+    assert not edited.outcome.relay and edited.step == handoff.AWAY

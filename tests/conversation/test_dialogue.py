@@ -249,3 +249,12 @@ def test_no_webmail_or_control_panel_is_promised_when_the_provider_has_none(chat
     assert "La tua webmail è qui" not in webmail.text and "supporto@mosajco.com" in webmail.text
     assert "pannello di controllo" not in password.text and "reimpostare" in password.text
     assert "{" not in webmail.text + password.text
+
+
+def test_the_name_sent_with_a_conversation_to_the_support_mailbox_has_no_bidi_controls(chat, store):
+    """Issue 18's sibling: a bidi override in a customer's name reordered what the team reads."""
+    c = chat(None, customer=Customer(id="42", name="\u202eMario\u2066 Rossi\u2069", language_code="it"))
+    c.say("non riesco a inviare la posta")
+    assert c.say("voglio parlare con un operatore")[0].handoff
+    [request] = store.outbox.all()
+    assert request.payload["name"] == "Mario Rossi"

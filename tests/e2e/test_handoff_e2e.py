@@ -432,5 +432,35 @@ def test_messages_written_while_the_bot_was_down_all_reach_the_team(fake, start_
     for n in range(25):
         fake.send_text(MARIO, f"dettaglio {n}")
     start_bot(env=forum)
-    fake.wait_for(lambda: len([c for c in fake.calls_to("copyMessage") if c["chat_id"] == SUPPORT]) == 25, timeout=60)
+    # At most 20 posts in any minute to the group (the bot's window, as Telegram counts): the last few
+    # relays go a minute after the first ones.
+    fake.wait_for(lambda: len([c for c in fake.calls_to("copyMessage") if c["chat_id"] == SUPPORT]) == 25, timeout=120)
     assert not any("veloce" in t for t in texts(fake, MARIO))
+
+
+def test_a_customer_asking_for_a_person_on_a_busy_group_hears_back_at_once_and_goes_ahead_of_relays(fake, start_bot, forum):
+    """Issue 18: the customer heard nothing until the topic and header were posted, and those queued behind
+    relays at Telegram's 20 a minute (measured 56 s). Takes about a minute: the group's window must free."""
+    import time
+
+    fake.flood_limit_per_group_per_minute = 20  # Telegram's, as the stand-in counts it
+    start_bot(env=forum)
+    hand_over(fake)
+    for n in range(24):
+        fake.send_text(MARIO, f"messaggio {n}")
+
+    def relayed() -> int:
+        return sum(1 for p in fake.calls_to("copyMessage") if p["chat_id"] == SUPPORT)
+
+    fake.wait_for(lambda: relayed() >= 15, timeout=30)
+    time.sleep(1)  # the window is full: Mario's next relays wait for it
+    waiting = relayed()
+    asked = time.monotonic()
+    fake.send_text(MARY, "I want to talk to a person")
+    fake.wait_for(lambda: fake.sent_to(MARY), timeout=10)
+    assert time.monotonic() - asked < 2, "the customer heard back too late"
+    assert "letting our support team know" in texts(fake, MARY)[0]
+    fake.wait_for(lambda: any("a person will answer you" in (t or "") for t in texts(fake, MARY)), timeout=90)
+    # Mary's topic and header went ahead of Mario's relays waiting for the window.
+    assert relayed() <= waiting + 1
+    assert [e for e in fake.errors if e[2] == 429] == []  # the bot kept to the limit: no flood control answers

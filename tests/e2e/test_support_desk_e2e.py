@@ -212,6 +212,16 @@ def test_out_of_hours_the_customer_is_told_when_the_team_is_back_and_their_messa
     fake.wait_for(lambda: len(fake.sent_to(MARY)) > count and "Was this helpful?" in texts(fake, MARY)[-1])
 
 
+def test_out_of_hours_a_message_typed_without_the_button_reaches_the_team(fake, start_bot):
+    """Issue 18: told "leave them a message", the customer typed one; the bot answered it as a question."""
+    start_bot(env=_away_env(support_group(fake, forum=True), away=True))
+    fake.send_text(MARY, "I want to talk to a person")
+    fake.wait_for_messages(MARY, 1)
+    fake.send_text(MARY, "My mailbox info@rossi.it stopped receiving mail yesterday")
+    fake.wait_for(lambda: any(m.get("copied_from") and "stopped receiving" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT)))
+    fake.wait_for(lambda: "your message is with our team" in (texts(fake, MARY)[-1] or ""))
+
+
 def test_in_hours_nothing_is_said_about_hours(fake, start_bot, group):
     forum, env = group
     start_bot(env=_away_env(env, away=False))
@@ -231,3 +241,22 @@ def test_an_idle_ticket_is_closed_with_a_notice_to_both_sides_and_reopens_when_t
     fake.send_text(MARIO, "ci sono ancora, non funziona")
     fake.wait_for(lambda: not fake.topics(SUPPORT)[topic]["closed"])
     fake.wait_for(lambda: any(m.get("copied_from") and "ci sono ancora" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT)))
+    assert "di nuovo aperta" in texts(fake, MARIO)[-1]  # the customer hears the conversation is open again
+
+
+def test_a_demoted_administrator_stops_acting_for_the_team_at_once(fake, start_bot):
+    """Issue 18: the administrators were cached for five minutes and Telegram's chat_member updates ignored."""
+    bot = start_bot(env=support_group(fake, forum=False))
+    hand_over(fake)
+    desk = Desk(fake, False)
+    desk.say("Ciao Mario, sono Giulia")
+    fake.wait_for(lambda: "Ciao Mario, sono Giulia" in texts(fake, MARIO))
+    assert "chat_member" in fake._allowed_updates  # the bot asks Telegram for them
+    fake.change_member(SUPPORT, GIULIA, "member")
+    fake.wait_for(lambda: f"user {GIULIA} is now member" in bot.output(), message="the demotion followed")
+    desk.say("Ciao ancora", GIULIA)
+    desk.say("/close", GIULIA)
+    desk.say("Sono Luca, continuo io", LUCA)  # the group's updates are handled in order: after Giulia's
+    fake.wait_for(lambda: "Sono Luca, continuo io" in texts(fake, MARIO))
+    assert "Ciao ancora" not in texts(fake, MARIO)
+    assert not any("Che voto" in (t or "") for t in texts(fake, MARIO))  # not closed

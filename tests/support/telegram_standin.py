@@ -648,6 +648,18 @@ class FakeTelegram:
         with self._lock:
             self._members[(chat_id, user_id)] = status
 
+    def change_member(self, chat_id: int, user_id: int, status: str) -> int:
+        """``set_member_status``, and the ``chat_member`` update Telegram sends about it (delivered only to a
+        bot that asked for it in allowed_updates). Returns the update_id."""
+        with self._cond:
+            old = self._members.get((chat_id, user_id), "member")
+            self._members[(chat_id, user_id)] = status
+            user = dict(self._users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "User"}))
+            chat = dict(self._require_chat(chat_id))
+            return self.push_update({"chat_member": {
+                "chat": chat, "from": user, "date": int(time.time()),
+                "old_chat_member": self._member(old, user), "new_chat_member": self._member(status, user)}})
+
     def block_user(self, user_id: int, *, notify: bool = False) -> None:
         """The user blocks the bot: sends to them answer 403. ``notify`` pushes the my_chat_member update."""
         with self._lock:

@@ -12,12 +12,10 @@ import asyncio
 import time
 
 import pytest
-from offline_bot_api import OfflineBotAPI
+from offline_bot_api import offline_bot
 from telegram import Update
 from telegram.error import Conflict
 
-from bot.app import build_core
-from bot.channels.telegram_service import telegram_bot
 from bot.config import load_settings
 from bot.core.session import Session, SessionKey
 from bot.storage.db import DatabaseUnavailable
@@ -28,15 +26,8 @@ TOKEN = "42:OFFLINE"
 @pytest.fixture
 def telegram(tmp_path):
     settings = load_settings({"BOT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"]})
-    core = build_core(settings)
-    bot = telegram_bot(core)
-    api = OfflineBotAPI()
-    application = bot.build(request=api, rate_limits=False)
-    asyncio.run(application.initialize())
-    yield bot, application, api, core
-    assert api.unknown == []
-    asyncio.run(application.shutdown())
-    core.store.close()
+    with offline_bot(settings) as running:
+        yield running
 
 
 def text_update(update_id: int, text: str, chat_id: int = 7, language: str = "it") -> dict:

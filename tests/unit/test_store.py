@@ -50,3 +50,22 @@ def test_retention_deletes_what_is_older_and_keeps_the_rest(any_store):
     assert store.get(old) is None and store.get(recent) == {"lang": "en"}
     [row] = store.unanswered_report()
     assert len(row["question"]) == MAX_LOGGED_QUESTION  # one message cannot fill the table
+
+
+
+def test_retention_keeps_the_session_of_a_customer_whose_ticket_is_open(any_store):
+    """Issue 18: pruning the session of a customer with an open ticket sent their next message to the bot."""
+    import time as clock
+
+    store = any_store
+    waiting, closed, gone = SessionKey("telegram", "101"), SessionKey("telegram", "102"), SessionKey("telegram", "103")
+    for key in (waiting, closed, gone):
+        store.set(key, {"lang": "it", "flows": [{"flow": "human", "state": {"step": "with-team"}}]})
+    store.tickets.open(101, "Mario", None, "it")
+    ticket, _how = store.tickets.open(102, "Anna", None, "it")
+    store.tickets.close(ticket.id)
+    store.db.execute("UPDATE sessions SET updated = updated - 400 * 86400")
+    removed = store.prune(365, now=clock.time())
+    assert removed["sessions"] == 2
+    assert store.get(waiting) is not None  # the open ticket still needs it
+    assert store.get(closed) is None and store.get(gone) is None
