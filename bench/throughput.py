@@ -84,7 +84,7 @@ def run_one(kind: str, count: int, customers: int) -> dict:
     else:
         os.environ["BOT_DATA_DIR"] = tempfile.mkdtemp(prefix="mailbot-throughput-")
         from bot.app import build_core
-        from bot.channels.telegram_service import telegram_bot
+        from bot.channels.telegram.service import telegram_bot
         from bot.config import load_settings
 
         settings = load_settings({"BOT_DATA_DIR": os.environ["BOT_DATA_DIR"], "TELEGRAM_BOT_TOKEN": TOKEN})

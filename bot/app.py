@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from bot.cache import cached, fingerprint
 from bot.config import Settings
 from bot.conversation.answers import Answers
 from bot.conversation.registry import ConversationSettings, build_flows
@@ -19,6 +18,7 @@ from bot.conversation.texts import Texts
 from bot.core.ports import NullQuestionLog, QuestionLog
 from bot.i18n import Translator
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.cache import cached, fingerprint
 from bot.knowledge.engine import AnswerEngine, train_engine
 from bot.knowledge.loader import load_knowledge
 from bot.mail import Doorbell, Notify, Postman

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
 from bot.knowledge.language import LANGUAGES
+from bot.logs import configure_logging
 
 log = logging.getLogger("bot")
 
@@ -115,7 +115,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"mailbot: {key} {port} on {listen} cannot be used: {problem}", file=sys.stderr)
             return 2
     from bot.app import build_core
-    from bot.channels.telegram_service import run
+    from bot.channels.telegram.service import run
 
     core = build_core(settings, support_group=settings.support_chat_id is not None)
     try:

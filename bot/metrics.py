@@ -2,7 +2,7 @@
 
 Counters and histograms move as the bot works (a dictionary lookup and an addition each); the gauges
 that need the database (inbox, outbox, tickets, leases) are read when Prometheus scrapes, through
-``bot.probes``: a database that fails or hangs then leaves those gauges out and counts
+``bot.http.probes``: a database that fails or hangs then leaves those gauges out and counts
 ``mailbot_db_errors_total``, and /metrics still answers. Every name starts ``mailbot_`` and every
 sample carries ``replica`` (REPLICA_ID), added when the registry is collected. ``METRICS`` is the
 process's one set; ``docs/operations.md`` says what each metric means and what to alert on.
@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
-from bot.probes import Prober
+from bot.http.probes import Prober
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,35 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 from bot.knowledge.base import (
-    ANSWER_PLACEHOLDERS, FLOWS, GUIDE_PLACEHOLDERS, ID_RE, INTENT_SECTIONS, MAX_ANSWER_CHARS, MIN_QUESTIONS,
-    OPTIONAL_PLACEHOLDERS, PROTOCOLS, PROVIDER_ADDRESSES, PROVIDER_FACTS, REQUIRED_ARTICLES, REQUIRED_CLIENTS, SERVER_PLACEHOLDERS, SMALLTALK_KINDS, Article,
-    Client, Endpoint, Guide, KnowledgeBase, KnowledgeError, Problem, ServerSettings, placeholders,
+    ANSWER_PLACEHOLDERS,
+    FLOWS,
+    GUIDE_PLACEHOLDERS,
+    ID_RE,
+    INTENT_SECTIONS,
+    MAX_ANSWER_CHARS,
+    MIN_QUESTIONS,
+    OPTIONAL_PLACEHOLDERS,
+    PROTOCOLS,
+    PROVIDER_ADDRESSES,
+    PROVIDER_FACTS,
+    REQUIRED_ARTICLES,
+    REQUIRED_CLIENTS,
+    SERVER_PLACEHOLDERS,
+    SMALLTALK_KINDS,
+    Article,
+    Client,
+    Endpoint,
+    Guide,
+    KnowledgeBase,
+    KnowledgeError,
+    Problem,
+    ServerSettings,
+    placeholders,
 )
 from bot.knowledge.language import LANGUAGES
-from bot.knowledge.wordlists import WordListLoading
+from bot.knowledge.learning.wordlists import WordListLoading
+
 
 class _Loader(WordListLoading):
     def __init__(self, root: Path):

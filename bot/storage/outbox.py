@@ -16,8 +16,8 @@ one. A retry keeps the request's reference, and so the email's Message-ID.
 
 from __future__ import annotations
 
-import dataclasses
 import contextvars
+import dataclasses
 import json
 import os
 import secrets

@@ -147,7 +147,7 @@ def test_a_failing_database_or_check_is_a_503_or_left_out_never_a_500():
     import tornado.httpclient
     import tornado.web
 
-    from bot import http_operations
+    from bot.http import operations as http_operations
     from bot.metrics import Metrics
 
     def broken():

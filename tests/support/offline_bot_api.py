@@ -96,7 +96,7 @@ def offline_bot(settings, **core_options):
     """The Telegram channel of ``settings`` built on an OfflineBotAPI and initialised: (bot, application,
     api, core); checks at the end that no unknown method was called."""
     from bot.app import build_core
-    from bot.channels.telegram_service import telegram_bot
+    from bot.channels.telegram.service import telegram_bot
 
     core = build_core(settings, **core_options)
     bot = telegram_bot(core)

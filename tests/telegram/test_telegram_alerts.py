@@ -10,7 +10,7 @@ import time
 from telegram_standin import FakeTelegram
 
 from bot.app import build_core
-from bot.channels.telegram_service import TelegramService, telegram_bot
+from bot.channels.telegram.service import TelegramService, telegram_bot
 from bot.config import load_settings
 from bot.storage.outbox import HANDOFF
 

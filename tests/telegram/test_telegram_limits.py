@@ -12,8 +12,8 @@ from telegram import Update
 from telegram_standin import FakeTelegram
 
 from bot.app import build_core
-from bot.channels.telegram_calls import CountedRequest
-from bot.channels.telegram_service import telegram_bot
+from bot.channels.telegram.calls import CountedRequest
+from bot.channels.telegram.service import telegram_bot
 from bot.config import load_settings
 
 TOKEN = "123:TEST"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.support_care import _period
+from bot.channels.telegram.desk.upkeep import _period
 
 
 @pytest.mark.parametrize("days, lang, words", [

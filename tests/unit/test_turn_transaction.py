@@ -10,7 +10,7 @@ import os
 import pytest
 
 from bot.app import build_conversation
-from bot.channels.telegram import TelegramBot
+from bot.channels.telegram.handlers import TelegramBot
 from bot.config import load_settings
 from bot.conversation.registry import ConversationSettings
 from bot.core.session import SessionKey

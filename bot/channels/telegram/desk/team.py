@@ -12,7 +12,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram_calls import with_retries
+from bot.channels.telegram.calls import with_retries
 from bot.storage.leases import current_lease
 
 log = logging.getLogger(__name__)

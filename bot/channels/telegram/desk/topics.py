@@ -10,8 +10,8 @@ import logging
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.channels.telegram_calls import with_retries
-from bot.channels.telegram_render import MAX_TOPIC_NAME, fit, utf16_length
+from bot.channels.telegram.calls import with_retries
+from bot.channels.telegram.render import MAX_TOPIC_NAME, fit, utf16_length
 from bot.desk.names import shown_name
 from bot.storage.tickets import CLOSED, Ticket
 

@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.channels.delivery import change_session
-from bot.channels.support_desk import SupportDesk
+from bot.channels.telegram.desk.relay import SupportDesk
 from bot.core.session import Session
 from bot.desk.card import describe_guide
 from bot.flows import handoff

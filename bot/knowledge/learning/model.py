@@ -1,6 +1,6 @@
 """A trained linear text classifier, answering with numpy alone.
 
-Training (``bot.knowledge.training``, with scikit-learn) saves what answering needs: each block's
+Training (``bot.knowledge.learning.training``, with scikit-learn) saves what answering needs: each block's
 vocabulary and inverse document frequencies, the weights of every class, and a temperature. Answering
 is then a vectorised look-up and one small matrix product, with no import of scikit-learn or scipy,
 so ``mailbot ask`` starts fast and ``run`` stays small.
@@ -22,7 +22,7 @@ from collections import Counter
 
 import numpy as np
 
-from bot.knowledge.features import ConceptFinder, extract
+from bot.knowledge.learning.features import ConceptFinder, extract
 
 
 class HashedBlocks(tuple):

@@ -24,8 +24,7 @@ import itertools
 import logging
 import time
 import warnings
-from collections.abc import Iterator
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from aiolimiter import AsyncLimiter

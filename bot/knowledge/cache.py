@@ -20,7 +20,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_CODE = Path(__file__).resolve().parent
+_CODE = Path(__file__).resolve().parents[1]  # the bot package
 _KEEP = 3  # older caches kept, for a rollback, before they are removed
 
 
@@ -40,7 +40,7 @@ def fingerprint(*folders: Path) -> str:
                 continue
             stat = path.stat()
             digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    for module in ("i18n.py", "cache.py"):
+    for module in ("i18n.py", "knowledge/cache.py"):
         stat = (_CODE / module).stat()
         digest.update(f"{module}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:20]

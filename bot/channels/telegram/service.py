@@ -24,16 +24,16 @@ from telegram.ext import Application
 from bot import __version__
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, HEARTBEAT_SECONDS, STALE_AFTER
-from bot.channels.telegram import CHANNEL, TelegramBot
-from bot.channels.telegram_updates import Fatal, UpdatePump, until_reachable, webhook_routes
+from bot.channels.telegram.handlers import CHANNEL, TelegramBot
+from bot.channels.telegram.limiter import PausingRateLimiter
+from bot.channels.telegram.updates import Fatal, UpdatePump, until_reachable, webhook_routes
 from bot.core.types import Reply
+from bot.http.probes import database_counts, database_ready
 from bot.i18n import N_
 from bot.knowledge.language import LANGUAGES
-from bot.channels.telegram_limiter import PausingRateLimiter
+from bot.metrics import METRICS
 from bot.storage.leases import BEAT_SECONDS
 from bot.storage.outbox import Request
-from bot.metrics import METRICS
-from bot.probes import database_counts, database_ready
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ class TelegramService:
         METRICS.leases = lambda: {"chat": 0, "role": 0, **self.store.leases.held()}
         server = None
         if settings.http_port is not None:
-            from bot import http_operations, http_server  # tornado only where a server runs
+            from bot.http import operations as http_operations  # tornado only where a server runs
+            from bot.http import server as http_server
 
             routes = http_operations.routes(METRICS.exposition, self.alive, self.ready)
             try:
@@ -114,7 +115,9 @@ class TelegramService:
         status = 0
         try:
             if webhook:
-                from bot import http_server  # tornado only where a server runs: run stays small without one
+                from bot.http import (
+                    server as http_server,  # tornado only where a server runs: run stays small without one
+                )
 
                 secret = settings.webhook_secret.value if settings.webhook_secret else None
                 await until_reachable(lambda: application.bot.set_webhook(

@@ -17,7 +17,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.channels.support_desk import LANGUAGE_NAMES, SupportDesk
+from bot.channels.telegram.desk.relay import LANGUAGE_NAMES, SupportDesk
 from bot.core.callbacks import RateTicket, encode
 from bot.core.numbers import whole_number
 from bot.desk.card import Card, card_html, describe_guide, stats_html

@@ -28,11 +28,11 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
+from bot.metrics import METRICS
+from bot.storage import Storage
 from bot.storage.db import DatabaseUnavailable
 from bot.storage.inbox import DONE, UNPARSEABLE
 from bot.storage.leases import Lease, current_lease
-from bot.storage import Storage
-from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,7 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
 
     import tornado.web
 
-    from bot.http_server import LimitedBody
+    from bot.http.server import LimitedBody
 
     @tornado.web.stream_request_body
     class TelegramWebhook(LimitedBody, tornado.web.RequestHandler):

@@ -22,12 +22,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.delivery import SessionLocks, change_session
-from bot.channels.support_team import GROUP_RETRY_SECONDS, TeamMembers
-from bot.channels.support_topics import TopicStates
-from bot.channels.telegram_calls import with_retries
-from bot.channels.telegram_limiter import first_in_group
+from bot.channels.telegram.calls import with_retries
+from bot.channels.telegram.desk.team import GROUP_RETRY_SECONDS, TeamMembers
+from bot.channels.telegram.desk.topics import TopicStates
+from bot.channels.telegram.limiter import first_in_group
+from bot.channels.telegram.render import split_html
 from bot.channels.threads import InThreads
-from bot.channels.telegram_render import split_html
 from bot.config import Settings
 from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey

@@ -35,12 +35,13 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.delivery import Delivery, SessionLocks, change_delivery
-from bot.channels.support_care import TicketCare
-from bot.channels.support_commands import TEAM_COMMANDS, TeamCommands
-from bot.channels.support_desk import GroupUnreachable, SupportDesk
-from bot.channels.telegram_calls import CountedRequest, with_retries
-from bot.channels.telegram_limiter import PausingRateLimiter
-from bot.channels.telegram_render import keyboard, split_html, to_html
+from bot.channels.telegram.calls import CountedRequest, with_retries
+from bot.channels.telegram.desk.commands import TEAM_COMMANDS, TeamCommands
+from bot.channels.telegram.desk.relay import GroupUnreachable, SupportDesk
+from bot.channels.telegram.desk.upkeep import TicketCare
+from bot.channels.telegram.limiter import PausingRateLimiter
+from bot.channels.telegram.render import keyboard, split_html, to_html
+from bot.channels.turns import handoff_failed_at_once, respond_at_once
 from bot.config import Settings
 from bot.conversation.router import Conversation
 from bot.conversation.texts import Texts
@@ -49,11 +50,10 @@ from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey
 from bot.core.types import Customer, Inbound, Reply
 from bot.i18n import N_, Translator
+from bot.metrics import METRICS
 from bot.storage import Storage
 from bot.storage.db import DatabaseUnavailable
-from bot.channels.turns import handoff_failed_at_once, respond_at_once
 from bot.storage.leases import LeaseLost
-from bot.metrics import METRICS
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The Telegram channel: updates in through the inbox, the conversation's replies out, the support group."""

@@ -1,0 +1,1 @@
+"""The bot's HTTP server: the webhook, mail programs' autoconfiguration, and the operator's metrics and probes."""
