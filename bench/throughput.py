@@ -1,12 +1,16 @@
 """Updates per second through the real Telegram Application, beside a bare python-telegram-bot echo bot.
 
-    python bench/throughput.py [--updates 3000] [--customers 100] [--rounds 3]
+    python bench/throughput.py [--updates 3000] [--customers 100] [--rounds 3] [--old REV]
 
 Both bots run python-telegram-bot's Application with a request class that answers like the Bot API
 without any network, and process the same text updates one at a time (as in production, which keeps
 every chat's order). Each runs in its own process, so that its peak memory is its own. Prints updates
 per second, p50 and p99 time per update, and peak RSS, then the ratio of the two throughputs.
 Rate limiting is left out of both: it caps what Telegram accepts, not what the bot can do.
+
+With ``--old REV`` the bot of that commit (checked out in a temporary git worktree, measured by its own
+copy of this script) runs in the same alternated rounds, so that a change is compared with its parent
+under the same machine noise.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,31 +114,60 @@ def main() -> int:
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--old", metavar="REV", help="also measure the bot of this commit, in the same rounds")
     parser.add_argument("--one", choices=("mailbot", "echo"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_one(args.one, args.updates, args.customers)))
         return 0
-    runs: dict[str, list[dict]] = {"echo": [], "mailbot": []}
-    for _ in range(args.rounds):  # alternated, so that machine noise hits both alike
-        for kind in ("echo", "mailbot"):
-            out = subprocess.run(
-                [sys.executable, __file__, "--one", kind, "--updates", str(args.updates), "--customers", str(args.customers)],
-                capture_output=True, text=True, check=True, cwd=ROOT,
-            )
-            runs[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    with checkout(args.old) as old_root:
+        runs = alternated_rounds(args, old_root)
     # Each bot's median round by throughput.
     results = {kind: sorted(r, key=lambda x: x["per_second"])[len(r) // 2] for kind, r in runs.items()}
     print(f"median of {args.rounds} alternated rounds per bot")
     print(f"{args.updates} text updates from {args.customers} customers, processed one at a time")
     print(f"{'bot':<10}{'updates/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'peak RSS MB':>14}")
-    for kind in ("echo", "mailbot"):
-        r = results[kind]
+    for kind, r in results.items():
         print(f"{kind:<10}{r['per_second']:>12.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['peak_rss_mb']:>14.1f}")
     ratio = results["mailbot"]["per_second"] / results["echo"]["per_second"]
     print(f"throughput ratio mailbot / echo: {ratio:.2f}  (bar: at least 0.5)")
+    if "old" in results:
+        print(f"throughput ratio mailbot / {args.old}: {results['mailbot']['per_second'] / results['old']['per_second']:.2f}"
+              f"  (p99 {results['mailbot']['p99_ms'] / results['old']['p99_ms']:.2f}x)")
     print(f"peak RSS of 'python -m bot run' after {args.customers * 5} updates over HTTP: {run_process_peak_rss(args.customers):.1f} MB  (bar: at most 80)")
     return 0
+
+
+def alternated_rounds(args: argparse.Namespace, old_root: Path | None) -> dict[str, list[dict]]:
+    """Each bot measured in its own process, round after round, so that machine noise hits all alike."""
+    bots = {"echo": ROOT, "mailbot": ROOT} | ({"old": old_root} if old_root else {})
+    runs: dict[str, list[dict]] = {kind: [] for kind in bots}
+    for _ in range(args.rounds):
+        for kind, root in bots.items():
+            script = root / "bench" / "throughput.py"
+            one = "echo" if kind == "echo" else "mailbot"
+            out = subprocess.run(
+                [sys.executable, str(script), "--one", one, "--updates", str(args.updates), "--customers", str(args.customers)],
+                capture_output=True, text=True, check=True, cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
+            )
+            runs[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs
+
+
+@contextmanager
+def checkout(rev: str | None):
+    """The commit ``rev`` in a temporary git worktree (None: nothing)."""
+    if not rev:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="mailbot-old-"))
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder / "tree"), rev], cwd=ROOT, check=True,
+                   capture_output=True)
+    try:
+        yield folder / "tree"
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder / "tree")], cwd=ROOT, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_process_peak_rss(customers: int) -> float:
