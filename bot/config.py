@@ -194,7 +194,7 @@ def _read_yaml(path: Path) -> dict[str, str]:
     return {str(k).lower(): "" if v is None else str(v) for k, v in data.items()}
 
 
-def _check_database_url(url: str) -> None:
+def check_database_url(url: str) -> None:
     scheme = url.partition("://")[0].lower()
     if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
         raise ConfigError("DATABASE_URL must start with sqlite:/// or postgresql://")
@@ -249,7 +249,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
         port = values.get("smtp_port", 25)
         values["smtp_security"] = {587: "starttls", 465: "tls"}.get(port, "none")
     if "database_url" in values:
-        _check_database_url(values["database_url"].value)
+        check_database_url(values["database_url"].value)
     _check_webhook(values)
     settings = Settings(**values)
     try:
