@@ -13,12 +13,14 @@ those probabilities:
 
 The rules left are for what the data cannot say, each a named function: the addresses in a message
 (``text.find_emails``), the program it names (``clients.ClientMatcher``), whether it is foreign
-(``language.is_foreign``), whether it has any word the knowledge base knows at all. Thresholds are chosen on the labelled set (bench/quality.py).
+(``language.is_foreign``), whether it has any word the knowledge base knows at all. Thresholds are chosen
+on the labelled set (bench/quality.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,10 +30,10 @@ from bot.knowledge.clients import ClientMatcher
 from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, is_foreign
 from bot.knowledge.learning.features import ConceptFinder, extract, sentences
 from bot.knowledge.learning.model import hash_blocks
+from bot.knowledge.text import find_emails, fold
 
 if TYPE_CHECKING:
     from bot.knowledge.learning.training import Models
-from bot.knowledge.text import find_emails, fold
 
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
@@ -130,48 +132,49 @@ class AnswerEngine:
             language, decided = lang, True
         elif words:
             probabilities = self.language_model.probabilities_of(extracted)
-            detected = dict(zip(self.language_model.classes, probabilities.tolist()))
+            detected = dict(zip(self.language_model.classes, probabilities.tolist(), strict=True))
             language, decided = decide_language(detected, hint, len(words))
         else:
             language, decided = (hint if hint in languages else DEFAULT_LANGUAGE), False
-        base = dict(lang=language, emails=emails, lang_detected=decided)
+        # What every outcome says about the message, whatever it asks for.
+        base = Analysis("fallback", lang=language, confidence=0.0, emails=emails, lang_detected=decided)
         if not words:
-            return Analysis("fallback", confidence=1.0, reason="empty", **base)
+            return replace(base, confidence=1.0, reason="empty")
         if lang not in languages and is_foreign(words, self.known, self._ours, self.kb.foreign_words):
-            return Analysis("fallback", confidence=0.9, reason="foreign", **base)
+            return replace(base, confidence=0.9, reason="foreign")
         client = self.clients.find(words)
         if client is None and not any(w in self.known for w in words if not w.isdigit()):
             # Nothing the knowledge base knows ("asdf", "12345"): no guess is worth making.
-            return Analysis("fallback", confidence=0.9, reason="unsure", **base)
+            return replace(base, confidence=0.9, reason="unsure")
         parts = sentences(text)[:MAX_SENTENCES] if SENTENCE_WEIGHT and len(words) > 1 else []
         part_features = [extract(part, self.concepts) for part in parts] if len(parts) > 1 else None
         p = self.target_model.probabilities_of(extracted, part_features, SENTENCE_WEIGHT)
         return self._decide(p, client, base)
 
-    def _decide(self, p: np.ndarray, client: str | None, base: dict) -> Analysis:
+    def _decide(self, p: np.ndarray, client: str | None, base: Analysis) -> Analysis:
         classes = self.target_model.classes
         by_intent = np.bincount(self._intent_of_class, weights=p, minlength=len(self._intent_names))
         intent = self._intent_names[int(by_intent.argmax())]
         intent_p = float(by_intent.max())
         order = self._articles[np.argsort(-p[self._articles])]
         ranked = tuple((classes[i], float(p[i])) for i in order[:MAX_SUGGESTIONS + 1])
-        base["ranked"] = ranked
+        base = replace(base, ranked=ranked)
         best_article, best_p = ranked[0]
         close = tuple(a for a, q in ranked if q >= SUGGESTION_FLOOR and q >= SUGGESTION_RATIO * best_p)
         if intent == "answer":
             if best_p >= ANSWER_THRESHOLD:
                 others = tuple(a for a in close if a != best_article)[: MAX_SUGGESTIONS - 1]
-                return Analysis("answer", article=best_article, confidence=best_p, suggestions=others, **base)
-            return Analysis("fallback", confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
+                return replace(base, intent="answer", article=best_article, confidence=best_p, suggestions=others)
+            return replace(base, confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure")
         if intent_p < INTENT_THRESHOLD:
-            return Analysis("fallback", confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
+            return replace(base, confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure")
         if intent == "setup":
-            return Analysis("setup", client=client, confidence=intent_p, **base)
+            return replace(base, intent="setup", client=client, confidence=intent_p)
         if intent == "triage":
-            return Analysis("fallback", confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS], reason="vague", **base)
+            return replace(base, confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS], reason="vague")
         if intent == "fallback":
-            return Analysis("fallback", confidence=intent_p, reason="out_of_scope", **base)
+            return replace(base, confidence=intent_p, reason="out_of_scope")
         if intent == "smalltalk":
             kinds = [(float(p[i]), c) for i, c in enumerate(classes) if c.startswith("@smalltalk:")]
-            return Analysis("smalltalk", smalltalk=max(kinds)[1].split(":", 1)[1], confidence=intent_p, **base)
-        return Analysis(intent, confidence=intent_p, **base)
+            return replace(base, intent="smalltalk", smalltalk=max(kinds)[1].split(":", 1)[1], confidence=intent_p)
+        return replace(base, intent=intent, confidence=intent_p)
