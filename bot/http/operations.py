@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 
 import tornado.web
 
+from bot.http import Route
+
 log = logging.getLogger(__name__)
 
 Check = Callable[[], tuple[bool, str]]
@@ -56,7 +58,7 @@ class MetricsPage(_Handler):
         self.finish(body)
 
 
-def routes(exposition: Exposition, alive: Check, ready: AsyncCheck) -> list[tuple]:
+def routes(exposition: Exposition, alive: Check, ready: AsyncCheck) -> list[Route]:
     return [
         (r"/metrics", MetricsPage, {"exposition": exposition}),
         (r"/healthz", Probe, {"check": alive}),
