@@ -20,8 +20,7 @@ on the labelled set (bench/quality.py).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -65,6 +64,16 @@ class Analysis:
     reason: str | None = None  # for fallback: empty, foreign, out_of_scope, vague, unsure
     lang_detected: bool = False
     ranked: tuple[tuple[str, float], ...] = ()  # the most probable articles, with their probability
+
+
+class _Said(TypedDict, total=False):
+    """What every outcome says about the message, whatever it asks for (``Analysis``' fields of the same
+    names)."""
+
+    lang: str
+    emails: tuple[str, ...]
+    lang_detected: bool
+    ranked: tuple[tuple[str, float], ...]
 
 
 def intent_of(target: str) -> str:
@@ -136,45 +145,47 @@ class AnswerEngine:
             language, decided = decide_language(detected, hint, len(words))
         else:
             language, decided = (hint if hint in languages else DEFAULT_LANGUAGE), False
-        # What every outcome says about the message, whatever it asks for.
-        base = Analysis("fallback", lang=language, confidence=0.0, emails=emails, lang_detected=decided)
+        base = _Said(lang=language, emails=emails, lang_detected=decided)
         if not words:
-            return replace(base, confidence=1.0, reason="empty")
+            return Analysis("fallback", confidence=1.0, reason="empty", **base)
         if lang not in languages and is_foreign(words, self.known, self._ours, self.kb.foreign_words):
-            return replace(base, confidence=0.9, reason="foreign")
+            return Analysis("fallback", confidence=0.9, reason="foreign", **base)
         client = self.clients.find(words)
         if client is None and not any(w in self.known for w in words if not w.isdigit()):
             # Nothing the knowledge base knows ("asdf", "12345"): no guess is worth making.
-            return replace(base, confidence=0.9, reason="unsure")
+            return Analysis("fallback", confidence=0.9, reason="unsure", **base)
         parts = sentences(text)[:MAX_SENTENCES] if SENTENCE_WEIGHT and len(words) > 1 else []
         part_features = [extract(part, self.concepts) for part in parts] if len(parts) > 1 else None
         p = self.target_model.probabilities_of(extracted, part_features, SENTENCE_WEIGHT)
         return self._decide(p, client, base)
 
-    def _decide(self, p: np.ndarray, client: str | None, base: Analysis) -> Analysis:
+    def _decide(self, p: np.ndarray, client: str | None, base: _Said) -> Analysis:
         classes = self.target_model.classes
         by_intent = np.bincount(self._intent_of_class, weights=p, minlength=len(self._intent_names))
         intent = self._intent_names[int(by_intent.argmax())]
         intent_p = float(by_intent.max())
         order = self._articles[np.argsort(-p[self._articles])]
         ranked = tuple((classes[i], float(p[i])) for i in order[:MAX_SUGGESTIONS + 1])
-        base = replace(base, ranked=ranked)
+        base["ranked"] = ranked
         best_article, best_p = ranked[0]
         close = tuple(a for a, q in ranked if q >= SUGGESTION_FLOOR and q >= SUGGESTION_RATIO * best_p)
         if intent == "answer":
             if best_p >= ANSWER_THRESHOLD:
                 others = tuple(a for a in close if a != best_article)[: MAX_SUGGESTIONS - 1]
-                return replace(base, intent="answer", article=best_article, confidence=best_p, suggestions=others)
-            return replace(base, confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure")
+                return Analysis("answer", article=best_article, confidence=best_p, suggestions=others, **base)
+            return Analysis("fallback", confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS],
+                            reason="unsure", **base)
         if intent_p < INTENT_THRESHOLD:
-            return replace(base, confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure")
+            return Analysis("fallback", confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS],
+                            reason="unsure", **base)
         if intent == "setup":
-            return replace(base, intent="setup", client=client, confidence=intent_p)
+            return Analysis("setup", client=client, confidence=intent_p, **base)
         if intent == "triage":
-            return replace(base, confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS], reason="vague")
+            return Analysis("fallback", confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS],
+                            reason="vague", **base)
         if intent == "fallback":
-            return replace(base, confidence=intent_p, reason="out_of_scope")
+            return Analysis("fallback", confidence=intent_p, reason="out_of_scope", **base)
         if intent == "smalltalk":
             kinds = [(float(p[i]), c) for i, c in enumerate(classes) if c.startswith("@smalltalk:")]
-            return replace(base, intent="smalltalk", smalltalk=max(kinds)[1].split(":", 1)[1], confidence=intent_p)
-        return replace(base, intent=intent, confidence=intent_p)
+            return Analysis("smalltalk", smalltalk=max(kinds)[1].split(":", 1)[1], confidence=intent_p, **base)
+        return Analysis(intent, confidence=intent_p, **base)
