@@ -13,10 +13,12 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import tornado.web
 
-from bot.http import Route
+if TYPE_CHECKING:
+    from bot.http import Route
 
 log = logging.getLogger(__name__)
 

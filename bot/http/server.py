@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import tornado.http1connection
 import tornado.httpserver
@@ -20,8 +21,10 @@ import tornado.web
 
 from bot.autoconfig import autodiscover, autodiscover_address, thunderbird_autoconfig
 from bot.core.address import AddressError, parse_address
-from bot.http import Route
 from bot.knowledge.base import ServerSettings
+
+if TYPE_CHECKING:
+    from bot.http import Route
 
 log = logging.getLogger(__name__)
 
