@@ -1,4 +1,5 @@
-"""The command line: ``python -m bot COMMAND`` and ``mailbot COMMAND`` (see CONTRACT.md).
+"""The command line: ``python -m bot COMMAND`` and ``mailbot COMMAND``: the commands operators rely on
+(README.md, docs/operations.md), whose names, options and exit codes stay as they are.
 
 ``chat`` and ``ask`` never import python-telegram-bot, so they start fast and work without a token.
 """
@@ -10,10 +11,19 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.knowledge.language import LANGUAGES
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.app import Core
+    from bot.core.types import Reply
+    from bot.storage import Storage
+    from bot.storage.outbox import Request
 
 log = logging.getLogger("bot")
 
@@ -68,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mailbot: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health, "outbox": cmd_outbox,
-               "db": cmd_db}[args.command]
+    handler = {"chat": cmd_chat, "ask": cmd_ask, "kb": cmd_kb, "run": cmd_run, "health": cmd_health,
+               "outbox": cmd_outbox, "db": cmd_db}[args.command]
     try:
         return handler(args, settings)
     except KeyboardInterrupt:
@@ -95,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.telegram_bot_token:
-        print("mailbot: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; see docs/deploy.md)", file=sys.stderr)
+        print("mailbot: TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; see docs/deploy.md)",
+              file=sys.stderr)
         return 2
     if args.webhook and not settings.webhook_url:
         print("mailbot: --webhook needs WEBHOOK_URL, the public https address Telegram calls", file=sys.stderr)
@@ -108,8 +119,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         # /metrics and the probes must never be served on the webhook's public port.
         print(f"mailbot: HTTP_PORT and WEBHOOK_PORT must differ (both are {settings.http_port})", file=sys.stderr)
         return 2
+    webhook_port = settings.webhook_port if args.webhook else None
     for key, listen, port in (("HTTP_PORT", settings.http_listen, settings.http_port),
-                              ("WEBHOOK_PORT", settings.webhook_listen, settings.webhook_port if args.webhook else None)):
+                              ("WEBHOOK_PORT", settings.webhook_listen, webhook_port)):
         problem = port_taken(listen, port) if port is not None else None
         if problem:  # before anything else starts: one line, not a traceback after Telegram was called
             print(f"mailbot: {key} {port} on {listen} cannot be used: {problem}", file=sys.stderr)
@@ -121,7 +133,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return run(core, webhook=args.webhook)
     finally:
-        core.store.close()
+        _store(core).close()
 
 
 def port_taken(listen: str, port: int) -> str | None:
@@ -165,27 +177,38 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.channels.terminal import run_chat
 
     core = build_core(settings)
+    store = _store(core)
     files_dir = args.files or settings.bot_data_dir / "files"
     try:
-        return run_chat(core.conversation, core.store, args.lang, files_dir, after_turn=_terminal_postman(core))
+        return run_chat(core.conversation, store, args.lang, files_dir, after_turn=_terminal_postman(core, store))
     finally:
-        core.store.close()
+        store.close()
 
 
-def _terminal_postman(core):
+def _store(core: Core) -> Storage:
+    """The store of a core built with one (``build_core``'s default)."""
+    if core.store is None:
+        raise RuntimeError("the core was built without its store")
+    return core.store
+
+
+def _terminal_postman(core: Core, store: Storage) -> Callable[[], list[Reply]]:
     """In the terminal chat, IMAP requests are delivered right after the turn that confirms them."""
     import asyncio
 
-    notices = []
+    from bot.knowledge.language import DEFAULT_LANGUAGE
 
-    async def delivered(request):
-        notices.append(core.texts.request_delivered(request.payload.get("lang", "it"), request.reference, request.kind))
+    notices: list[Reply] = []
+
+    async def delivered(request: Request) -> None:
+        lang = request.payload.get("lang", DEFAULT_LANGUAGE)
+        notices.append(core.texts.request_delivered(lang, request.reference, request.kind))
 
     postman = core.postman(on_delivered=delivered)
 
-    def after_turn():
+    def after_turn() -> list[Reply]:
         notices.clear()
-        if core.store.outbox.due():
+        if store.outbox.due():
             asyncio.run(postman.deliver_due())
         return list(notices)
 
@@ -216,7 +239,8 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{'id':>4}  {'reference':<12} {'state':<10} {'tries':>5}  {'created':<16}  mailboxes / last error")
             for r in requests:
                 created = dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M")
-                print(f"{r.id:>4}  {r.reference:<12} {r.state:<10} {r.attempts:>5}  {created:<16}  {', '.join(r.mailboxes)}")
+                print(f"{r.id:>4}  {r.reference:<12} {r.state:<10} {r.attempts:>5}  {created:<16}  "
+                      f"{', '.join(r.mailboxes)}")
                 if r.last_error and r.state != "delivered":
                     print(f"{'':>47}{r.last_error}")
             return 0
@@ -231,8 +255,8 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         if outbox.claimed(request.id):
             print(f"{request.reference} is being delivered right now by the running bot.")
             return 0
-        delivered = asyncio.run(Postman(outbox, settings).deliver(outbox.get(request.id)))
-        after = outbox.get(request.id)
+        delivered = asyncio.run(Postman(outbox, settings).deliver(outbox.get(request.id) or request))
+        after = outbox.get(request.id) or request
         print(f"{after.reference}: {'delivered' if delivered else 'not delivered: ' + (after.last_error or '')}")
         return 0 if delivered else 1
     finally:
@@ -256,6 +280,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if not args.json:
             return text
         analysis = turn.analysis
+        if analysis is None:  # typed text is always analysed
+            raise RuntimeError("the conversation returned no analysis of a typed question")
         return json.dumps(
             {
                 "intent": analysis.intent,
@@ -281,11 +307,12 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge.base import KnowledgeError
+    from bot.knowledge.base import KnowledgeBase, KnowledgeError
     from bot.knowledge.loader import load_knowledge
 
     if args.kb_command == "unanswered":
         return _kb_unanswered(args, settings)
+    kb: KnowledgeBase | None
     try:
         kb, problems = load_knowledge(settings.knowledge_dir, strict=False)
     except KnowledgeError as exc:
@@ -293,7 +320,7 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     if args.kb_command == "check":
         for problem in problems:
             print(problem)
-        if problems:
+        if problems or kb is None:
             print(f"{len(problems)} problem(s) in {settings.knowledge_dir}", file=sys.stderr)
             return 1
         from bot.app import build_core
@@ -307,7 +334,7 @@ def cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
         print(f"knowledge base OK: {len(kb.articles)} articles, {len(kb.clients)} clients, "
               f"{len(engine.conflicts)} warning(s) ({settings.knowledge_dir})")
         return 0
-    if problems:
+    if problems or kb is None:
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1

@@ -1,7 +1,8 @@
 """Settings: a frozen dataclass built from the environment and an optional YAML file.
 
-Every key of CONTRACT.md is an upper-case environment variable; the same key in lower case may be set
-in the YAML file named by ``--config`` or ``BOT_CONFIG``. The environment wins. Secrets print masked.
+Every setting (the fields of ``Settings``, documented in README.md and docs/operations.md) is an
+upper-case environment variable; the same key in lower case may be set in the YAML file named by
+``--config`` or ``BOT_CONFIG``. The environment wins. Secrets print masked.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import dataclasses
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from bot.desk.hours import HoursError, OpeningHours, parse_hours
@@ -27,6 +29,7 @@ class Secret:
     JSON, it is ``<SECRET>`` or an error. Only ``.value`` gives it, to the one call that needs it."""
 
     __slots__ = ("_value",)
+    _value: str
 
     def __init__(self, value: str):
         object.__setattr__(self, "_value", str(value))
@@ -55,7 +58,7 @@ class Secret:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Secret cannot be changed")
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("a Secret is not pickled: it would be written out in clear")
 
 
@@ -169,10 +172,11 @@ def _as_float(key: str, raw: str) -> float:
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
-def _check_webhook(values: dict[str, object]) -> None:
+def _check_webhook(values: dict[str, Any]) -> None:
     secret = values.get("webhook_secret")
     if isinstance(secret, Secret) and not _WEBHOOK_SECRET.fullmatch(secret.value):
-        raise ConfigError("WEBHOOK_SECRET must be 1 to 256 characters among A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        raise ConfigError("WEBHOOK_SECRET must be 1 to 256 characters among A-Z, a-z, 0-9, _ and - "
+                          "(Telegram's rule)")
     url = values.get("webhook_url")
     if isinstance(url, str):
         parts = urlsplit(url)
@@ -194,16 +198,51 @@ def _read_yaml(path: Path) -> dict[str, str]:
     return {str(k).lower(): "" if v is None else str(v) for k, v in data.items()}
 
 
-def _check_database_url(url: str) -> None:
+def check_database_url(url: str) -> None:
     scheme = url.partition("://")[0].lower()
     if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
         raise ConfigError("DATABASE_URL must start with sqlite:/// or postgresql://")
 
 
-def load_settings(environ: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:
-    """Build the settings from ``environ`` (the process environment by default) and a YAML file."""
-    environ = os.environ if environ is None else environ
-    config_file = config_file or environ.get("BOT_CONFIG")
+def _staff_ids(key: str, text: str) -> frozenset[int]:
+    try:
+        return frozenset(_as_int(key, part.strip()) for part in text.replace(";", ",").split(",") if part.strip())
+    except ConfigError:
+        raise ConfigError("SUPPORT_STAFF_IDS must be Telegram user ids separated by commas") from None
+
+
+def _smtp_security(key: str, text: str) -> str:
+    if text.lower() not in SECURITY_CHOICES:
+        raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SECURITY_CHOICES)}")
+    return text.lower()
+
+
+def _lease_seconds(key: str, text: str) -> float:
+    value = _as_float(key, text)
+    if not value >= 1:
+        raise ConfigError("LEASE_SECONDS must be at least 1")
+    return value
+
+
+# How each key's text becomes its field's value (a key not listed is text as it is).
+_PARSERS: dict[str, Callable[[str, str], object]] = {
+    **dict.fromkeys(("telegram_bot_token", "smtp_password", "webhook_secret", "database_url"),
+                    lambda key, text: Secret(text)),
+    **dict.fromkeys(("smtp_port", "webhook_port", "http_port"), _as_port),
+    "support_chat_id": _as_int,
+    "support_staff_ids": _staff_ids,
+    **dict.fromkeys(("outbox_retry_seconds", "data_retention_days", "support_idle_close_days"), _as_float),
+    **dict.fromkeys(("bot_data_dir", "bot_cache_dir", "knowledge_dir", "locales_dir"),
+                    lambda key, text: Path(text).expanduser()),
+    "smtp_security": _smtp_security,
+    **dict.fromkeys(("support_sign_replies", "database_auto_migrate"), _as_bool),
+    "lease_seconds": _lease_seconds,
+    "log_level": lambda key, text: text.upper(),
+}
+
+
+def _raw_settings(environ: Mapping[str, str], config_file: str | Path | None) -> dict[str, str]:
+    """The settings' texts: the YAML file's, overridden by the environment's; empty ones left out."""
     raw: dict[str, str] = _read_yaml(Path(config_file)) if config_file else {}
     known = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(raw) - known)
@@ -212,44 +251,20 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
     for name in known:
         if name.upper() in environ:
             raw[name] = environ[name.upper()]
-    raw = {k: v.strip() for k, v in raw.items() if v.strip() != ""}
+    return {k: v.strip() for k, v in raw.items() if v.strip() != ""}
 
-    values: dict[str, object] = {}
-    for key, text in raw.items():
-        if key in ("telegram_bot_token", "smtp_password", "webhook_secret", "database_url"):
-            values[key] = Secret(text)
-        elif key in ("smtp_port", "webhook_port", "http_port"):
-            values[key] = _as_port(key, text)
-        elif key == "support_chat_id":
-            values[key] = _as_int(key, text)
-        elif key == "support_staff_ids":
-            try:
-                values[key] = frozenset(_as_int(key, part.strip()) for part in text.replace(";", ",").split(",") if part.strip())
-            except ConfigError:
-                raise ConfigError("SUPPORT_STAFF_IDS must be Telegram user ids separated by commas") from None
-        elif key in ("outbox_retry_seconds", "data_retention_days", "support_idle_close_days"):
-            values[key] = _as_float(key, text)
-        elif key in ("bot_data_dir", "bot_cache_dir", "knowledge_dir", "locales_dir"):
-            values[key] = Path(text).expanduser()
-        elif key == "smtp_security":
-            if text.lower() not in SECURITY_CHOICES:
-                raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SECURITY_CHOICES)}")
-            values[key] = text.lower()
-        elif key in ("support_sign_replies", "database_auto_migrate"):
-            values[key] = _as_bool(key, text)
-        elif key == "lease_seconds":
-            values[key] = _as_float(key, text)
-            if not values[key] >= 1:
-                raise ConfigError("LEASE_SECONDS must be at least 1")
-        elif key == "log_level":
-            values[key] = text.upper()
-        else:
-            values[key] = text
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: str | Path | None = None) -> Settings:
+    """Build the settings from ``environ`` (the process environment by default) and a YAML file."""
+    environ = os.environ if environ is None else environ
+    raw = _raw_settings(environ, config_file or environ.get("BOT_CONFIG"))
+    # Each value of its field's type (``_PARSERS``): what the dataclass is then built from.
+    values: dict[str, Any] = {key: _PARSERS.get(key, _text)(key, text) for key, text in raw.items()}
     if "smtp_security" not in values:
         port = values.get("smtp_port", 25)
         values["smtp_security"] = {587: "starttls", 465: "tls"}.get(port, "none")
     if "database_url" in values:
-        _check_database_url(values["database_url"].value)
+        check_database_url(values["database_url"].value)
     _check_webhook(values)
     settings = Settings(**values)
     try:
@@ -257,3 +272,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: str | P
     except HoursError as exc:
         raise ConfigError(f"SUPPORT_HOURS, SUPPORT_TIMEZONE or SUPPORT_CLOSED: {exc}") from None
     return settings
+
+
+def _text(key: str, text: str) -> str:
+    return text

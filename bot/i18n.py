@@ -12,10 +12,9 @@ import gettext
 import io
 from pathlib import Path
 
-from bot.knowledge.language import LANGUAGES
+from bot.knowledge.language import DEFAULT_LANGUAGE, LANGUAGES
 
 DOMAIN = "messages"
-DEFAULT_LANGUAGE = "it"
 
 
 class CatalogueError(RuntimeError):
@@ -55,6 +54,8 @@ class Translator:
 
     def __init__(self, locales_dir: Path | None = None, compiled: dict[str, bytes] | None = None):
         if compiled is None:
+            if locales_dir is None:
+                raise TypeError("Translator needs the locales folder or the compiled catalogues")
             compiled = {lang: compiled_catalogue(locales_dir, lang) for lang in LANGUAGES}
         self.compiled = compiled
         self._catalogues = {lang: gettext.GNUTranslations(io.BytesIO(data)) for lang, data in compiled.items()}

@@ -26,8 +26,9 @@ from email.utils import format_datetime
 import aiosmtplib
 
 from bot.config import Settings
+from bot.core.ports import HANDOFF
 from bot.storage import OutboxStore
-from bot.storage.outbox import HANDOFF, Request
+from bot.storage.outbox import Request
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,8 @@ def retry_delay(attempts: int, first: float) -> float:
     return min(MAX_DELAY, first * (2 ** max(0, attempts - 1)))
 
 
-async def send(message: EmailMessage, settings: Settings, tls_context: ssl.SSLContext | None = None, timeout: float = 30) -> None:
+async def send(message: EmailMessage, settings: Settings, tls_context: ssl.SSLContext | None = None,
+               timeout: float = 30) -> None:
     """One delivery attempt; raises aiosmtplib errors as they come."""
     security = settings.smtp_security
     context = tls_context or ssl.create_default_context()
@@ -275,7 +277,8 @@ class Postman:
         try:
             message = build_email(request, self.settings)
         except Exception as error:  # one request that cannot be built fails alone; the others go on
-            log.error("request %s cannot be built and is not sent: %s: %s", request.reference, type(error).__name__, error)
+            log.error("request %s cannot be built and is not sent: %s: %s", request.reference,
+                      type(error).__name__, error)
             await asyncio.to_thread(self.outbox.attempt_failed, request.id, f"cannot be built: {type(error).__name__}",
                                     time.time(), True, claim)
             METRICS.outbox_failed(permanent=True)
@@ -307,7 +310,8 @@ class Postman:
 
     async def _report_trouble(self, request_id: int) -> None:
         current = await asyncio.to_thread(self.outbox.get, request_id)
-        if current and not current.alerted and (current.state == "failed" or time.time() - current.created >= ALERT_AFTER):
+        overdue = current is not None and time.time() - current.created >= ALERT_AFTER
+        if current and not current.alerted and (current.state == "failed" or overdue):
             if self.on_trouble:
                 await self._safely(self.on_trouble, current, self.outbox.mark_alerted)
             else:  # "outbox retry", the terminal chat: no other process looks at a failed request again

@@ -13,8 +13,12 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import tornado.web
+
+if TYPE_CHECKING:
+    from bot.http import Route
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ class MetricsPage(_Handler):
         self.finish(body)
 
 
-def routes(exposition: Exposition, alive: Check, ready: AsyncCheck) -> list[tuple]:
+def routes(exposition: Exposition, alive: Check, ready: AsyncCheck) -> list[Route]:
     return [
         (r"/metrics", MetricsPage, {"exposition": exposition}),
         (r"/healthz", Probe, {"check": alive}),

@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from bot.storage import Storage
 
 PROBE_TIMEOUT = 2.0  # seconds; Prometheus and load balancers time out at a few seconds themselves
 
@@ -25,7 +28,7 @@ class Prober:
     def __init__(self, timeout: float = PROBE_TIMEOUT):
         self.timeout = timeout
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe")
-        self._running: dict[str, asyncio.Future] = {}
+        self._running: dict[str, asyncio.Future[Any]] = {}
 
     async def run(self, kind: str, read: Callable[[], T]) -> T:
         """``read()`` in the probe thread; raises TimeoutError after ``timeout`` seconds, or what it raised."""
@@ -38,13 +41,13 @@ class Prober:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def database_ready(store) -> tuple[bool, str]:
+def database_ready(store: Storage) -> tuple[bool, str]:
     """Whether the database answers and its schema is current; the reason in one line (no URL, no secret)."""
     reason = store.ready()
     return reason is None, reason or "ready"
 
 
-def database_counts(store) -> dict[str, int]:
+def database_counts(store: Storage) -> dict[str, int]:
     """The gauges that come from the database: updates waiting, requests not yet mailed, open tickets."""
     return {
         "inbox_pending": store.inbox.count("pending"),

@@ -12,12 +12,19 @@ A missing, malformed or hostile address gets a 4xx, never a 500; nothing here ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+import tornado.http1connection
+import tornado.httpserver
 import tornado.web
 
 from bot.autoconfig import autodiscover, autodiscover_address, thunderbird_autoconfig
 from bot.core.address import AddressError, parse_address
 from bot.knowledge.base import ServerSettings
+
+if TYPE_CHECKING:
+    from bot.http import Route
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +36,15 @@ SERVER_MAX_BODY = 64 * 1024
 DRAIN_MAX = 16 * 1024 * 1024
 
 
-class LimitedBody:
+class LimitedBody(tornado.web.RequestHandler):
     """For a ``stream_request_body`` handler: the body kept up to ``limit`` bytes, the rest dropped."""
 
     limit = MAX_BODY
 
     def prepare_body(self) -> None:
         self.body, self.too_large = bytearray(), False
-        self.request.connection.set_max_body_size(DRAIN_MAX)
+        if isinstance(self.request.connection, tornado.http1connection.HTTP1Connection):  # what HTTPServer uses
+            self.request.connection.set_max_body_size(DRAIN_MAX)
 
     def data_received(self, chunk: bytes) -> None:
         if self.too_large or self._finished:
@@ -104,9 +112,9 @@ class OutlookAutodiscover(LimitedBody, _Handler):
         self.write(autodiscover(self.servers, address))
 
 
-def routes(servers: ServerSettings) -> list[tuple]:
+def routes(servers: ServerSettings) -> list[Route]:
     """The autoconfiguration paths, for any tornado application."""
-    settings = {"servers": servers}
+    settings: dict[str, object] = {"servers": servers}
     return [
         (r"/mail/config-v1\.1\.xml", ThunderbirdAutoconfig, settings),
         (r"/\.well-known/autoconfig/mail/config-v1\.1\.xml", ThunderbirdAutoconfig, settings),
@@ -115,10 +123,11 @@ def routes(servers: ServerSettings) -> list[tuple]:
     ]
 
 
-def application(servers: ServerSettings, extra: list[tuple] = ()) -> tornado.web.Application:
+def application(servers: ServerSettings, extra: Sequence[Route] = ()) -> tornado.web.Application:
     return tornado.web.Application([*extra, *routes(servers)], log_function=lambda handler: None)
 
 
-def serve(app: tornado.web.Application, port: int, address: str):
-    """Listen with the bot's body limit (never tornado's default 100 MB); raises OSError when the port is taken."""
+def serve(app: tornado.web.Application, port: int, address: str) -> tornado.httpserver.HTTPServer:
+    """Listen with the bot's body limit (never tornado's default 100 MB); raises OSError when the port is
+    taken."""
     return app.listen(port, address=address, max_body_size=SERVER_MAX_BODY, max_buffer_size=1024 * 1024)

@@ -48,7 +48,7 @@ ANSWER_PLACEHOLDERS = frozenset(
     smtp_host smtp_port smtp_port_starttls""".split()
 ) | _OPTIONAL_VALUES | _CONDITIONS
 SERVER_PLACEHOLDERS = frozenset({"domain", "email"})
-# The ids CONTRACT.md promises to customers, operators and acceptance checks.
+# The ids promised to customers, operators and acceptance checks: the menus, flows and checks name them.
 REQUIRED_ARTICLES = tuple(
     """pop3-vs-imap how-pop3-works how-imap-works pop3-advantages imap-advantages which-protocol smtp
     leave-copy-on-server offline-access multiple-devices server-space local-disk-space lost-device-safety
@@ -57,7 +57,8 @@ REQUIRED_ARTICLES = tuple(
     forwarding-autoreply phishing""".split()
 )
 REQUIRED_CLIENTS = tuple(
-    "outlook new-outlook outlook-mac thunderbird apple-mail ios-mail gmail-android samsung-email gmail-web other".split()
+    """outlook new-outlook outlook-mac thunderbird apple-mail ios-mail gmail-android samsung-email gmail-web
+    other""".split()
 )
 MAX_ANSWER_CHARS = 1200
 MIN_QUESTIONS = 5

@@ -59,9 +59,9 @@ def cached(cache_dir: Path, key: str, build: Callable[[], Any]) -> Any:
     value = build()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".core-", delete=False) as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, path)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".core-", delete=False) as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(out.name, path)
         _prune(cache_dir)
     except OSError as exc:
         log.debug("start-up cache not written to %s: %s", cache_dir, exc)

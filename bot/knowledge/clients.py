@@ -80,9 +80,9 @@ class ClientMatcher:
             if best is not None and best[0] >= size:
                 break
             for i in range(len(words) - size + 1):
-                client = self._exact.get(tuple(words[i : i + size]))
-                if client:
-                    best = (size, client)
+                exact = self._exact.get(tuple(words[i : i + size]))
+                if exact:
+                    best = (size, exact)
                     break
         if best is not None:
             return best[1]

@@ -13,13 +13,14 @@ those probabilities:
 
 The rules left are for what the data cannot say, each a named function: the addresses in a message
 (``text.find_emails``), the program it names (``clients.ClientMatcher``), whether it is foreign
-(``language.is_foreign``), whether it has any word the knowledge base knows at all. Thresholds are chosen on the labelled set (bench/quality.py).
+(``language.is_foreign``), whether it has any word the knowledge base knows at all. Thresholds are chosen
+on the labelled set (bench/quality.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -28,10 +29,10 @@ from bot.knowledge.clients import ClientMatcher
 from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, is_foreign
 from bot.knowledge.learning.features import ConceptFinder, extract, sentences
 from bot.knowledge.learning.model import hash_blocks
+from bot.knowledge.text import find_emails, fold
 
 if TYPE_CHECKING:
     from bot.knowledge.learning.training import Models
-from bot.knowledge.text import find_emails, fold
 
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
@@ -63,6 +64,16 @@ class Analysis:
     reason: str | None = None  # for fallback: empty, foreign, out_of_scope, vague, unsure
     lang_detected: bool = False
     ranked: tuple[tuple[str, float], ...] = ()  # the most probable articles, with their probability
+
+
+class _Said(TypedDict, total=False):
+    """What every outcome says about the message, whatever it asks for (``Analysis``' fields of the same
+    names)."""
+
+    lang: str
+    emails: tuple[str, ...]
+    lang_detected: bool
+    ranked: tuple[tuple[str, float], ...]
 
 
 def intent_of(target: str) -> str:
@@ -130,11 +141,11 @@ class AnswerEngine:
             language, decided = lang, True
         elif words:
             probabilities = self.language_model.probabilities_of(extracted)
-            detected = dict(zip(self.language_model.classes, probabilities.tolist()))
+            detected = dict(zip(self.language_model.classes, probabilities.tolist(), strict=True))
             language, decided = decide_language(detected, hint, len(words))
         else:
             language, decided = (hint if hint in languages else DEFAULT_LANGUAGE), False
-        base = dict(lang=language, emails=emails, lang_detected=decided)
+        base = _Said(lang=language, emails=emails, lang_detected=decided)
         if not words:
             return Analysis("fallback", confidence=1.0, reason="empty", **base)
         if lang not in languages and is_foreign(words, self.known, self._ours, self.kb.foreign_words):
@@ -148,7 +159,7 @@ class AnswerEngine:
         p = self.target_model.probabilities_of(extracted, part_features, SENTENCE_WEIGHT)
         return self._decide(p, client, base)
 
-    def _decide(self, p: np.ndarray, client: str | None, base: dict) -> Analysis:
+    def _decide(self, p: np.ndarray, client: str | None, base: _Said) -> Analysis:
         classes = self.target_model.classes
         by_intent = np.bincount(self._intent_of_class, weights=p, minlength=len(self._intent_names))
         intent = self._intent_names[int(by_intent.argmax())]
@@ -162,13 +173,16 @@ class AnswerEngine:
             if best_p >= ANSWER_THRESHOLD:
                 others = tuple(a for a in close if a != best_article)[: MAX_SUGGESTIONS - 1]
                 return Analysis("answer", article=best_article, confidence=best_p, suggestions=others, **base)
-            return Analysis("fallback", confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
+            return Analysis("fallback", confidence=1.0 - best_p, suggestions=close[:MAX_SUGGESTIONS],
+                            reason="unsure", **base)
         if intent_p < INTENT_THRESHOLD:
-            return Analysis("fallback", confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS], reason="unsure", **base)
+            return Analysis("fallback", confidence=1.0 - intent_p, suggestions=close[:MAX_SUGGESTIONS],
+                            reason="unsure", **base)
         if intent == "setup":
             return Analysis("setup", client=client, confidence=intent_p, **base)
         if intent == "triage":
-            return Analysis("fallback", confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS], reason="vague", **base)
+            return Analysis("fallback", confidence=intent_p, suggestions=self.kb.triage[:MAX_SUGGESTIONS],
+                            reason="vague", **base)
         if intent == "fallback":
             return Analysis("fallback", confidence=intent_p, reason="out_of_scope", **base)
         if intent == "smalltalk":

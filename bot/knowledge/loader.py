@@ -9,7 +9,8 @@ Layout of the folder:
     languages/<code>.yaml  each language's name and function words (a language is a file here)
     foreign.yaml         function words of languages the bot does not speak
 
-Loading collects every problem instead of stopping at the first, so an editor sees them all at once.
+Loading collects every problem instead of stopping at the first, so an editor sees them all at once
+(the shared checks are in ``checking.py``, the word lists' readers in ``learning/wordlists.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from bot.knowledge.base import (
     INTENT_SECTIONS,
     MAX_ANSWER_CHARS,
     MIN_QUESTIONS,
-    OPTIONAL_PLACEHOLDERS,
     PROTOCOLS,
     PROVIDER_ADDRESSES,
     PROVIDER_FACTS,
@@ -41,87 +41,15 @@ from bot.knowledge.base import (
     KnowledgeError,
     Problem,
     ServerSettings,
-    placeholders,
 )
-from bot.knowledge.language import LANGUAGES
 from bot.knowledge.learning.wordlists import WordListLoading
+
+# Articles and clients the bot's menus, flows and operators' checks name (base.py lists them).
+_REQUIRED = "is required (the bot's menus, flows and checks name it) but missing"
 
 
 class _Loader(WordListLoading):
-    def __init__(self, root: Path):
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def problem(self, path: Path, where: str, message: str) -> None:
-        try:
-            name = str(path.relative_to(self.root.parent))
-        except ValueError:
-            name = str(path)
-        self.problems.append(Problem(name, where, message))
-
-    def read(self, path: Path) -> Any:
-        import yaml  # here, so that a start from the cache never pays for it
-
-        try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except FileNotFoundError:
-            self.problem(path, "", "file is missing")
-        except UnicodeDecodeError:
-            self.problem(path, "", "file is not UTF-8 text")
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark else ""
-            self.problem(path, where, f"not valid YAML ({getattr(exc, 'problem', None) or exc})")
-        return None
-
-    def texts(self, path: Path, where: str, value: Any, *, placeholders_allowed: frozenset[str]) -> dict[str, str]:
-        """A ``{it: ..., en: ...}`` mapping of non-empty strings."""
-        if not isinstance(value, dict):
-            self.problem(path, where, "must have an 'it' and an 'en' text")
-            return {}
-        out: dict[str, str] = {}
-        for lang in LANGUAGES:
-            text = value.get(lang)
-            if not isinstance(text, str) or not text.strip():
-                self.problem(path, where, f"the {_LANG_NAMES[lang]} text ({lang}) is missing or empty")
-                continue
-            self.check_placeholders(path, f"{where} ({lang})", text, placeholders_allowed)
-            for name in OPTIONAL_PLACEHOLDERS:
-                if any(("{" + name + "}" in line or "{if_" + name + "}" in line) and "{no_" + name + "}" in line
-                       for line in text.split("\n")):
-                    self.problem(path, f"{where} ({lang})", f"a line with both {{{name}}} and {{no_{name}}} is never "
-                                 "shown: put them on lines of their own (with | rather than > in YAML)")
-            out[lang] = text.strip()
-        for lang in sorted(set(value) - set(LANGUAGES)):
-            self.problem(path, where, f"unknown language {lang!r} (use {', '.join(LANGUAGES)})")
-        if len(out) == 2:
-            ph = {lang: placeholders(t) for lang, t in out.items() if _balanced(t)}
-            if len(ph) == 2 and ph["it"] != ph["en"]:
-                self.problem(path, where, f"the languages use different placeholders: it {sorted(ph['it'])}, en {sorted(ph['en'])}")
-        return out
-
-    def check_placeholders(self, path: Path, where: str, text: str, allowed: frozenset[str]) -> None:
-        if not _balanced(text):
-            self.problem(path, where, "unbalanced { or } (write {{ or }} for a literal brace)")
-            return
-        for name in sorted(placeholders(text) - allowed):
-            known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
-            self.problem(path, where, f"unknown placeholder {{{name}}} (known: {known})")
-
-    def phrase_lists(self, path: Path, where: str, value: Any, minimum: int = 1) -> dict[str, tuple[str, ...]]:
-        if not isinstance(value, dict):
-            self.problem(path, where, "must have 'it' and 'en' lists")
-            return {}
-        out = {}
-        for lang in LANGUAGES:
-            items = value.get(lang)
-            if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
-                self.problem(path, where, f"'{lang}' must be a list of non-empty texts")
-                continue
-            if len(items) < minimum:
-                self.problem(path, where, f"'{lang}' has {len(items)} example(s); at least {minimum} are needed")
-            out[lang] = tuple(i.strip() for i in items)
-        return out
+    """The sections of ``knowledge/``, each read and checked (the word lists in ``WordListLoading``)."""
 
     def article(self, path: Path) -> Article | None:
         data = self.read(path)
@@ -143,7 +71,8 @@ class _Loader(WordListLoading):
         answer = self.texts(path, f"{where} answer", data.get("answer"), placeholders_allowed=ANSWER_PLACEHOLDERS)
         for lang, text in answer.items():
             if len(text) > MAX_ANSWER_CHARS:
-                self.problem(path, f"{where} answer ({lang})", f"{len(text)} characters; keep it under {MAX_ANSWER_CHARS} to fit a phone screen")
+                self.problem(path, f"{where} answer ({lang})",
+                             f"{len(text)} characters; keep it under {MAX_ANSWER_CHARS} to fit a phone screen")
         questions = self.phrase_lists(path, f"{where} questions", data.get("questions"), MIN_QUESTIONS)
         related = data.get("related") or []
         offer = data.get("offer") or []
@@ -183,25 +112,34 @@ class _Loader(WordListLoading):
         if not isinstance(value, dict):
             self.problem(path, where, "must have host, port and security")
             return fallback
-        host, port, security = value.get("host"), value.get("port"), value.get("security")
         alt = value.get("alternative") or {}
-        ok = True
-        if not isinstance(host, str) or not host:
-            self.problem(path, f"{where} host", "must be a server name")
-            ok = False
-        else:
-            self.check_placeholders(path, f"{where} host", host, SERVER_PLACEHOLDERS)
-        for key, p in (("port", port), ("alternative port", alt.get("port"))):
-            if not isinstance(p, int) or not 0 < p < 65536:
-                self.problem(path, f"{where} {key}", "must be a port number from 1 to 65535")
-                ok = False
-        for key, s in (("security", security), ("alternative security", alt.get("security"))):
-            if s not in ("ssl", "starttls", "none"):
-                self.problem(path, f"{where} {key}", "must be ssl, starttls or none")
-                ok = False
-        if not ok:
+        host = self.host(path, f"{where} host", value.get("host"))
+        port = self.port(path, f"{where} port", value.get("port"))
+        alt_port = self.port(path, f"{where} alternative port", alt.get("port"))
+        security = self.security(path, f"{where} security", value.get("security"))
+        alt_security = self.security(path, f"{where} alternative security", alt.get("security"))
+        if host is None or port is None or alt_port is None or security is None or alt_security is None:
             return fallback
-        return Endpoint(host, port, security, alt["port"], alt["security"])
+        return Endpoint(host, port, security, alt_port, alt_security)
+
+    def host(self, path: Path, where: str, value: Any) -> str | None:
+        if not isinstance(value, str) or not value:
+            self.problem(path, where, "must be a server name")
+            return None
+        self.check_placeholders(path, where, value, SERVER_PLACEHOLDERS)
+        return value
+
+    def port(self, path: Path, where: str, value: Any) -> int | None:
+        if not isinstance(value, int) or not 0 < value < 65536:
+            self.problem(path, where, "must be a port number from 1 to 65535")
+            return None
+        return value
+
+    def security(self, path: Path, where: str, value: Any) -> str | None:
+        if value not in ("ssl", "starttls", "none"):
+            self.problem(path, where, "must be ssl, starttls or none")
+            return None
+        return str(value)
 
     def servers(self, path: Path) -> ServerSettings:
         data = self.read(path) or {}
@@ -239,32 +177,26 @@ class _Loader(WordListLoading):
         facts: dict[str, str] = {}
         for name, kind in PROVIDER_FACTS.items():
             value = data.get(name)
-            if value in (None, "", False):
-                continue
-            where = f"provider {name}"
-            if kind == "number" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-                self.problem(path, where, "must be a whole number above 0, or empty")
-            elif kind == "flag" and value is not True:
-                self.problem(path, where, "must be true or false")
-            elif kind == "address":
-                facts[name] = self.optional_address(path, where, value)
-            elif kind == "text" and not isinstance(value, str):
-                self.problem(path, where, "must be a text, or empty")
-            elif kind == "text":
-                self.check_placeholders(path, where, value, SERVER_PLACEHOLDERS)
-                facts[name] = value.strip()
-            else:
-                facts[name] = "yes" if kind == "flag" else str(value)
+            if value not in (None, "", False):
+                facts[name] = self.provider_fact(path, f"provider {name}", kind, value)
         return {name: value for name, value in facts.items() if value}
 
-    def optional_address(self, path: Path, key: str, value: Any) -> str:
-        if value in (None, ""):
-            return ""
-        if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-            self.problem(path, key, "must be a web address (https://...) or empty")
-            return ""
-        self.check_placeholders(path, key, value, SERVER_PLACEHOLDERS)
-        return value
+    def provider_fact(self, path: Path, where: str, kind: str, value: Any) -> str:
+        """One fact that is set, as text ("" when it is not of its kind)."""
+        if kind == "number" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            self.problem(path, where, "must be a whole number above 0, or empty")
+        elif kind == "flag" and value is not True:
+            self.problem(path, where, "must be true or false")
+        elif kind == "address":
+            return self.optional_address(path, where, value)
+        elif kind == "text" and not isinstance(value, str):
+            self.problem(path, where, "must be a text, or empty")
+        elif kind == "text":
+            self.check_placeholders(path, where, value, SERVER_PLACEHOLDERS)
+            return str(value).strip()
+        else:
+            return "yes" if kind == "flag" else str(value)
+        return ""
 
     def intents(self, path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
         data = self.read(path)
@@ -279,13 +211,7 @@ class _Loader(WordListLoading):
             if value is None:
                 self.problem(path, section, "section is missing")
             elif section == "smalltalk":
-                if not isinstance(value, dict):
-                    self.problem(path, section, f"must have the kinds {', '.join(SMALLTALK_KINDS)}")
-                    continue
-                for kind in SMALLTALK_KINDS:
-                    out[f"smalltalk:{kind}"] = self.phrase_lists(path, f"smalltalk {kind}", value.get(kind))
-                for kind in sorted(set(value) - set(SMALLTALK_KINDS)):
-                    self.problem(path, f"smalltalk {kind}", f"unknown kind (use {', '.join(SMALLTALK_KINDS)})")
+                out.update(self.smalltalk(path, value))
             elif section == "triage" and isinstance(value, dict):
                 out[section] = self.phrase_lists(path, section, {k: v for k, v in value.items() if k != "offer"})
             else:
@@ -294,7 +220,18 @@ class _Loader(WordListLoading):
             self.problem(path, section, f"unknown section (use {', '.join(INTENT_SECTIONS)})")
         return out
 
-    def triage_offer(self, path: Path, articles: dict[str, "Article"]) -> tuple[str, ...]:
+    def smalltalk(self, path: Path, value: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+        """The ``smalltalk`` section: phrases of each kind, as intents ``smalltalk:<kind>``."""
+        if not isinstance(value, dict):
+            self.problem(path, "smalltalk", f"must have the kinds {', '.join(SMALLTALK_KINDS)}")
+            return {}
+        out = {f"smalltalk:{kind}": self.phrase_lists(path, f"smalltalk {kind}", value.get(kind))
+               for kind in SMALLTALK_KINDS}
+        for kind in sorted(set(value) - set(SMALLTALK_KINDS)):
+            self.problem(path, f"smalltalk {kind}", f"unknown kind (use {', '.join(SMALLTALK_KINDS)})")
+        return out
+
+    def triage_offer(self, path: Path, articles: dict[str, Article]) -> tuple[str, ...]:
         data = self.read(path)
         value = data.get("triage") if isinstance(data, dict) else None
         offer = value.get("offer") if isinstance(value, dict) else None
@@ -306,7 +243,7 @@ class _Loader(WordListLoading):
                 self.problem(path, "triage offer", f"{article_id!r} is not an article")
         return tuple(a for a in offer if a in articles)
 
-    def guide(self, path: Path, clients: dict[str, "Client"]) -> Guide | None:
+    def guide(self, path: Path, clients: dict[str, Client]) -> Guide | None:
         data = self.read(path)
         if data is None:
             return None
@@ -339,16 +276,6 @@ class _Loader(WordListLoading):
             self.problem(path, f"{where} steps", f"unknown protocol {protocol!r} (use pop3 and imap)")
         return Guide(path.stem, intro, steps)
 
-_LANG_NAMES = {"it": "Italian", "en": "English"}
-
-
-def _balanced(text: str) -> bool:
-    try:
-        placeholders(text)
-    except ValueError:
-        return False
-    return True
-
 
 def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, list[Problem]]:
     """Read the knowledge folder; with ``strict``, raise KnowledgeError if anything is wrong."""
@@ -356,41 +283,13 @@ def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, l
     if not root.is_dir():
         loader.problem(root, "", "knowledge folder not found")
         raise KnowledgeError(loader.problems)
-    articles: dict[str, Article] = {}
-    article_files = sorted((root / "articles").glob("*.yaml"))
-    if not article_files:
-        loader.problem(root / "articles", "", "no articles (*.yaml) found")
-    for path in article_files:
-        article = loader.article(path)
-        if article:
-            articles[article.id] = article
-    for article_id in REQUIRED_ARTICLES:
-        if article_id not in articles and (root / "articles").is_dir():
-            loader.problem(root / "articles" / f"{article_id}.yaml", f"article {article_id}", "is required (CONTRACT.md) but missing")
-    for article in articles.values():
-        path = root / "articles" / f"{article.id}.yaml"
-        for rel in article.related:
-            if rel not in articles:
-                loader.problem(path, f"article {article.id} related", f"links to {rel!r}, which does not exist")
-            elif rel == article.id:
-                loader.problem(path, f"article {article.id} related", "links to itself")
-    clients = loader.clients(root / "clients.yaml")
-    for client_id in REQUIRED_CLIENTS:
-        if client_id not in clients:
-            loader.problem(root / "clients.yaml", f"client {client_id}", "is required (CONTRACT.md) but missing")
-    guides: dict[str, Guide] = {}
-    for path in sorted((root / "guides").glob("*.yaml")):
-        guide = loader.guide(path, clients)
-        if guide:
-            guides[guide.client] = guide
-    for client_id in clients:
-        if client_id not in guides:
-            loader.problem(root / "guides" / f"{client_id}.yaml", f"guide {client_id}", "is missing: every client needs a setup guide")
+    articles = _articles(loader, root / "articles")
+    clients = _clients(loader, root / "clients.yaml")
     kb = KnowledgeBase(
         language_data=loader.languages(root / "languages"),
         foreign_words=loader.foreign_words(root / "foreign.yaml"),
         triage=loader.triage_offer(root / "intents.yaml", articles),
-        guides=guides,
+        guides=_guides(loader, root / "guides", clients),
         articles=articles,
         clients=clients,
         servers=loader.servers(root / "servers.yaml"),
@@ -401,3 +300,48 @@ def load_knowledge(root: Path, *, strict: bool = True) -> tuple[KnowledgeBase, l
     if strict and loader.problems:
         raise KnowledgeError(loader.problems)
     return kb, loader.problems
+
+
+def _articles(loader: _Loader, folder: Path) -> dict[str, Article]:
+    """Every article of the folder, the required ones present, their links to each other checked."""
+    articles: dict[str, Article] = {}
+    article_files = sorted(folder.glob("*.yaml"))
+    if not article_files:
+        loader.problem(folder, "", "no articles (*.yaml) found")
+    for path in article_files:
+        article = loader.article(path)
+        if article:
+            articles[article.id] = article
+    for article_id in REQUIRED_ARTICLES:
+        if article_id not in articles and folder.is_dir():
+            loader.problem(folder / f"{article_id}.yaml", f"article {article_id}", _REQUIRED)
+    for article in articles.values():
+        path = folder / f"{article.id}.yaml"
+        for rel in article.related:
+            if rel not in articles:
+                loader.problem(path, f"article {article.id} related", f"links to {rel!r}, which does not exist")
+            elif rel == article.id:
+                loader.problem(path, f"article {article.id} related", "links to itself")
+    return articles
+
+
+def _clients(loader: _Loader, path: Path) -> dict[str, Client]:
+    clients = loader.clients(path)
+    for client_id in REQUIRED_CLIENTS:
+        if client_id not in clients:
+            loader.problem(path, f"client {client_id}", _REQUIRED)
+    return clients
+
+
+def _guides(loader: _Loader, folder: Path, clients: dict[str, Client]) -> dict[str, Guide]:
+    """The setup guides, one for every client."""
+    guides: dict[str, Guide] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        guide = loader.guide(path, clients)
+        if guide:
+            guides[guide.client] = guide
+    for client_id in clients:
+        if client_id not in guides:
+            loader.problem(folder / f"{client_id}.yaml", f"guide {client_id}",
+                           "is missing: every client needs a setup guide")
+    return guides

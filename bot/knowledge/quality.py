@@ -64,9 +64,8 @@ class Report:
         bins: dict[int, list[tuple[float, bool]]] = defaultdict(list)
         for confidence, right in pairs:
             bins[min(int(confidence * CALIBRATION_BINS), CALIBRATION_BINS - 1)].append((confidence, right))
-        error = sum(
-            abs(sum(c for c, _ in cell) / len(cell) - sum(r for _, r in cell) / len(cell)) * len(cell) for cell in bins.values()
-        )
+        error = sum(abs(sum(c for c, _ in cell) / len(cell) - sum(r for _, r in cell) / len(cell)) * len(cell)
+                    for cell in bins.values())
         return error / len(pairs), len(pairs)
 
 
@@ -101,5 +100,6 @@ def evaluate(
         if not right:
             want = f"{q.intent} {q.article or q.client or ''}".strip()
             detail = got.article or got.client or got.reason or got.smalltalk or ""
-            report.errors.append(f"[{q.lang}] {q.text!r}: want {want}, got {got.intent} {detail} ({got.confidence:.2f})")
+            report.errors.append(f"[{q.lang}] {q.text!r}: want {want}, "
+                                 f"got {got.intent} {detail} ({got.confidence:.2f})")
     return report

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bot.config import ConfigError, _check_database_url
+from bot.config import ConfigError, Settings, check_database_url
 from bot.storage.copy import TargetNotEmpty, copy_database
-from bot.storage.db import DatabaseUnavailable, open_database, redacted
+from bot.storage.db import Database, DatabaseUnavailable, open_database, redacted
 from bot.storage.migrate import MigrationError, migrate, status
 
 
-def db_command(command: str, settings, source: str | None = None) -> int:
+def db_command(command: str, settings: Settings, source: str | None = None) -> int:
     try:
         db = open_database(settings.database)
     except DatabaseUnavailable as exc:
@@ -19,7 +19,8 @@ def db_command(command: str, settings, source: str | None = None) -> int:
     try:
         if command == "migrate":
             applied = migrate(db)
-            print(f"{db.url}: " + (f"applied {', '.join(m.label for m in applied)}" if applied else "the schema is current"))
+            done = f"applied {', '.join(m.label for m in applied)}" if applied else "the schema is current"
+            print(f"{db.url}: {done}")
             return 0
         if command == "status":
             return _status(db)
@@ -31,7 +32,7 @@ def db_command(command: str, settings, source: str | None = None) -> int:
         db.close()
 
 
-def _status(db) -> int:
+def _status(db: Database) -> int:
     state = status(db)
     print(f"{db.url} ({db.backend})")
     for version, name in state.applied:
@@ -40,13 +41,14 @@ def _status(db) -> int:
         print(f"  pending  {migration.label}")
     for version, name in state.unknown:
         print(f"  newer    {version:04d}_{name} (applied by a newer release)")
-    print("the schema is current" if state.current else f"{len(state.pending)} migration(s) pending: run `mailbot db migrate`")
+    print("the schema is current" if state.current
+          else f"{len(state.pending)} migration(s) pending: run `mailbot db migrate`")
     return 0 if state.current else 1
 
 
-def _copy(target, source_url: str) -> int:
+def _copy(target: Database, source_url: str) -> int:
     try:
-        _check_database_url(source_url)
+        check_database_url(source_url)
     except ConfigError:
         print("mailbot: --from must be a database URL: sqlite:///PATH or postgresql://...", file=sys.stderr)
         return 2
@@ -58,5 +60,6 @@ def _copy(target, source_url: str) -> int:
         copied = copy_database(source, target)
     finally:
         source.close()
-    print(f"copied {redacted(source_url)} into {target.url}: " + ", ".join(f"{n} {table}" for table, n in copied.items()))
+    counts = ", ".join(f"{n} {table}" for table, n in copied.items())
+    print(f"copied {redacted(source_url)} into {target.url}: {counts}")
     return 0

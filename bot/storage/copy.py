@@ -9,7 +9,7 @@ copied: that belongs to the processes of the old deployment.
 
 from __future__ import annotations
 
-from bot.storage.db import POSTGRES, Database
+from bot.storage.db import POSTGRES, Database, Transaction
 from bot.storage.migrate import migrate
 
 # Parents before children (tickets before their work, the outbox before its mailboxes).
@@ -23,8 +23,8 @@ class TargetNotEmpty(Exception):
     """The target database holds data already: copying into it would mix two deployments."""
 
 
-def _columns(tx, table: str) -> list[str]:
-    return [column[0] for column in tx.execute(f"SELECT * FROM {table} WHERE 1 = 0").description]
+def _columns(tx: Transaction, table: str) -> list[str]:
+    return [column[0] for column in tx.execute(f"SELECT * FROM {table} WHERE 1 = 0").description or ()]
 
 
 def copy_database(source: Database, target: Database) -> dict[str, int]:

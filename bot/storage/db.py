@@ -1,6 +1,6 @@
 """One seam for both databases: transactions, statements and the few places where SQL differs.
 
-    with database.transaction() as tx:        # BEGIN IMMEDIATE on SQLite; a pooled connection on PostgreSQL
+    with database.transaction() as tx:  # BEGIN IMMEDIATE on SQLite; a pooled connection on PostgreSQL
         tx.execute("UPDATE ... WHERE id = ?", (1,))
         tx.one("SELECT ...")
 
@@ -26,8 +26,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    import psycopg
+    import psycopg_pool
 
 SQLITE, POSTGRES = "sqlite", "postgres"
 Row = tuple[Any, ...]
@@ -37,8 +41,20 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached, or refused the statement for a reason other than the data."""
 
 
+class Cursor(Protocol):
+    """What a statement gives back, on either driver (sqlite3's and psycopg's cursors both fit)."""
+
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def description(self) -> Sequence[Sequence[Any]] | None: ...
+    def fetchone(self) -> Row | None: ...
+    def fetchmany(self, size: int = ...) -> list[Row]: ...
+    def fetchall(self) -> list[Row]: ...
+
+
 class Transaction(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
@@ -55,27 +71,73 @@ class Database(Protocol):
     def after_commit(self, callback: Callable[[], None]) -> None: ...
 
 
-_current: contextvars.ContextVar[tuple[object, Transaction] | None] = contextvars.ContextVar("transaction", default=None)
+def first(row: Row | None) -> Any:
+    """The first column of the row a statement always returns (``COUNT``, ``MIN``, ``RETURNING``...)."""
+    if row is None:
+        raise DatabaseUnavailable("the database returned no row where one is always returned")
+    return row[0]
+
+
+class _Transaction:
+    """One transaction's statements, run on its connection by ``run`` (the backend's spelling of the SQL),
+    and what to call once it has committed."""
+
+    def __init__(self, run: Callable[[str, Row], Cursor]):
+        self._run = run
+        self.callbacks: list[Callable[[], None]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        return self._run(sql, tuple(params))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self.execute(sql, params).fetchall()
+
+
+_current: contextvars.ContextVar[tuple[object, _Transaction] | None] = contextvars.ContextVar(
+    "transaction", default=None)
 
 
 class _Statements:
-    """``execute``, ``one`` and ``all`` on a transaction of the database's own (joined when current)."""
+    """The transaction both backends share (joined when one is current, callbacks run after the commit),
+    and ``execute``, ``one`` and ``all`` on it. A backend supplies ``_begin``: a transaction on one of its
+    connections, committed when the block ends, rolled back when it raises."""
+
+    def _begin(self) -> contextlib.AbstractContextManager[_Transaction]:
+        raise NotImplementedError
+
+    def joined(self) -> _Transaction | None:
+        current = _current.get()
+        return current[1] if current is not None and current[0] is self else None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        joined = self.joined()
+        if joined is not None:
+            yield joined
+            return
+        with self._begin() as tx:
+            token = _current.set((self, tx))
+            try:
+                yield tx
+            finally:
+                _current.reset(token)
+        for callback in tx.callbacks:
+            callback()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             return tx.execute(sql, params).rowcount
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             return tx.one(sql, params)
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self.transaction() as tx:  # type: ignore[attr-defined]
+        with self.transaction() as tx:
             return tx.all(sql, params)
-
-    def joined(self) -> Transaction | None:
-        current = _current.get()
-        return current[1] if current is not None and current[0] is self else None
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the current transaction has committed (at once when none is current):
@@ -84,12 +146,7 @@ class _Statements:
         if joined is None:
             callback()
         else:
-            joined.callbacks.append(callback)  # type: ignore[attr-defined]
-
-
-def _run_callbacks(tx: Any) -> None:
-    for callback in tx.callbacks:
-        callback()
+            joined.callbacks.append(callback)
 
 
 # SQLite
@@ -100,21 +157,6 @@ _SQLITE_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 @functools.lru_cache(maxsize=512)
 def sqlite_sql(sql: str) -> str:
     return sql.replace("EPOCH_NOW", _SQLITE_NOW).replace("SKIP_LOCKED", "")
-
-
-class _SQLiteTransaction:
-    def __init__(self, conn: sqlite3.Connection):
-        self._conn = conn
-        self.callbacks: list[Callable[[], None]] = []
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self._conn.execute(sqlite_sql(sql), tuple(params))
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return self.execute(sql, params).fetchone()
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self.execute(sql, params).fetchall()
 
 
 class SQLiteDatabase(_Statements):
@@ -135,28 +177,22 @@ class SQLiteDatabase(_Statements):
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=30000")
 
+    def _run(self, sql: str, params: Row) -> sqlite3.Cursor:
+        return self._conn.execute(sqlite_sql(sql), params)
+
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        joined = self.joined()
-        if joined is not None:
-            yield joined
-            return
+    def _begin(self) -> Iterator[_Transaction]:
         with self._lock:
-            tx = _SQLiteTransaction(self._conn)
-            token = _current.set((self, tx))
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield tx
+                    yield _Transaction(self._run)
                 except BaseException:
                     self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
                 raise DatabaseUnavailable(str(exc)) from exc
-            finally:
-                _current.reset(token)
-        _run_callbacks(tx)
 
     def script(self, sql: str) -> None:
         """Several statements at once, outside any transaction of ours (migrations manage their own)."""
@@ -182,21 +218,6 @@ def postgres_sql(sql: str) -> str:
     return _GROUP_CONCAT.sub(r"string_agg(DISTINCT \1, ',')", sql)
 
 
-class _PostgresTransaction:
-    def __init__(self, conn: Any):
-        self._conn = conn
-        self.callbacks: list[Callable[[], None]] = []
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._conn.execute(postgres_sql(sql), tuple(params), prepare=False)
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return self.execute(sql, params).fetchone()
-
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self.execute(sql, params).fetchall()
-
-
 def redacted(url: str) -> str:
     """The URL with its password replaced: fit for logs and error messages."""
     parts = urlsplit(url)
@@ -212,17 +233,19 @@ class PostgresDatabase(_Statements):
     backend = POSTGRES
 
     def __init__(self, url: str, pool_size: int = 10, schema: str | None = None):
-        import psycopg
+        import psycopg  # imported here: a SQLite deployment never loads the driver
         import psycopg_pool
 
-        self._psycopg = psycopg
+        self._errors: tuple[type[Exception], ...] = (psycopg.OperationalError, psycopg.InterfaceError)
+        self._pool_timeout = psycopg_pool.PoolTimeout
         self.url = redacted(url)
         conninfo = "postgresql://" + url.partition("://")[2]
-        options = {"autocommit": True, "connect_timeout": 5}
+        options: dict[str, Any] = {"autocommit": True, "connect_timeout": 5}
         if schema:  # tests: each in a schema of its own
             options["options"] = f"-c search_path={schema}"
+        self._conninfo, self._options = conninfo, options
         # ``check``: a connection the server dropped (a restart, a failover) is replaced before it is used.
-        self._pool = psycopg_pool.ConnectionPool(
+        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Row]] = psycopg_pool.ConnectionPool(
             conninfo, min_size=1, max_size=pool_size, kwargs=options, open=False, timeout=10, name="mailbot",
             check=psycopg_pool.ConnectionPool.check_connection)
         try:
@@ -232,32 +255,20 @@ class PostgresDatabase(_Statements):
             raise DatabaseUnavailable(f"cannot connect to {self.url}") from exc
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        joined = self.joined()
-        if joined is not None:
-            yield joined
-            return
-        errors = (self._psycopg.OperationalError, self._psycopg.InterfaceError)
+    def _begin(self) -> Iterator[_Transaction]:
         try:
-            with self._pool.connection() as conn:
-                tx = _PostgresTransaction(conn)
-                token = _current.set((self, tx))
-                try:
-                    with conn.transaction():
-                        yield tx
-                finally:
-                    _current.reset(token)
-        except errors as exc:
+            with self._pool.connection() as conn, conn.transaction():
+                yield _Transaction(lambda sql, params: conn.execute(postgres_sql(sql), params, prepare=False))
+        except self._pool_timeout as exc:
+            raise DatabaseUnavailable("no database connection came free in time") from exc
+        except self._errors as exc:
             raise DatabaseUnavailable(str(exc)) from exc
-        except Exception as exc:
-            if type(exc).__name__ == "PoolTimeout":
-                raise DatabaseUnavailable("no database connection came free in time") from exc
-            raise
-        _run_callbacks(tx)
 
-    def connect(self) -> Any:
+    def connect(self) -> psycopg.Connection[Row]:
         """A connection of its own, outside the pool (LISTEN, migrations' lock)."""
-        return self._psycopg.connect(self._pool.conninfo, **self._pool.kwargs)
+        import psycopg
+
+        return psycopg.connect(self._conninfo, **self._options)
 
     def close(self) -> None:
         self._pool.close()

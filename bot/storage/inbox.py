@@ -15,8 +15,8 @@ import json
 import time
 from typing import Any
 
-from bot.storage.db import Database
-from bot.storage.leases import DEAD_AFTER
+from bot.storage.db import Database, Row, first
+from bot.storage.leases import DEAD_AFTER, REPLICAS_GONE, Lease
 
 PENDING, DONE, UNPARSEABLE = "pending", "done", "unparseable"
 KEEP_SECONDS = 3 * 24 * 3600  # handled updates are kept this long: the window of duplicate detection
@@ -59,27 +59,29 @@ class Inbox:
         new = 0
         with self.db.transaction() as tx:
             for row in rows:
-                new += tx.one("INSERT INTO inbox (update_id, chat, data, received, state, backlog) VALUES (?, ?, ?, ?, ?, ?) "
-                              "ON CONFLICT (update_id) DO NOTHING RETURNING update_id", row) is not None
+                new += tx.one("INSERT INTO inbox (update_id, chat, data, received, state, backlog) "
+                              "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+                              row) is not None
         return new
 
     def pending(self, limit: int = 1000) -> list[Stored]:
         """Updates not yet handled, oldest first."""
-        rows = self.db.all("SELECT update_id, chat, data FROM inbox WHERE state = ? ORDER BY update_id LIMIT ?", (PENDING, limit))
+        rows = self.db.all("SELECT update_id, chat, data FROM inbox WHERE state = ? ORDER BY update_id LIMIT ?",
+                           (PENDING, limit))
         return [Stored(update_id, chat, json.loads(data)) for update_id, chat, data in rows]
 
     def chats_waiting(self, limit: int, replica: str | None = None) -> list[str]:
         """The chats with updates not yet handled, the longest waiting first; with ``replica``, only those
         it could handle now (no other live replica holds their lease)."""
         held = ""
-        params: tuple = (PENDING,)
+        params: Row = (PENDING,)
         if replica is not None:
             held = (" AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.key = 'chat:' || i.chat AND l.owner != ? "
                     "AND l.expires >= EPOCH_NOW AND l.owner NOT IN "
-                    "(SELECT id FROM replicas WHERE seen < EPOCH_NOW - ? OR stopped IS NOT NULL))")
+                    f"{REPLICAS_GONE.format(cutoff='EPOCH_NOW - ?')})")
             params += (replica, DEAD_AFTER)
-        rows = self.db.all(f"SELECT chat FROM inbox i WHERE state = ?{held} GROUP BY chat ORDER BY MIN(update_id) LIMIT ?",
-                           (*params, limit))
+        rows = self.db.all(f"SELECT chat FROM inbox i WHERE state = ?{held} GROUP BY chat ORDER BY MIN(update_id) "
+                           "LIMIT ?", (*params, limit))
         return [chat for (chat,) in rows]
 
     def pending_of(self, chat: str, limit: int = 100) -> list[Stored]:
@@ -90,12 +92,14 @@ class Inbox:
         )
         return [Stored(update_id, chat, json.loads(data), bool(backlog)) for update_id, chat, data, backlog in rows]
 
-    def mark(self, update_id: int, state: str, now: float | None = None, lease=None) -> bool:
+    def mark(self, update_id: int, state: str, now: float | None = None, lease: Lease | None = None) -> bool:
         """Record how an update was handled; with the chat's ``lease``, only while it is still held (False
         when it moved on: the update stays pending for the replica that has it now)."""
-        sql, params = "UPDATE inbox SET state = ?, handled = ? WHERE update_id = ?", (state, now or time.time(), update_id)
+        sql = "UPDATE inbox SET state = ?, handled = ? WHERE update_id = ?"
+        params: Row = (state, now or time.time(), update_id)
         if lease is not None:
-            sql += " AND EXISTS (SELECT 1 FROM leases WHERE key = ? AND owner = ? AND epoch = ? AND expires >= EPOCH_NOW)"
+            sql += (" AND EXISTS (SELECT 1 FROM leases WHERE key = ? AND owner = ? AND epoch = ? "
+                    "AND expires >= EPOCH_NOW)")
             params += (lease.key, lease.owner, lease.epoch)
         return self.db.execute(sql, params) == 1
 
@@ -110,12 +114,12 @@ class Inbox:
         chat, received, backlog = row
         if backlog:
             return "ok"
-        n = self.db.one("SELECT COUNT(*) FROM inbox WHERE chat = ? AND backlog = 0 AND received > ? AND received <= ? "
-                        "AND update_id <= ?", (chat, received - window, received, update_id))[0]
+        n = first(self.db.one("SELECT COUNT(*) FROM inbox WHERE chat = ? AND backlog = 0 AND received > ? "
+                              "AND received <= ? AND update_id <= ?", (chat, received - window, received, update_id)))
         return "ok" if n <= limit else "warn" if n == limit + 1 else "drop"
 
     def count(self, state: str) -> int:
-        return self.db.one("SELECT COUNT(*) FROM inbox WHERE state = ?", (state,))[0]
+        return int(first(self.db.one("SELECT COUNT(*) FROM inbox WHERE state = ?", (state,))))
 
     def oldest_pending_age(self, now: float | None = None) -> float:
         """Seconds the oldest update not yet handled has waited (0 when none waits)."""

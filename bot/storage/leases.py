@@ -16,12 +16,16 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 
-from bot.storage.db import Database, Transaction
+from bot.storage.db import Database, Transaction, first
 
 BEAT_SECONDS = 2.0  # how often a replica says it is alive
 DEAD_AFTER = 6.0  # a replica not seen for this long is gone: its leases and claims move on
 
-_FREE = "(leases.expires < EPOCH_NOW OR leases.owner IN (SELECT id FROM replicas WHERE seen < EPOCH_NOW - ? OR stopped IS NOT NULL))"
+# The replicas gone: not seen since ``{cutoff}`` (SQL for a time, e.g. ``EPOCH_NOW - ?``), or stopped
+# cleanly. Their leases and claims are free. The one spelling of it for leases, the outbox and the inbox.
+REPLICAS_GONE = "(SELECT id FROM replicas WHERE seen < {cutoff} OR stopped IS NOT NULL)"
+# A lease anyone may take: run out, or its owner gone (the ``?``: DEAD_AFTER).
+_FREE = f"(leases.expires < EPOCH_NOW OR leases.owner IN {REPLICAS_GONE.format(cutoff='EPOCH_NOW - ?')})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Lease:
 
 
 # The chat lease the running turn holds, set by the worker that handles the chat's updates.
-current_lease: contextvars.ContextVar["Lease | None"] = contextvars.ContextVar("lease", default=None)
+current_lease: contextvars.ContextVar[Lease | None] = contextvars.ContextVar("lease", default=None)
 
 
 class LeaseLost(Exception):
@@ -57,19 +61,20 @@ class Leases:
 
     def replicas(self) -> list[tuple[str, float, float, bool]]:
         """(id, started, seconds since seen, stopped) of every replica known, the most recently seen first."""
-        rows = self.db.all("SELECT id, started, EPOCH_NOW - seen, stopped IS NOT NULL FROM replicas ORDER BY seen DESC")
+        rows = self.db.all("SELECT id, started, EPOCH_NOW - seen, stopped IS NOT NULL FROM replicas "
+                           "ORDER BY seen DESC")
         return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
     def others_alive(self) -> bool:
         """Whether another replica on this database is running (seen lately, not stopped)."""
-        return self.db.one("SELECT 1 FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? AND stopped IS NULL LIMIT 1",
-                           (self.replica, DEAD_AFTER)) is not None
+        return self.db.one("SELECT 1 FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? AND stopped IS NULL "
+                           "LIMIT 1", (self.replica, DEAD_AFTER)) is not None
 
     def running(self) -> int:
         """How many replicas of this database are running (seen lately, not stopped), this one included."""
-        others = self.db.one("SELECT COUNT(*) FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? AND stopped IS NULL",
-                             (self.replica, DEAD_AFTER))[0]
-        return 1 + others
+        others = first(self.db.one("SELECT COUNT(*) FROM replicas WHERE id != ? AND seen >= EPOCH_NOW - ? "
+                                   "AND stopped IS NULL", (self.replica, DEAD_AFTER)))
+        return 1 + int(others)
 
     def forget_replicas(self, older_than: float) -> int:
         """Replicas not seen for ``older_than`` seconds leave the registry."""
@@ -94,8 +99,8 @@ class Leases:
         with self.db.transaction() as tx:
             tx.execute("INSERT INTO replicas (id, started, seen) VALUES (?, EPOCH_NOW, EPOCH_NOW) "
                        "ON CONFLICT (id) DO UPDATE SET seen = EPOCH_NOW, stopped = NULL", (self.replica,))
-            rows = tx.all("UPDATE leases SET expires = EPOCH_NOW + ? WHERE owner = ? AND expires >= EPOCH_NOW RETURNING key",
-                          (seconds, self.replica))
+            rows = tx.all("UPDATE leases SET expires = EPOCH_NOW + ? WHERE owner = ? AND expires >= EPOCH_NOW "
+                          "RETURNING key", (seconds, self.replica))
         return {key for (key,) in rows}
 
     def release(self, lease: Lease) -> bool:

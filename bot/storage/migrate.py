@@ -23,7 +23,7 @@ import re
 import time
 from pathlib import Path
 
-from bot.storage.db import POSTGRES, SQLITE, Database, Transaction
+from bot.storage.db import POSTGRES, SQLITE, Database, Transaction, first
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _compare(tx: Transaction, backend: str) -> Status:
 def status(db: Database) -> Status:
     with db.transaction() as tx:
         if db.backend == POSTGRES:
-            exists = tx.one("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
+            exists = first(tx.one("SELECT to_regclass('schema_migrations') IS NOT NULL"))
         else:
             exists = tx.one("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'") is not None
         if not exists:

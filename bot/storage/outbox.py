@@ -26,14 +26,16 @@ import time
 from typing import Any
 
 from bot.core.ports import ACTIVATION, HANDOFF, LimitReached
-from bot.storage.db import POSTGRES, Database
-from bot.storage.leases import DEAD_AFTER
+from bot.storage.db import POSTGRES, Database, DatabaseUnavailable, Row, first
+from bot.storage.leases import DEAD_AFTER, REPLICAS_GONE
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _PREFIXES = {ACTIVATION: "IMAP", HANDOFF: "CHAT"}
 DAILY_LIMIT = 5
 # Crockford's base32 without look-alikes: references are read aloud and typed by people.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# The replicas gone, by a cutoff time given as a parameter (``now - DEAD_AFTER``, on the caller's clock).
+_GONE = REPLICAS_GONE.format(cutoff="?")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +79,7 @@ def new_reference(kind: str = ACTIVATION) -> str:
     return f"{_PREFIXES[kind]}-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
 
 
-def _row(row: tuple) -> Request:
+def _row(row: Row) -> Request:
     (id_, reference, created, customer, mailboxes, payload, state, attempts, next_attempt, last_error, delivered,
      alerted, notified, kind) = row
     return Request(id_, reference, created, customer, tuple(json.loads(mailboxes)), json.loads(payload), state,
@@ -96,9 +98,8 @@ class Outbox:
     def __init__(self, db: Database, replica: str = "local"):
         self.db, self.replica = db, replica
 
-    def submit(
-        self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None, kind: str = ACTIVATION
-    ) -> tuple[Request, bool]:
+    def submit(self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None,
+               kind: str = ACTIVATION) -> tuple[Request, bool]:
         """Store a request; returns it and True, or the request this event made already, or an open request
         for one of these mailboxes, and False.
 
@@ -122,8 +123,8 @@ class Outbox:
             )
             if existing:
                 return _row(existing), False
-            recent = tx.one("SELECT COUNT(*) FROM outbox WHERE customer = ? AND kind = ? AND created > ?",
-                            (customer, kind, now - 86400))[0]
+            recent = first(tx.one("SELECT COUNT(*) FROM outbox WHERE customer = ? AND kind = ? AND created > ?",
+                                  (customer, kind, now - 86400)))
             if recent >= self.daily_limit:
                 raise LimitReached()
             while True:
@@ -131,14 +132,17 @@ class Outbox:
                 if not tx.one("SELECT 1 FROM outbox WHERE reference = ?", (reference,)):
                     break
             row = tx.one(
-                "INSERT INTO outbox (reference, created, customer, mailboxes, payload, state, next_attempt, kind, source) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                "INSERT INTO outbox (reference, created, customer, mailboxes, payload, state, next_attempt, kind, "
+                f"source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
                 (reference, now, customer, json.dumps(mailboxes), json.dumps(payload, ensure_ascii=False), PENDING,
                  now, kind, source),
             )
+            if row is None:
+                raise DatabaseUnavailable("the outbox insert returned no row")
+            request = _row(row)
             for mailbox in lowered:
-                tx.execute("INSERT INTO outbox_mailbox (mailbox, request) VALUES (?, ?)", (mailbox, row[0]))
-        return _row(row), True
+                tx.execute("INSERT INTO outbox_mailbox (mailbox, request) VALUES (?, ?)", (mailbox, request.id))
+        return request, True
 
     def get(self, request_id: int) -> Request | None:
         row = self.db.one(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (request_id,))
@@ -154,12 +158,13 @@ class Outbox:
 
     def of_customer(self, customer: str) -> list[Request]:
         """A customer's requests, oldest first."""
-        return [_row(r) for r in self.db.all(f"SELECT {_COLUMNS} FROM outbox WHERE customer = ? ORDER BY id", (customer,))]
+        rows = self.db.all(f"SELECT {_COLUMNS} FROM outbox WHERE customer = ? ORDER BY id", (customer,))
+        return [_row(r) for r in rows]
 
     def due(self, now: float | None = None) -> list[Request]:
         now = time.time() if now is None else now
-        rows = self.db.all(f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND next_attempt <= ? ORDER BY next_attempt",
-                           (PENDING, now))
+        rows = self.db.all(f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND next_attempt <= ? "
+                           "ORDER BY next_attempt", (PENDING, now))
         return [_row(r) for r in rows]
 
     def next_due(self, now: float | None = None) -> float | None:
@@ -167,10 +172,10 @@ class Outbox:
         claim runs out, not before; one claimed by a replica no longer seen (or stopped) is due as if
         unclaimed, since ``claim_due`` takes it at once."""
         now = time.time() if now is None else now
-        return self.db.one(
-            "SELECT MIN(CASE WHEN claimed_until > ? AND (claimed_by IS NULL OR claimed_by NOT IN "
-            "(SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL)) THEN claimed_until ELSE next_attempt END) "
-            "FROM outbox WHERE state = ?", (now, now - DEAD_AFTER, PENDING))[0]
+        due = first(self.db.one(
+            f"SELECT MIN(CASE WHEN claimed_until > ? AND (claimed_by IS NULL OR claimed_by NOT IN {_GONE}) "
+            "THEN claimed_until ELSE next_attempt END) FROM outbox WHERE state = ?", (now, now - DEAD_AFTER, PENDING)))
+        return None if due is None else float(due)
 
     def claim_due(self, seconds: float, limit: int = 20, now: float | None = None) -> list[tuple[Request, int]]:
         """Claim up to ``limit`` due requests nobody is delivering, each with its claim's epoch. On
@@ -178,8 +183,8 @@ class Outbox:
         now = time.time() if now is None else now
         rows = self.db.all(
             "UPDATE outbox SET claimed_until = ?, claimed_by = ?, claim_epoch = claim_epoch + 1 WHERE id IN "
-            "(SELECT id FROM outbox WHERE state = ? AND next_attempt <= ? AND (claimed_until IS NULL OR claimed_until < ? "
-            "OR claimed_by IN (SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL)) "
+            "(SELECT id FROM outbox WHERE state = ? AND next_attempt <= ? AND (claimed_until IS NULL "
+            f"OR claimed_until < ? OR claimed_by IN {_GONE}) "
             "ORDER BY next_attempt LIMIT ? SKIP_LOCKED) "
             f"RETURNING {_COLUMNS}, claim_epoch",
             (now + seconds, self.replica, PENDING, now, now, now - DEAD_AFTER, limit),
@@ -197,8 +202,8 @@ class Outbox:
         now = time.time() if now is None else now
         row = self.db.one(
             "UPDATE outbox SET claimed_until = ?, claimed_by = ?, claim_epoch = claim_epoch + 1 "
-            "WHERE id = ? AND state = ? AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by IN "
-            "(SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL)) RETURNING claim_epoch",
+            "WHERE id = ? AND state = ? AND (claimed_until IS NULL OR claimed_until < ? "
+            f"OR claimed_by IN {_GONE}) RETURNING claim_epoch",
             (now + seconds, self.replica, request_id, PENDING, now, now - DEAD_AFTER),
         )
         if row is None:  # held: by a process of this machine that has died (``outbox retry`` killed)?
@@ -214,20 +219,20 @@ class Outbox:
         """Whether a delivery attempt of a live replica holds the request now."""
         now = time.time() if now is None else now
         row = self.db.one(
-            "SELECT claimed_by FROM outbox WHERE id = ? AND claimed_until >= ? AND (claimed_by IS NULL OR claimed_by NOT IN "
-            "(SELECT id FROM replicas WHERE seen < ? OR stopped IS NOT NULL))", (request_id, now, now - DEAD_AFTER))
+            "SELECT claimed_by FROM outbox WHERE id = ? AND claimed_until >= ? "
+            f"AND (claimed_by IS NULL OR claimed_by NOT IN {_GONE})", (request_id, now, now - DEAD_AFTER))
         return row is not None and not (row[0] and is_dead_here(row[0]))
 
     def delivered(self, request_id: int, now: float | None = None, claim: int | None = None) -> bool:
         """Record a delivery; False when ``claim`` was taken over meanwhile (the other replica records it)."""
-        return self._update("state = ?, delivered = ?, attempts = attempts + 1, last_error = NULL, claimed_until = NULL",
-                            (DELIVERED, now or time.time()), request_id, claim=claim)
+        return self._update("state = ?, delivered = ?, attempts = attempts + 1, last_error = NULL, "
+                            "claimed_until = NULL", (DELIVERED, now or time.time()), request_id, claim=claim)
 
     def attempt_failed(self, request_id: int, error: str, next_attempt: float, permanent: bool,
                        claim: int | None = None) -> bool:
         state = FAILED if permanent else PENDING
-        return self._update("state = ?, attempts = attempts + 1, last_error = ?, next_attempt = ?, claimed_until = NULL",
-                            (state, error[:500], next_attempt), request_id, claim=claim)
+        return self._update("state = ?, attempts = attempts + 1, last_error = ?, next_attempt = ?, "
+                            "claimed_until = NULL", (state, error[:500], next_attempt), request_id, claim=claim)
 
     def mark_alerted(self, request_id: int) -> None:
         self._update("alerted = 1", (), request_id)
@@ -244,10 +249,10 @@ class Outbox:
         return self.db.execute("UPDATE outbox SET claimed_until = NULL WHERE claimed_by = ? AND state = ?",
                                (self.replica, PENDING))
 
-    def _update(self, assignments: str, values: tuple, request_id: int, only_undelivered: bool = False,
+    def _update(self, assignments: str, values: Row, request_id: int, only_undelivered: bool = False,
                 claim: int | None = None) -> bool:
         condition = " AND state != 'delivered'" if only_undelivered else ""
-        params: tuple = (*values, request_id)
+        params: Row = (*values, request_id)
         if claim is not None:
             condition += " AND claim_epoch = ?"
             params += (claim,)

@@ -12,18 +12,22 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.session import SessionKey
 from bot.knowledge.text import fold
-from bot.storage.db import POSTGRES, Database, SQLiteDatabase, Transaction, open_database
+from bot.storage.db import POSTGRES, Database, Row, SQLiteDatabase, Transaction, first, open_database
 from bot.storage.inbox import Inbox
 from bot.storage.leases import Leases
 from bot.storage.migrate import MigrationError, migrate, status
 from bot.storage.outbox import Outbox
 from bot.storage.tickets import Tickets
 
+if TYPE_CHECKING:
+    from bot.config import Settings
+
 MAX_LOGGED_QUESTION = 300  # characters of an unanswered question kept for the knowledge editor
+
 
 class Store:
     """Everything the bot keeps, on one database; safe to share between threads."""
@@ -37,8 +41,10 @@ class Store:
         self.leases = Leases(db, replica)
 
     @classmethod
-    def open(cls, url: str, replica: str = "local", *, auto_migrate: bool = True, schema: str | None = None) -> "Store":
-        """The store of a database URL, its schema brought up to date (or checked, without ``auto_migrate``)."""
+    def open(cls, url: str, replica: str = "local", *, auto_migrate: bool = True,
+             schema: str | None = None) -> Store:
+        """The store of a database URL, its schema brought up to date (or checked, without
+        ``auto_migrate``)."""
         db = open_database(url, schema=schema)
         try:
             if auto_migrate:
@@ -63,13 +69,14 @@ class Store:
 
     # sessions
     def get(self, key: SessionKey) -> dict[str, Any] | None:
-        return _parse(self.db.one("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?", (key.channel, key.chat_id)))
+        return _parse(self.db.one("SELECT data FROM sessions WHERE channel = ? AND chat_id = ?",
+                                  (key.channel, key.chat_id)))
 
     def set(self, key: SessionKey, data: dict[str, Any]) -> None:
         with self.db.transaction() as tx:
             _write(tx, key, data)
 
-    def update(self, key: SessionKey, change: "Callable[[dict[str, Any]], None]") -> None:
+    def update(self, key: SessionKey, change: Callable[[dict[str, Any]], None]) -> None:
         """Read, change and write one session in one transaction: a change made meanwhile elsewhere (the
         team closing the ticket, on another replica) is not overwritten by an older copy."""
         with self.db.transaction() as tx:
@@ -88,7 +95,8 @@ class Store:
         """A session read inside a transaction, its row locked until the end of it (PostgreSQL; SQLite's
         write transaction excludes every other already)."""
         lock = " FOR UPDATE" if self.backend == POSTGRES else ""
-        return _parse(tx.one(f"SELECT data FROM sessions WHERE channel = ? AND chat_id = ?{lock}", (key.channel, key.chat_id)))
+        return _parse(tx.one(f"SELECT data FROM sessions WHERE channel = ? AND chat_id = ?{lock}",
+                             (key.channel, key.chat_id)))
 
     def write(self, tx: Transaction, key: SessionKey, data: dict[str, Any]) -> None:
         _write(tx, key, data)
@@ -103,7 +111,8 @@ class Store:
     # feedback and unanswered questions
     def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None:
         self.db.execute(
-            "INSERT INTO feedback (at, channel, chat_id, lang, article, question, helpful) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO feedback (at, channel, chat_id, lang, article, question, helpful) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (time.time(), key.channel, key.chat_id, lang, article, question, int(helpful)),
         )
 
@@ -120,7 +129,7 @@ class Store:
         messages; and the inbox past its window.
         Returns how many rows of each went."""
         cutoff = (time.time() if now is None else now) - retention_days * 86400
-        removed = {}
+        removed: dict[str, int] = {}
         with self.db.transaction() as tx:
             # The session of a customer whose ticket is open stays: their next message goes to the team.
             removed["sessions"] = tx.execute(
@@ -130,14 +139,15 @@ class Store:
                 removed[table] = tx.execute(f"DELETE FROM {table} WHERE {column} < ?", (cutoff,)).rowcount
             for table in ("relays", "copies"):
                 removed[table] = tx.execute(
-                    f"DELETE FROM {table} WHERE ticket IN (SELECT id FROM tickets WHERE state = 'closed' AND closed < ?)",
-                    (cutoff,)).rowcount
+                    f"DELETE FROM {table} WHERE ticket IN "
+                    "(SELECT id FROM tickets WHERE state = 'closed' AND closed < ?)", (cutoff,)).rowcount
         removed["inbox"] = self.inbox.prune(now)
         return removed
 
     def customers_since(self, channel: str, since: float) -> int:
         """How many customers of ``channel`` wrote (their session changed) since ``since``."""
-        return self.db.one("SELECT COUNT(*) FROM sessions WHERE channel = ? AND updated >= ?", (channel, since))[0]
+        return int(first(self.db.one("SELECT COUNT(*) FROM sessions WHERE channel = ? AND updated >= ?",
+                                     (channel, since))))
 
     def feedback_summary(self) -> list[tuple[str, int, int]]:
         """(article, helpful, not helpful) per article."""
@@ -153,12 +163,13 @@ class Store:
             "FROM unanswered u GROUP BY folded ORDER BY COUNT(*) DESC, MAX(at) DESC"
         )
         return [
-            {"question": q, "count": n, "last": last, "langs": sorted(langs.split(",")), "reasons": sorted(reasons.split(","))}
+            {"question": q, "count": n, "last": last, "langs": sorted(langs.split(",")),
+             "reasons": sorted(reasons.split(","))}
             for _, n, last, q, langs, reasons in rows
         ]
 
 
-def _parse(row: tuple | None) -> dict[str, Any] | None:
+def _parse(row: Row | None) -> dict[str, Any] | None:
     try:
         data = json.loads(row[0]) if row else None
     except ValueError:
@@ -174,7 +185,7 @@ def _write(tx: Transaction, key: SessionKey, data: dict[str, Any]) -> None:
     )
 
 
-def open_store(settings) -> Store:
+def open_store(settings: Settings) -> Store:
     """The store the settings name (DATABASE_URL, or SQLite in BOT_DATA_DIR), migrated unless told not to."""
     return Store.open(settings.database, settings.replica_id, auto_migrate=settings.database_auto_migrate)
 

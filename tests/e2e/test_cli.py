@@ -1,4 +1,4 @@
-"""The commands of CONTRACT.md, run as real processes."""
+"""The commands operators rely on (README.md, docs/operations.md), run as real processes."""
 
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ class BM25Baseline:
             for term in queries[lang]:
                 tf = counts.get(term)
                 if tf:
-                    score += self.idf[term] * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length / self.avg_len))
+                    norm = self.k1 * (1 - self.b + self.b * length / self.avg_len)
+                    score += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
             if score > best_score:
                 best_id, best_score = article_id, score
         return best_id

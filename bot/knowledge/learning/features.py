@@ -12,15 +12,16 @@ Two blocks, each weighted by TF-IDF and normalised on its own (so that neither d
   count as ``!riesco``, ``!spedirla``, ``!_send``; so "not sending" and "not receiving" are features the
   model learns apart. The negation and clause words are each language's, in ``languages/<code>.yaml``.
 
-Training (``bot.knowledge.learning.training``) and answering (``bot.knowledge.learning.model``) both call ``extract``, so
-the two can never disagree on what a feature is.
+Training (``bot.knowledge.learning.training``) and answering (``bot.knowledge.learning.model``) both call
+``extract``, so the two can never disagree on what a feature is.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.knowledge.text import fold
 
@@ -39,7 +40,8 @@ class ConceptFinder:
     negations: frozenset[str] = frozenset()
     clause_words: frozenset[str] = frozenset()
 
-    def __init__(self, synonyms: dict[str, Iterable[str]], negations: Iterable[str] = (), clause_words: Iterable[str] = ()):
+    def __init__(self, synonyms: Mapping[str, Iterable[str]], negations: Iterable[str] = (),
+                 clause_words: Iterable[str] = ()):
         self.negations = frozenset(fold(w) for w in negations) - {""}
         self.clause_words = frozenset(fold(w) for w in clause_words) - {""}
         self._phrases: dict[tuple[str, ...], str] = {}
@@ -90,9 +92,10 @@ def negated_spans(words: list[str], negations: frozenset[str], clause_words: fro
     return [span for span in spans if span]
 
 
-def word_grams(words: list[str], concepts: ConceptFinder | None, sentences: list[list[str]] | None = None) -> Counter[str]:
+def word_grams(words: list[str], concepts: ConceptFinder | None,
+               sentences: list[list[str]] | None = None) -> Counter[str]:
     grams: Counter[str] = Counter(words)
-    grams.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    grams.update(f"{a} {b}" for a, b in itertools.pairwise(words))
     if concepts is not None:
         grams.update(concepts.concepts(words))
         if concepts.negations:

@@ -19,21 +19,26 @@ from __future__ import annotations
 import dataclasses
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
 from bot.knowledge.learning.features import ConceptFinder, extract
 
+Hashed = tuple[np.ndarray, np.ndarray]  # a block's features: their hashes and their counts
+Extracted = tuple[Counter[str], ...]  # what ``extract`` returns: the features of each block
 
-class HashedBlocks(tuple):
-    """Each block of ``extract`` as its features' hashes and counts: hashed once for every model that reads it."""
+
+class HashedBlocks(tuple[Hashed, ...]):
+    """Each block of ``extract`` as its features' hashes and counts: hashed once for every model that
+    reads it."""
 
 
-def hash_blocks(extracted: tuple) -> HashedBlocks:
+def hash_blocks(extracted: Extracted) -> HashedBlocks:
     return HashedBlocks(hashed(block) for block in extracted)
 
 
-def hashed(features: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+def hashed(features: Counter[str]) -> Hashed:
     """The features' hashes and counts."""
     crc32 = zlib.crc32
     hashes = np.fromiter((crc32(f.encode()) for f in features), dtype=np.uint32, count=len(features))
@@ -57,7 +62,7 @@ class Vocabulary:
             return _EMPTY_ROWS, _EMPTY_VALUES
         return self.weigh_hashed(*hashed(features), idf)
 
-    def weigh_hashed(self, hashes: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def weigh_hashed(self, hashes: np.ndarray, counts: np.ndarray, idf: np.ndarray) -> Hashed:
         """``weigh`` for features already hashed (``hashed``)."""
         if not len(hashes) or not len(self.hashes):
             return _EMPTY_ROWS, _EMPTY_VALUES
@@ -86,12 +91,12 @@ class LinearModel:
     concepts: ConceptFinder | None = None
     blocks: tuple[int, ...] = (0, 1)  # which blocks of ``extract`` the model reads
 
-    def vector_of(self, extracted: tuple) -> tuple[np.ndarray, np.ndarray]:
+    def vector_of(self, extracted: Extracted | HashedBlocks) -> tuple[np.ndarray, np.ndarray]:
         """The TF-IDF vector of features already extracted (``extract``, or ``hash_blocks`` of it), as
         (rows, values); each block is normalised on its own. One extraction can serve several models."""
-        if not isinstance(extracted, HashedBlocks):
-            extracted = hash_blocks(extracted)
-        parts = [vocabulary.weigh_hashed(*extracted[block], self.idf) for block, vocabulary in zip(self.blocks, self.vocabularies)]
+        blocks = extracted if isinstance(extracted, HashedBlocks) else hash_blocks(extracted)
+        parts = [vocabulary.weigh_hashed(*blocks[block], self.idf)
+                 for block, vocabulary in zip(self.blocks, self.vocabularies, strict=True)]
         parts = [part for part in parts if len(part[0])]
         if not parts:
             return _EMPTY_ROWS, _EMPTY_VALUES
@@ -103,7 +108,8 @@ class LinearModel:
         """The probability of each class (in the order of ``classes``)."""
         return self.probabilities_of(extract(text, self.concepts))
 
-    def probabilities_of(self, extracted: tuple, parts: list[tuple] | None = None, weight: float = 0.0) -> np.ndarray:
+    def probabilities_of(self, extracted: Extracted | HashedBlocks, parts: Sequence[Extracted] | None = None,
+                         weight: float = 0.0) -> np.ndarray:
         """The probabilities for a message's features; with ``parts`` (the features of each of its
         sentences), its scores are ``1 - weight`` of the whole message's and ``weight`` of, for each
         class, the best sentence's: a long message is read sentence by sentence as well as whole."""
@@ -113,7 +119,7 @@ class LinearModel:
             scores = (1.0 - weight) * scores + weight * best
         return softmax(scores, self.temperature)
 
-    def scores_of(self, extracted: tuple) -> np.ndarray:
+    def scores_of(self, extracted: Extracted | HashedBlocks) -> np.ndarray:
         rows, values = self.vector_of(extracted)
         return values @ self.weights[rows].astype(np.float32) + self.intercept if len(rows) else self.intercept
 

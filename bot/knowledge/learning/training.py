@@ -6,7 +6,8 @@ What is learned, and from what:
 
 - the **target model**: which article or intent a message is about. Its classes are the article ids
   (trained on each article's title and example questions) and the intents of ``intents.yaml``
-  (``@setup``, also trained on the programs' names of ``clients.yaml``, ``@activation``, ``@handoff``, ``@triage``, ``@out_of_scope``, ``@smalltalk:<kind>``);
+  (``@setup``, also trained on the programs' names of ``clients.yaml``, ``@activation``, ``@handoff``,
+  ``@triage``, ``@out_of_scope``, ``@smalltalk:<kind>``);
   a share of the examples is learned a second time with small talk around it (``padded_examples``);
 - the **language model**: which language a message is written in, trained on every text of the
   knowledge base in its language (titles, questions, answers, intent phrases, guides) and the
@@ -32,7 +33,7 @@ import random
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,10 +48,13 @@ log = logging.getLogger(__name__)
 
 CONFLICT_PROBABILITY = 0.97
 SVM_C = 1.0
+# Chosen by cross-validation and on the labelled set (bench/quality.py), never on the held-out sets.
 TARGET_MIN_DF = 1  # chosen on the labelled set: 2 costs a point of article top-1
-LANGUAGE_MIN_DF = 2  # the language model reads character n-grams seen at least twice: enough, and small  # chosen by cross-validation and on the labelled set (bench/quality.py), never on the held-out sets
+LANGUAGE_MIN_DF = 2  # the language model reads character n-grams seen at least twice: enough, and small
 FOLDS = 3  # out-of-fold scores for the temperature: three folds calibrate as well as five, in half the time
-PADDED_SHARE = 0.15  # of the examples also learned with small talk around them: 0, 0.15, 0.3 and 0.6 cross-validated, 0.15 as good as any and the cheapest
+# The share of the examples also learned with small talk around them: 0, 0.15, 0.3 and 0.6
+# cross-validated, 0.15 as good as any and the cheapest.
+PADDED_SHARE = 0.15
 LANGUAGE_FOLDS = 3  # two classes and thousands of texts: three folds calibrate it as well, sooner
 TIMEOUT_SECONDS = 300
 
@@ -95,7 +99,8 @@ def padded_examples(kb: KnowledgeBase, share: float = PADDED_SHARE, seed: int = 
     sources += [("@" + name, by_lang) for name, by_lang in kb.intents.items() if not name.startswith("smalltalk:")]
     for lang in kb.languages:
         before = kb.intents.get("smalltalk:greeting", {}).get(lang, ())
-        after = (*kb.intents.get("smalltalk:thanks", {}).get(lang, ()), *kb.intents.get("smalltalk:goodbye", {}).get(lang, ()))
+        after = (*kb.intents.get("smalltalk:thanks", {}).get(lang, ()),
+                 *kb.intents.get("smalltalk:goodbye", {}).get(lang, ()))
         if not before or not after:
             continue
         for label, by_lang in sources:
@@ -124,27 +129,32 @@ def language_examples(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
                     texts.append(piece)
                     labels.append(lang)
 
-    for article in kb.articles.values():
-        for lang in kb.languages:
-            add(lang, article.title[lang], *article.questions[lang], article.answer[lang])
-    for by_lang in kb.intents.values():
-        for lang, phrases in by_lang.items():
-            add(lang, *phrases)
-    for guide in kb.guides.values():
-        for lang in kb.languages:
-            add(lang, guide.intro[lang])
-    for code, language in kb.language_data.items():
-        words = list(language.function_words)
-        # In runs of five, so that each sample reads like a (very plain) sentence.
-        add(code, *(" ".join(words[i : i + 5]) for i in range(0, len(words), 5)))
+    for lang, items in _texts_by_language(kb):
+        add(lang, *items)
     # Words every language uses ("imap", "outlook", "ok") are samples of each: alone, they tell nothing.
     vocabularies: dict[str, set[str]] = {}
-    for text, lang in zip(texts, labels):
+    for text, lang in zip(texts, labels, strict=True):
         vocabularies.setdefault(lang, set()).update(fold(text).split())
     shared = sorted(set.intersection(*vocabularies.values())) if len(vocabularies) > 1 else []
     for lang in vocabularies:
         add(lang, *shared)
     return texts, labels
+
+
+def _texts_by_language(kb: KnowledgeBase) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Every text of the knowledge base, in groups, each with its language."""
+    for article in kb.articles.values():
+        for lang in kb.languages:
+            yield lang, (article.title[lang], *article.questions[lang], article.answer[lang])
+    for by_lang in kb.intents.values():
+        yield from by_lang.items()
+    for guide in kb.guides.values():
+        for lang in kb.languages:
+            yield lang, (guide.intro[lang],)
+    for code, language in kb.language_data.items():
+        words = list(language.function_words)
+        # In runs of five, so that each sample reads like a (very plain) sentence.
+        yield code, tuple(" ".join(words[i : i + 5]) for i in range(0, len(words), 5))
 
 
 def _design(texts: Sequence[str], concepts: ConceptFinder | None, blocks: tuple[int, ...], min_df: int = 1):
@@ -156,11 +166,12 @@ def _design(texts: Sequence[str], concepts: ConceptFinder | None, blocks: tuple[
     from scipy.sparse import csr_matrix
 
     extracted = [extract(t, concepts) for t in texts]
-    hashed_texts = [[hashed(features[block]) for block in blocks] for features in extracted]  # hashed once, used twice
+    # Hashed once, used twice.
+    hashed_texts = [[hashed(features[block]) for block in blocks] for features in extracted]
     vocabularies: list[Vocabulary] = []
     df_parts: list[np.ndarray] = []
     offset = 0
-    for b, block in enumerate(blocks):
+    for b in range(len(blocks)):
         per_text = [np.unique(by_block[b][0]) for by_block in hashed_texts]
         hashes, df = np.unique(np.concatenate(per_text), return_counts=True)
         keep = df >= min_df
@@ -171,7 +182,7 @@ def _design(texts: Sequence[str], concepts: ConceptFinder | None, blocks: tuple[
     idf = (np.log((1 + n) / (1 + np.concatenate(df_parts))) + 1).astype(np.float32)  # scikit-learn's smooth idf
     indptr, indices, data = [0], [], []
     for by_block in hashed_texts:
-        for (features_hashes, counts), vocabulary in zip(by_block, vocabularies):
+        for (features_hashes, counts), vocabulary in zip(by_block, vocabularies, strict=True):
             rows, values = vocabulary.weigh_hashed(features_hashes, counts, idf)
             indices.extend(rows.tolist())
             data.extend(values.tolist())
@@ -201,8 +212,9 @@ def _two_sided(scores: np.ndarray) -> np.ndarray:
 
 
 def fit(
-    texts: Sequence[str], labels: Sequence[str], *, concepts: ConceptFinder | None = None, blocks: tuple[int, ...] = (0, 1),
-    c: float = SVM_C, conflicts: list[Conflict] | None = None, min_df: int = 1, folds: int = FOLDS,
+    texts: Sequence[str], labels: Sequence[str], *, concepts: ConceptFinder | None = None,
+    blocks: tuple[int, ...] = (0, 1), c: float = SVM_C, conflicts: list[Conflict] | None = None, min_df: int = 1,
+    folds: int = FOLDS,
 ) -> LinearModel:
     """A calibrated linear SVM over ``texts``; ``conflicts`` receives the examples that the model,
     trained without them, gives to another class (``CONFLICT_PROBABILITY`` or more)."""
@@ -231,7 +243,8 @@ def fit(
             for i in np.flatnonzero(probabilities.argmax(axis=1) != y):
                 other = int(probabilities[i].argmax())
                 if probabilities[i, other] >= CONFLICT_PROBABILITY:
-                    conflicts.append(Conflict(texts[i], labels[i], classes[other], float(probabilities[i, other])))
+                    conflicts.append(Conflict(texts[int(i)], labels[int(i)], classes[other],
+                                              float(probabilities[i, other])))
     else:
         temperature = 0.1
     weights, intercept = svm.coef_.T, svm.intercept_
@@ -274,8 +287,10 @@ def train(kb: KnowledgeBase) -> Models:
     language_texts, language_labels = language_examples(kb)
     conflicts: list[Conflict] = []
     with ThreadPoolExecutor(max_workers=2) as pool:  # the two models side by side (see ``fit``)
-        language = pool.submit(fit, language_texts, language_labels, blocks=(0,), min_df=LANGUAGE_MIN_DF, folds=LANGUAGE_FOLDS)
-        target = fit([*texts, *padded], [*labels, *padded_labels], concepts=concepts, conflicts=conflicts, min_df=TARGET_MIN_DF)
+        language = pool.submit(fit, language_texts, language_labels, blocks=(0,), min_df=LANGUAGE_MIN_DF,
+                               folds=LANGUAGE_FOLDS)
+        target = fit([*texts, *padded], [*labels, *padded_labels], concepts=concepts, conflicts=conflicts,
+                     min_df=TARGET_MIN_DF)
     originals = set(texts)
     return Models(target, language.result(), [conflict for conflict in conflicts if conflict.text in originals])
 
@@ -287,10 +302,12 @@ def train_in_child(knowledge_dir: Path) -> Models:
         # Not "-m bot.knowledge.learning.training": the pickled classes must belong to this module, not __main__.
         entry = "import sys; from bot.knowledge.learning.training import main; sys.exit(main(sys.argv[1:]))"
         command = [sys.executable, "-c", entry, str(knowledge_dir), str(output)]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[3]), os.environ.get("PYTHONPATH")])))
+        root = str(Path(__file__).resolve().parents[3])  # the folder holding ``bot``
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env)
         if done.returncode != 0:
-            raise RuntimeError(f"training the answer engine failed: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+            why = done.stderr.strip().splitlines()[-1:] or done.returncode
+            raise RuntimeError(f"training the answer engine failed: {why}")
         with output.open("rb") as handle:
             return pickle.load(handle)
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.knowledge.base import CONCEPT_RE
+from bot.knowledge.checking import Checker
 from bot.knowledge.language import LANGUAGES, Language
 from bot.knowledge.text import fold
 
 
-class WordListLoading:
-    """The word-list readers of the knowledge loader (which provides ``read`` and ``problem``)."""
+class WordListLoading(Checker):
+    """The word-list readers of the knowledge loader."""
 
     def foreign_words(self, path: Path) -> frozenset[str]:
-
-
+        """Function words of languages the bot does not speak (none when the file is absent)."""
         if not path.exists():
             return frozenset()
         data = self.read(path)
@@ -53,8 +53,7 @@ class WordListLoading:
         return out
 
     def synonyms(self, path: Path) -> dict[str, tuple[str, ...]]:
-
-
+        """Each concept's words, folded; a word belongs to one concept only."""
         data = self.read(path)
         if data is None:
             return {}
