@@ -18,10 +18,18 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from postgres import Schema, server_url, with_schema
-from replicas_driver import (SECRET, Replica, TcpCut, WebhookDriver, imap_request_steps, text_after_step, text_step,
-                             wait_until)
+from replicas_driver import (
+    SECRET,
+    Replica,
+    TcpCut,
+    WebhookDriver,
+    imap_request_steps,
+    text_after_step,
+    text_step,
+    wait_until,
+)
 from smtp_server import SMTPServer
-from telegram_standin import FakeTelegram
+from standin import FakeTelegram
 
 TOKEN = "123456:REPLICAS-TEST-TOKEN"
 LEASE = "3"

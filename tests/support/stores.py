@@ -13,14 +13,13 @@ import atexit
 import queue
 import threading
 
-import pytest
-
 import psycopg
+import pytest
+from postgres import Schema, server_url
 
 from bot.storage.db import POSTGRES, open_database
 from bot.storage.migrate import migrate, migrations
 from bot.storage.store import Store
-from postgres import Schema, server_url
 
 BACKENDS = ("sqlite", "postgres")
 

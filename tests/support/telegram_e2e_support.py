@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from telegram_standin import FakeTelegram
+from standin import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:E2E-TEST-TOKEN"
