@@ -62,7 +62,18 @@ def test_text_that_looks_like_html_is_escaped(fake, start_bot):
     start_bot()
     fake.send_text(MARY, "<b>imap</b> & <script>alert(1)</script> what is smtp?")
     fake.send_text(MARY, "vorrei attivare imap per <info>@rossi.it & co")
-    fake.wait_for_messages(MARY, 2)
+    answer, form = fake.wait_for_messages(MARY, 2)
+    assert answer["plain_text"].startswith("What is SMTP") and answer["entities"][0]["type"] == "bold"
+    assert form["plain_text"].startswith("Attiva IMAP\n\nSu quale casella")  # "<info>@rossi.it" is no address
+    # What the customer typed comes back in the request's summary: shown as typed, not read as HTML.
+    fake.send_text(MARY, "info@rossi.it")
+    fake.wait_for_messages(MARY, 3)
+    fake.send_text(MARY, "Rossi <b>&</b> Figli <script>")
+    contact = fake.wait_for_messages(MARY, 4)[-1]
+    fake.press_button(MARY, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
+    summary = fake.wait_for_messages(MARY, 5)[-1]
+    assert "Rossi <b>&</b> Figli <script>" in summary["plain_text"], summary["plain_text"]
+    assert "Rossi &lt;b&gt;&amp;&lt;/b&gt; Figli &lt;script&gt;" in summary["text"], summary["text"]
 
 
 @pytest.mark.parametrize(
@@ -160,15 +171,22 @@ def test_429_answers_are_retried_and_no_reply_is_lost(fake, start_bot):
     fake.inject_429("sendMessage", count=3, retry_after=1)
     fake.send_text(MARY, "what is smtp?")
     fake.send_text(MARIO, "cos'è imap?")
-    fake.wait_for_messages(MARY, 1, timeout=20)
-    fake.wait_for_messages(MARIO, 1, timeout=20)
+    [smtp] = fake.wait_for_messages(MARY, 1, timeout=20)
+    [imap] = fake.wait_for_messages(MARIO, 1, timeout=20)
+    assert smtp["plain_text"].startswith("What is SMTP") and imap["plain_text"].startswith("Come funziona IMAP?")
+    assert [a[3] for a in fake.answered_429] == [1, 1, 1]  # the three refusals, each waited out
+    fake.wait_for(lambda: not fake.pending_updates())
+    assert texts(fake, MARY) == [smtp["plain_text"]] and texts(fake, MARIO) == [imap["plain_text"]]  # once each
 
 
 def test_5xx_answers_are_retried(fake, start_bot):
     start_bot()
     fake.fail_method("sendMessage", status=502, count=2, description="Bad Gateway")
     fake.send_text(MARY, "what is smtp?")
-    fake.wait_for_messages(MARY, 1, timeout=20)
+    [answer] = fake.wait_for_messages(MARY, 1, timeout=20)
+    assert answer["plain_text"].startswith("What is SMTP")
+    assert len([c for c in fake.calls_to("sendMessage") if c["chat_id"] == MARY]) == 3  # two 502s, then sent
+    assert [e[2] for e in fake.errors] == [502, 502]
 
 
 def test_a_customer_who_blocked_the_bot_is_logged_not_retried(fake, start_bot):
@@ -185,7 +203,9 @@ def test_a_failing_command_menu_does_not_stop_start_up(fake, start_bot):
     fake.fail_method("setMyCommands", status=500)
     start_bot()
     fake.send_text(MARY, "hello")
-    fake.wait_for_messages(MARY, 1)
+    [greeting] = fake.wait_for_messages(MARY, 1)
+    assert greeting["plain_text"].startswith("Hi!") and "flow:setup" in buttons(greeting)
+    assert fake.calls_to("setMyCommands") and fake.my_commands() == []  # tried, refused, and the bot went on
 
 
 def test_a_second_process_polling_the_same_token_exits_with_a_clear_message(fake, start_bot, tmp_path):
