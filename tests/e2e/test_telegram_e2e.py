@@ -9,13 +9,14 @@ The fixtures come from tests/support/telegram_e2e_support.py.
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from ports import free_port
 from telegram_e2e_support import MARIO, MARY, buttons, request_imap, texts
+
 
 def test_start_greets_each_customer_in_their_language_with_the_menu(fake, start_bot):
     start_bot()
@@ -246,12 +247,6 @@ def test_a_burst_from_100_customers_is_all_answered_in_order_with_429s(fake, sta
     for user in customers:
         first, second = texts(fake, user)
         assert "SMTP" in first and second.startswith("Hi!")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_webhook_mode_checks_the_secret_token(fake, start_bot):
