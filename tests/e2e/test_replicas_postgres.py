@@ -77,10 +77,11 @@ def replica(world, tmp_path):
     made: list[Replica] = []
 
     def make(name: str, database_url: str) -> Replica:
-        made.append(Replica(name, tmp_path / name, token=TOKEN, telegram_url=fake.base_url, database_url=database_url, env={
-            "LEASE_SECONDS": LEASE, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_SECURITY": "none",
-            "OUTBOX_RETRY_SECONDS": "1", "SUPPORT_EMAIL": "support@example.com", "MAIL_FROM": "mailbot@example.com",
-            "SUPPORT_CHAT_ID": str(SUPPORT)}))
+        env = {"LEASE_SECONDS": LEASE, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_SECURITY": "none",
+               "OUTBOX_RETRY_SECONDS": "1", "SUPPORT_EMAIL": "support@example.com", "MAIL_FROM": "mailbot@example.com",
+               "SUPPORT_CHAT_ID": str(SUPPORT)}
+        made.append(Replica(name, tmp_path / name, token=TOKEN, telegram_url=fake.base_url, database_url=database_url,
+                            env=env))
         return made[-1]
 
     yield make
@@ -97,7 +98,8 @@ def query(url: str, sql: str) -> list[tuple]:
 
 
 def held_chats(url: str, owner: str) -> set[int]:
-    rows = query(url, f"SELECT key FROM leases WHERE owner = '{owner}' AND expires >= extract(epoch from clock_timestamp())")
+    rows = query(url, f"SELECT key FROM leases WHERE owner = '{owner}' "
+                      "AND expires >= extract(epoch from clock_timestamp())")
     return {int(key.split(":", 1)[1]) for (key,) in rows if key.startswith("chat:")}
 
 
@@ -117,7 +119,7 @@ def check_answers(fake, chats, tolerated: set[int], expected: tuple[str, ...] | 
         texts = check_sequence(chat, [m["plain_text"] for m in fake.sent_to(chat)], len(QUESTIONS), tolerated)
         expected = expected or tuple(texts)
         assert tuple(texts) == expected, (chat, texts)
-    assert all(keyword in text for keyword, text in zip(KEYWORDS, expected)), expected
+    assert all(keyword in text for keyword, text in zip(KEYWORDS, expected, strict=True)), expected
     return expected
 
 
@@ -136,7 +138,8 @@ def test_two_replicas_lose_nothing_and_answer_once_when_one_is_killed_mid_burst(
         r.wait_ready()
     scripts = {chat: [text_step(fake, chat, q) for q in QUESTIONS] for chat in TEXT_CUSTOMERS}
     mailboxes = {chat: f"info@rossi{chat}.it" for chat in IMAP_CUSTOMERS}
-    scripts.update({chat: imap_request_steps(fake, chat, mailboxes[chat], f"Rossi {chat} Srl") for chat in IMAP_CUSTOMERS})
+    scripts.update({chat: imap_request_steps(fake, chat, mailboxes[chat], f"Rossi {chat} Srl")
+                    for chat in IMAP_CUSTOMERS})
     scripts[HANDOFF_CUSTOMER] = [text_step(fake, HANDOFF_CUSTOMER, "non riesco a inviare la posta da outlook"),
                                  text_after_step(fake, HANDOFF_CUSTOMER, 1, "voglio parlare con un operatore")]
     total = sum(len(steps) for steps in scripts.values())
@@ -211,8 +214,8 @@ def test_a_replica_cut_off_from_the_database_is_not_ready_refuses_updates_and_re
     proxy = TcpCut((server.hostname or "127.0.0.1", server.port or 5432))
     try:
         user = server.netloc.rpartition("@")[0]
-        through = with_schema(server._replace(netloc=f"{user}@127.0.0.1:{proxy.port}" if user else f"127.0.0.1:{proxy.port}")
-                              .geturl(), schema.name)
+        netloc = f"{user}@127.0.0.1:{proxy.port}" if user else f"127.0.0.1:{proxy.port}"
+        through = with_schema(server._replace(netloc=netloc).geturl(), schema.name)
         a, b = replica("a", through), replica("b", schema.url)
         for r in (a, b):
             r.start()

@@ -155,7 +155,8 @@ def test_an_update_handled_just_before_a_crash_is_not_answered_twice(fake, start
 
     def handled() -> bool:  # the reply is noted as delivered (a kill before that may send it again)
         with sqlite3.connect(tmp_path / "mailbot.sqlite3") as db:
-            row = db.execute("SELECT json_extract(data, '$.delivery.undelivered') FROM sessions WHERE chat_id = ?", (str(MARY),)).fetchone()
+            row = db.execute("SELECT json_extract(data, '$.delivery.undelivered') FROM sessions WHERE chat_id = ?",
+                             (str(MARY),)).fetchone()
         return row is not None and row[0] == "[]"
 
     fake.wait_for(handled)
@@ -260,7 +261,8 @@ def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     def post(secret: str | None) -> int:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/telegram", data=json.dumps(update).encode(), method="POST",
-            headers={"Content-Type": "application/json", **({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})},
+            headers={"Content-Type": "application/json",
+                     **({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})},
         )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
@@ -277,7 +279,8 @@ def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     fake.wait_for_messages(MARY, 1)
     assert "s3cret-path-token" not in bot.output()
     # The webhook's server serves the autoconfiguration paths too.
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/mail/config-v1.1.xml?emailaddress=a@rossi.it", timeout=5) as response:
+    address = f"http://127.0.0.1:{port}/mail/config-v1.1.xml?emailaddress=a@rossi.it"
+    with urllib.request.urlopen(address, timeout=5) as response:
         assert response.status == 200 and b"<clientConfig" in response.read()
 
 
@@ -307,13 +310,14 @@ def test_an_imap_request_on_telegram_reaches_the_support_mailbox_even_if_smtp_st
     from smtp_server import free_port as free_smtp_port
 
     port = free_smtp_port()
-    start_bot(env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none", "OUTBOX_RETRY_SECONDS": "1"})
+    start_bot(env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none",
+                   "OUTBOX_RETRY_SECONDS": "1"})
     reference = request_imap(fake, MARIO, "info@rossi.it")
     time.sleep(1.5)  # SMTP is down at first: the request waits in the outbox
     with SMTPServer(port) as server:
         server.wait_for(1, timeout=30)
-        fake.wait_for(lambda: any("è arrivata al nostro supporto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)),
-                      timeout=30)
+        fake.wait_for(lambda: any("è arrivata al nostro supporto" in (m["plain_text"] or "")
+                                  for m in fake.sent_to(MARIO)), timeout=30)
         [(_, message)] = server.messages
     assert reference in message["Subject"]
 

@@ -202,8 +202,8 @@ class WebhookDriver:
         limit = asyncio.Semaphore(self.concurrency)
         pacer = self._pacer() if self.rate else None
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=self.concurrency * 2)) as client:
-            results = await asyncio.gather(*(self._chat(client, chat, steps, limit, pacer) for chat, steps in chats.items()),
-                                           return_exceptions=True)
+            conversations = (self._chat(client, chat, steps, limit, pacer) for chat, steps in chats.items())
+            results = await asyncio.gather(*conversations, return_exceptions=True)
         self.errors = [repr(r) for r in results if isinstance(r, BaseException)]
 
     def _pacer(self) -> Callable[[], Awaitable[None]]:

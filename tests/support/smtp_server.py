@@ -44,7 +44,8 @@ class SMTPServer:
             kwargs["require_starttls"] = True
         if login is not None:
             def authenticate(server, session, envelope, mechanism, auth_data):
-                ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == login
+                ok = (isinstance(auth_data, LoginPassword)
+                      and (auth_data.login.decode(), auth_data.password.decode()) == login)
                 return AuthResult(success=ok)
 
             kwargs["authenticator"] = authenticate

@@ -32,7 +32,8 @@ class BotProcess:
         environ.update(env or {})
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=environ, stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def output(self) -> str:

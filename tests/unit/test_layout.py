@@ -121,7 +121,8 @@ def folders() -> dict[Path, list[str]]:
 
 
 def line_counts(*roots: Path) -> dict[str, int]:
-    return {str(p.relative_to(ROOT.parent)): len(p.read_text().splitlines()) for root in roots for p in sorted(root.rglob("*.py"))}
+    return {str(p.relative_to(ROOT.parent)): len(p.read_text().splitlines())
+            for root in roots for p in sorted(root.rglob("*.py"))}
 
 
 def test_the_layout_is_read_from_the_source_tree():

@@ -130,46 +130,55 @@ class Checks:
         if not isinstance(markup, dict):
             raise bad_request("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-                raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
-            if sum(len(row) for row in rows) > MAX_BUTTONS:
-                raise bad_request("reply markup is too long")
-            for row in rows:
-                for button in row:
-                    if not isinstance(button, dict):
-                        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-                    text = button.get("text")
-                    if not isinstance(text, str) or not text.strip():
-                        raise bad_request("can't parse inline keyboard button: Text must be non-empty")
-                    actions = [action for action in BUTTON_ACTIONS if action in button]
-                    if not actions:
-                        raise bad_request("can't parse inline keyboard button: "
-                                   "Text buttons are unallowed in the inline keyboard")
-                    if len(actions) > 1:
-                        raise bad_request(f"can't parse inline keyboard button: exactly one of {actions} must be used")
-                    if "callback_data" in button:
-                        data = button["callback_data"]
-                        if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
-                            raise bad_request("BUTTON_DATA_INVALID")
-                    if "url" in button and not Checks._valid_button_url(button["url"]):
-                        raise bad_request(f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
+            Checks._check_inline_keyboard(markup["inline_keyboard"])
             return markup
         if inline_only:
             raise bad_request("inline keyboard expected")
         if "keyboard" in markup:
-            rows = markup["keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-                raise bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays')
-            for row in rows:
-                for button in row:
-                    text = button.get("text") if isinstance(button, dict) else button
-                    if not isinstance(text, str) or not text:
-                        raise bad_request("can't parse keyboard button: Text must be non-empty")
+            Checks._check_keyboard(markup["keyboard"])
             return markup
         if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
             return markup
         raise bad_request("can't parse reply keyboard markup JSON object")
+
+    @staticmethod
+    def _check_inline_keyboard(rows: Any) -> None:
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
+        if sum(len(row) for row in rows) > MAX_BUTTONS:
+            raise bad_request("reply markup is too long")
+        for row in rows:
+            for button in row:
+                Checks._check_inline_button(button)
+
+    @staticmethod
+    def _check_inline_button(button: Any) -> None:
+        if not isinstance(button, dict):
+            raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        text = button.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise bad_request("can't parse inline keyboard button: Text must be non-empty")
+        actions = [action for action in BUTTON_ACTIONS if action in button]
+        if not actions:
+            raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        if len(actions) > 1:
+            raise bad_request(f"can't parse inline keyboard button: exactly one of {actions} must be used")
+        if "callback_data" in button:
+            data = button["callback_data"]
+            if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
+                raise bad_request("BUTTON_DATA_INVALID")
+        if "url" in button and not Checks._valid_button_url(button["url"]):
+            raise bad_request(f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL")
+
+    @staticmethod
+    def _check_keyboard(rows: Any) -> None:
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad_request('field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays')
+        for row in rows:
+            for button in row:
+                text = button.get("text") if isinstance(button, dict) else button
+                if not isinstance(text, str) or not text:
+                    raise bad_request("can't parse keyboard button: Text must be non-empty")
 
     @staticmethod
     def _valid_button_url(url: Any) -> bool:

@@ -40,105 +40,141 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
     pre blockquote(expandable) tg-emoji(emoji-id); entities &lt; &gt; &amp; &quot; and numeric.
     A bare ``<`` or ``&``, an unknown tag or attribute, an unclosed or mismatched tag is an error.
     """
+    return _Parser(source).parse()
 
-    def offset(position: int) -> int:
-        return len(source[:position].encode("utf-8", "surrogatepass"))
 
-    out: list[str] = []
-    units = 0
-    entities: list[dict] = []
-    stack: list[dict] = []
-    i, n = 0, len(source)
-    while i < n:
-        char = source[i]
-        if char not in "<&":
-            j = i
-            while j < n and source[j] not in "<&":
-                j += 1
-            out.append(source[i:j])
-            units += utf16_length(source[i:j])
-            i = j
-            continue
-        if char == "&":
-            match = _ENTITY_RE.match(source, i)
-            if not match:
-                raise HtmlError(f"Unescaped '&' at byte offset {offset(i)}: write it as &amp;")
-            value = _decode_entity(match.group(1))
-            if value is None:
-                raise HtmlError(f'Unsupported HTML entity "{match.group(0)}" at byte offset {offset(i)}')
-            out.append(value)
-            units += utf16_length(value)
-            i = match.end()
-            continue
-        start = i
-        if source.startswith("</", i):
-            end = source.find(">", i)
-            if end == -1:
-                raise HtmlError(f"Unclosed end tag at byte offset {offset(start)}")
-            name = source[i + 2 : end].strip().lower()
-            if not stack:
-                raise HtmlError(f"Unexpected end tag at byte offset {offset(start)}")
-            top = stack.pop()
-            if name != top["name"]:
-                raise HtmlError(
-                    f'Unmatched end tag at byte offset {offset(start)}, expected "</{top["name"]}>", '
-                    f'found "</{name}>"'
-                )
-            _close_tag(top, units, entities, stack)
-            i = end + 1
-            continue
-        match = _TAG_NAME_RE.match(source, i + 1)
+class _Parser:
+    """One pass over the source: the visible text so far (and its length in UTF-16 units), the open tags,
+    the entities of the tags closed."""
+
+    def __init__(self, source: str):
+        self.source, self.i, self.n = source, 0, len(source)
+        self.out: list[str] = []
+        self.units = 0
+        self.entities: list[dict] = []
+        self.stack: list[dict] = []
+
+    def offset(self, position: int) -> int:
+        return len(self.source[:position].encode("utf-8", "surrogatepass"))
+
+    def parse(self) -> tuple[str, list[dict]]:
+        while self.i < self.n:
+            char = self.source[self.i]
+            if char not in "<&":
+                self.text()
+            elif char == "&":
+                self.entity()
+            elif self.source.startswith("</", self.i):
+                self.end_tag()
+            else:
+                self.start_tag()
+        if self.stack:
+            raise HtmlError(f'Can\'t find end tag corresponding to start tag "{self.stack[-1]["name"]}"')
+        self.entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
+        return "".join(self.out), self.entities
+
+    def visible(self, text: str) -> None:
+        self.out.append(text)
+        self.units += utf16_length(text)
+
+    def text(self) -> None:
+        j = self.i
+        while j < self.n and self.source[j] not in "<&":
+            j += 1
+        self.visible(self.source[self.i:j])
+        self.i = j
+
+    def entity(self) -> None:
+        match = _ENTITY_RE.match(self.source, self.i)
+        if not match:
+            raise HtmlError(f"Unescaped '&' at byte offset {self.offset(self.i)}: write it as &amp;")
+        value = _decode_entity(match.group(1))
+        if value is None:
+            raise HtmlError(f'Unsupported HTML entity "{match.group(0)}" at byte offset {self.offset(self.i)}')
+        self.visible(value)
+        self.i = match.end()
+
+    def end_tag(self) -> None:
+        start = self.i
+        end = self.source.find(">", start)
+        if end == -1:
+            raise HtmlError(f"Unclosed end tag at byte offset {self.offset(start)}")
+        name = self.source[start + 2 : end].strip().lower()
+        if not self.stack:
+            raise HtmlError(f"Unexpected end tag at byte offset {self.offset(start)}")
+        top = self.stack.pop()
+        if name != top["name"]:
+            raise HtmlError(
+                f'Unmatched end tag at byte offset {self.offset(start)}, expected "</{top["name"]}>", '
+                f'found "</{name}>"'
+            )
+        _close_tag(top, self.units, self.entities, self.stack)
+        self.i = end + 1
+
+    def start_tag(self) -> None:
+        start = self.i
+        match = _TAG_NAME_RE.match(self.source, start + 1)
         name = match.group(0).lower() if match else ""
-        if name not in _TAG_ENTITY:
-            raise HtmlError(f'Unsupported start tag "{name}" at byte offset {offset(start)}')
-        i = match.end()
+        if match is None or name not in _TAG_ENTITY:
+            raise HtmlError(f'Unsupported start tag "{name}" at byte offset {self.offset(start)}')
+        self.i = match.end()
         attributes: dict[str, str] = {}
-        while True:
-            while i < n and source[i].isspace():
-                i += 1
-            if i >= n:
-                raise HtmlError(f"Unclosed start tag at byte offset {offset(start)}")
-            if source[i] == ">":
-                i += 1
-                break
-            attr_match = _ATTR_NAME_RE.match(source, i)
-            if not attr_match:
-                raise HtmlError(f'Unexpected character in the tag "{name}" at byte offset {offset(i)}')
-            attribute = attr_match.group(0).lower()
-            i = attr_match.end()
-            while i < n and source[i].isspace():
-                i += 1
-            value = ""
-            if i < n and source[i] == "=":
-                i += 1
-                while i < n and source[i].isspace():
-                    i += 1
-                if i >= n:
-                    raise HtmlError(f"Unclosed start tag at byte offset {offset(start)}")
-                if source[i] in "\"'":
-                    close = source.find(source[i], i + 1)
-                    if close == -1:
-                        raise HtmlError(f"Unclosed start tag at byte offset {offset(start)}")
-                    value = html.unescape(source[i + 1 : close])
-                    i = close + 1
-                else:
-                    value_match = _UNQUOTED_VALUE_RE.match(source, i)
-                    value = html.unescape(value_match.group(0))
-                    i = value_match.end()
-            if attribute not in _TAG_ATTRIBUTES.get(name, ()):
-                raise HtmlError(
-                    f'Unsupported attribute "{attribute}" in the tag "{name}" at byte offset {offset(start)}'
-                )
+        while not self.tag_ends(start):
+            attribute, value = self.attribute(name, start)
             attributes[attribute] = value
         if name == "span" and attributes.get("class") != "tg-spoiler":
-            raise HtmlError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset(start)}')
+            raise HtmlError(f'Tag "span" must have class "tg-spoiler" at byte offset {self.offset(start)}')
         if name == "tg-emoji" and not attributes.get("emoji-id", "").isdigit():
-            raise HtmlError(f'Tag "tg-emoji" must have a numeric "emoji-id" at byte offset {offset(start)}')
-        stack.append({"name": name, "attributes": attributes, "start": units})
-    if stack:
-        raise HtmlError(f'Can\'t find end tag corresponding to start tag "{stack[-1]["name"]}"')
-    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-    return "".join(out), entities
+            raise HtmlError(f'Tag "tg-emoji" must have a numeric "emoji-id" at byte offset {self.offset(start)}')
+        self.stack.append({"name": name, "attributes": attributes, "start": self.units})
+
+    def skip_spaces(self) -> None:
+        while self.i < self.n and self.source[self.i].isspace():
+            self.i += 1
+
+    def tag_ends(self, start: int) -> bool:
+        """Past the spaces: whether the start tag ends here (then steps over its ``>``)."""
+        self.skip_spaces()
+        if self.i >= self.n:
+            raise HtmlError(f"Unclosed start tag at byte offset {self.offset(start)}")
+        if self.source[self.i] == ">":
+            self.i += 1
+            return True
+        return False
+
+    def attribute(self, name: str, start: int) -> tuple[str, str]:
+        match = _ATTR_NAME_RE.match(self.source, self.i)
+        if not match:
+            raise HtmlError(f'Unexpected character in the tag "{name}" at byte offset {self.offset(self.i)}')
+        attribute = match.group(0).lower()
+        self.i = match.end()
+        self.skip_spaces()
+        value = ""
+        if self.i < self.n and self.source[self.i] == "=":
+            self.i += 1
+            self.skip_spaces()
+            value = self.value(start)
+        if attribute not in _TAG_ATTRIBUTES.get(name, ()):
+            raise HtmlError(
+                f'Unsupported attribute "{attribute}" in the tag "{name}" at byte offset {self.offset(start)}'
+            )
+        return attribute, value
+
+    def value(self, start: int) -> str:
+        if self.i >= self.n:
+            raise HtmlError(f"Unclosed start tag at byte offset {self.offset(start)}")
+        quote = self.source[self.i]
+        if quote in "\"'":
+            close = self.source.find(quote, self.i + 1)
+            if close == -1:
+                raise HtmlError(f"Unclosed start tag at byte offset {self.offset(start)}")
+            value = html.unescape(self.source[self.i + 1 : close])
+            self.i = close + 1
+            return value
+        match = _UNQUOTED_VALUE_RE.match(self.source, self.i)
+        assert match is not None  # matches the empty string at worst
+        self.i = match.end()
+        return html.unescape(match.group(0))
 
 
 def _decode_entity(body: str) -> str | None:
