@@ -7,19 +7,18 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from bot.config import load_settings
-from bot.i18n import Translator
-from bot.knowledge.loader import load_knowledge
-from bot.app import build_conversation, build_core
-from bot.conversation.registry import ConversationSettings
-from bot.paths import resource_dir
-from bot.storage import sqlite_store
 from chat import Chat
-from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
 from postgres import postgres_url  # noqa: F401  (a fresh PostgreSQL schema per test)
 from stores import any_store, database_url, other_store, stores  # noqa: F401  (a store on each backend)
+from telegram_e2e_support import fake, start_bot  # noqa: F401  (fixtures of the end-to-end tests)
 
+from bot.app import build_conversation, build_core
+from bot.config import load_settings
+from bot.conversation.registry import ConversationSettings
+from bot.i18n import Translator
+from bot.knowledge.loader import load_knowledge
+from bot.paths import resource_dir
+from bot.storage import sqlite_store
 
 # One start-up cache (the trained models) for the whole run: every process the tests start finds the
 # models trained once instead of training them again (BOT_CACHE_DIR is passed on to child processes).
@@ -52,7 +51,8 @@ def kb():
 
 @pytest.fixture(scope="session")
 def engine(kb):
-    settings = load_settings({"BOT_CACHE_DIR": os.environ["BOT_CACHE_DIR"], "BOT_DATA_DIR": os.environ["BOT_CACHE_DIR"]})
+    cache = os.environ["BOT_CACHE_DIR"]
+    settings = load_settings({"BOT_CACHE_DIR": cache, "BOT_DATA_DIR": cache})
     return build_core(settings, with_store=False).engine
 
 

@@ -20,8 +20,8 @@ OUTLOOK = "{http://schemas.microsoft.com/exchange/autodiscover/outlook/responses
 
 
 def call(port: int, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST" if body is not None else "GET",
-                                     headers={"Content-Type": "text/xml"})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body,
+                                     method="POST" if body is not None else "GET", headers={"Content-Type": "text/xml"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
@@ -50,7 +50,8 @@ def test_thunderbird_autoconfig_for_the_domain(http, kb, path):
 
 
 def test_outlook_autodiscover_offers_pop3_and_smtp(http, kb):
-    status, body = call(http, "/autodiscover/autodiscover.xml", AUTODISCOVER_REQUEST.format(address="info@caffè.it").encode())
+    request = AUTODISCOVER_REQUEST.format(address="info@caffè.it").encode()
+    status, body = call(http, "/autodiscover/autodiscover.xml", request)
     assert status == 200
     account = ET.fromstring(body).find(f"{OUTLOOK}Response/{OUTLOOK}Account")
     assert account.findtext(f"{OUTLOOK}Action") == "settings"
@@ -60,7 +61,8 @@ def test_outlook_autodiscover_offers_pop3_and_smtp(http, kb):
     assert pop3.findtext(f"{OUTLOOK}Server") == "mail.xn--caff-8oa.it"
     assert int(pop3.findtext(f"{OUTLOOK}Port")) == kb.servers.pop3.port and pop3.findtext(f"{OUTLOOK}SSL") == "on"
     assert pop3.findtext(f"{OUTLOOK}LoginName") == "info@xn--caff-8oa.it"
-    assert int(smtp.findtext(f"{OUTLOOK}Port")) == kb.servers.smtp.port and smtp.findtext(f"{OUTLOOK}AuthRequired") == "on"
+    assert int(smtp.findtext(f"{OUTLOOK}Port")) == kb.servers.smtp.port
+    assert smtp.findtext(f"{OUTLOOK}AuthRequired") == "on"
 
 
 @pytest.mark.parametrize(

@@ -13,13 +13,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str, stdin: str = "", env: dict | None = None, tmp_path: Path | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_", "SMTP_")) or k == "BOT_CACHE_DIR"}
+def run(*args: str, stdin: str = "", env: dict | None = None,
+        tmp_path: Path | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TELEGRAM_", "BOT_", "SMTP_")) or k == "BOT_CACHE_DIR"}
     if tmp_path is not None:
         environ["BOT_DATA_DIR"] = str(tmp_path / "data")
     environ.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, env=environ, cwd=ROOT, timeout=60
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, env=environ, cwd=ROOT,
+        timeout=60,
     )
 
 
@@ -62,7 +65,8 @@ def test_ask_and_chat_do_not_import_telegram(tmp_path):
         "assert not any(m == 'telegram' or m.startswith('telegram.') for m in sys.modules), 'telegram imported'"
     )
     environ = dict(os.environ, BOT_DATA_DIR=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=environ, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=environ,
+                            timeout=60)
     assert result.returncode == 0, result.stderr
 
 
@@ -94,7 +98,8 @@ def test_kb_check_ok_and_broken(tmp_path):
     (broken / "articles" / "smtp.yaml").write_text("id: smtp\ntitle: {it: SMTP}\n", encoding="utf-8")
     result = run("kb", "check", env={"KNOWLEDGE_DIR": str(broken)}, tmp_path=tmp_path)
     assert result.returncode == 1
-    assert "knowledge/articles/smtp.yaml: article smtp title: the English text (en) is missing or empty" in result.stdout
+    assert ("knowledge/articles/smtp.yaml: article smtp title: the English text (en) is missing or empty"
+            in result.stdout)
 
 
 def test_kb_export_json_has_both_languages_of_every_article(tmp_path):
@@ -106,10 +111,12 @@ def test_kb_export_json_has_both_languages_of_every_article(tmp_path):
 
 def test_kb_unanswered_lists_fallbacks_from_chat_most_frequent_first(tmp_path):
     assert "No unanswered" in run("kb", "unanswered", tmp_path=tmp_path).stdout
-    run("chat", stdin="quanto costa il dominio?\nwho won the football match\nquanto costa il dominio?\n", tmp_path=tmp_path)
+    run("chat", stdin="quanto costa il dominio?\nwho won the football match\nquanto costa il dominio?\n",
+        tmp_path=tmp_path)
     result = run("kb", "unanswered", "--json", tmp_path=tmp_path)
     rows = json.loads(result.stdout)
-    assert [(r["question"], r["count"]) for r in rows] == [("quanto costa il dominio?", 2), ("who won the football match", 1)]
+    assert [(r["question"], r["count"]) for r in rows] == [("quanto costa il dominio?", 2),
+                                                           ("who won the football match", 1)]
     assert all(1 <= len(r["suggestions"]) <= 3 for r in rows)
     assert all(0 <= s["confidence"] <= 1 and s["article"] for r in rows for s in r["suggestions"])
     text = run("kb", "unanswered", tmp_path=tmp_path).stdout
@@ -128,7 +135,8 @@ def test_kb_check_warns_about_an_example_that_belongs_to_another_article(tmp_pat
     article.write_text(text.replace("questions:\n  it:\n", "questions:\n  it:\n" + misplaced, 1), encoding="utf-8")
     result = run("kb", "check", env={"KNOWLEDGE_DIR": str(knowledge)}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout
-    assert "warning: offline-access: the example \"come si configura la posta sull'iphone passo passo\" reads as @setup" in result.stdout
+    assert ("warning: offline-access: the example \"come si configura la posta sull'iphone passo passo\" "
+            "reads as @setup") in result.stdout
 
 
 @pytest.mark.parametrize("env, message", [({"SMTP_PORT": "x"}, "SMTP_PORT must be a whole number")])

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from desk_e2e_support import AGENT, SUPPORT, group_texts, hand_over, support_group
 from telegram_e2e_support import MARIO, MARY, buttons, request_imap, texts
 
-SUPPORT = -1009999
-AGENT = 4242
 OUTSIDER_GROUP = -1007777
-
-
-def support_group(fake, forum: bool) -> dict:
-    """The support team's group, with one agent; the bot's settings pointing at it."""
-    fake.add_user(AGENT, "Giulia")
-    fake.add_group(SUPPORT, "Support", forum=forum)
-    fake.set_member_status(SUPPORT, AGENT, "administrator")
-    fake.flood_limit_per_group_per_minute = None
-    return {"SUPPORT_CHAT_ID": str(SUPPORT)}
 
 
 @pytest.fixture
@@ -27,18 +17,6 @@ def forum(fake):
 @pytest.fixture
 def plain_group(fake):
     return support_group(fake, forum=False)
-
-
-def group_texts(fake):
-    return [m["plain_text"] or "" for m in fake.sent_to(SUPPORT)]
-
-
-def hand_over(fake, customer=MARIO):
-    fake.send_text(customer, "non riesco a inviare la posta da outlook")
-    fake.wait_for_messages(customer, 1)
-    fake.send_text(customer, "voglio parlare con un operatore")
-    fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
-    fake.wait_for(lambda: "una persona ti risponderà" in texts(fake, customer)[-1])
 
 
 def test_forum_one_topic_per_customer_with_who_and_transcript_then_relay_both_ways(fake, start_bot, forum):

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from smtp_server import SMTPServer, free_port
+from ports import free_port
+from smtp_server import SMTPServer
 
 from bot.config import load_settings
 from bot.mail import Postman, build_email, message_id
@@ -22,13 +23,6 @@ from bot.storage import sqlite_store
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = {"name": "Rossi Srl", "contact": "mario@rossi.it", "lang": "it", "telegram_name": "Mario Rossi",
            "telegram_username": "mrossi", "telegram_id": "77", "channel": "telegram", "chat_id": "77"}
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = sqlite_store(tmp_path / "mailbot.sqlite3")
-    yield s
-    s.close()
 
 
 def settings_for(tmp_path, port, **extra):

@@ -42,6 +42,8 @@ def test_two_processes_on_one_database_elect_one_poller_and_both_stay_up(fake, s
     assert _poller([first, second]) == [first]
     assert "409" not in first.output() + second.output() and "another process is polling" not in second.output()
     assert len(fake.sent_to(MARIO)) == 3 and len(fake.sent_to(MARY)) == 3  # each answered once
+    for chat in (MARIO, MARY):  # with the SMTP article, each time
+        assert len(set(texts(fake, chat))) == 1 and "SMTP" in texts(fake, chat)[0], texts(fake, chat)
 
 
 def test_when_the_poller_is_killed_the_other_process_polls_and_nothing_is_lost(fake, start_bot, database):
@@ -49,7 +51,8 @@ def test_when_the_poller_is_killed_the_other_process_polls_and_nothing_is_lost(f
     second = start_bot(env={**database, "LEASE_SECONDS": LEASE, "REPLICA_ID": "second"}, wait=False)
     fake.wait_for(lambda: "standing by" in second.output(), timeout=15)
     fake.send_text(MARIO, "what is smtp?")
-    fake.wait_for_messages(MARIO, 1, timeout=20)
+    [answer] = fake.wait_for_messages(MARIO, 1, timeout=20)
+    assert "SMTP" in answer["plain_text"]
     first.kill()
     killed = time.monotonic()
     for n in range(5):
@@ -61,3 +64,4 @@ def test_when_the_poller_is_killed_the_other_process_polls_and_nothing_is_lost(f
     assert len(fake.sent_to(MARY)) == 5 and second.process.poll() is None
     assert not fake.pending_updates()
     assert [t.split("\n")[0] for t in texts(fake, MARY)] == [texts(fake, MARY)[0].split("\n")[0]] * 5
+    assert "993" in texts(fake, MARY)[0]  # the IMAP port, answered five times by the one left

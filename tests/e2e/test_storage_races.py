@@ -87,7 +87,8 @@ def test_two_replicas_opening_a_customers_ticket_open_one(any_store, other_store
 def test_two_replicas_reopening_a_customers_ticket_reopen_it_once(any_store, other_store):
     ticket, _ = any_store.tickets.open(1, "Mario", None, "it", now=1000.0)
     any_store.tickets.close(ticket.id, now=1001.0)
-    results = race(10, [any_store, other_store], lambda store, n: store.tickets.open(1, "Mario", None, "it", now=1002.0))
+    results = race(10, [any_store, other_store],
+                   lambda store, n: store.tickets.open(1, "Mario", None, "it", now=1002.0))
     assert sorted(how for _, how in results) == [ALREADY_OPEN] * 9 + [REOPENED]
     assert {t.id for t, _ in results} == {ticket.id} and any_store.tickets.count_open() == 1
 
@@ -118,7 +119,7 @@ def test_a_reopen_racing_a_new_ticket_of_the_same_customer_leaves_one_open(any_s
     for customer in range(1, 11):
         old, _ = any_store.tickets.open(customer, "Mario", None, "it", now=0.0)
         any_store.tickets.close(old.id, now=1.0)  # days ago: asking again opens a new ticket
-        results = race(2, [any_store, other_store], lambda store, n: store.tickets.reopen(old.id) if n == 0
-                       else store.tickets.open(customer, "Mario", None, "it")[1])
+        results = race(2, [any_store, other_store], lambda store, n, old=old, customer=customer:
+                       store.tickets.reopen(old.id) if n == 0 else store.tickets.open(customer, "Mario", None, "it")[1])
         assert results.count(True) + results.count(NEW) == 1, results
         assert len([t for t in any_store.tickets.of_customer(customer) if t.state == "open"]) == 1

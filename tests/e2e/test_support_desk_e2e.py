@@ -7,36 +7,20 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from desk_e2e_support import GIULIA, SUPPORT, group_texts, hand_over
+from desk_e2e_support import support_group as any_support_group
 from telegram_e2e_support import MARIO, MARY, buttons, texts
 
-SUPPORT = -1009999
-GIULIA, LUCA = 4242, 4343
+LUCA = 4343
 
 
 def support_group(fake, forum: bool) -> dict:
-    fake.add_user(GIULIA, "Giulia")
-    fake.add_user(LUCA, "Luca")
-    fake.add_group(SUPPORT, "Support", forum=forum)
-    fake.set_member_status(SUPPORT, GIULIA, "administrator")
-    fake.flood_limit_per_group_per_minute = None
-    return {"SUPPORT_CHAT_ID": str(SUPPORT), "SUPPORT_STAFF_IDS": str(LUCA)}
+    return any_support_group(fake, forum, staff={LUCA: "Luca"})
 
 
 @pytest.fixture(params=["forum", "plain"])
 def group(request, fake):
     return request.param == "forum", support_group(fake, forum=request.param == "forum")
-
-
-def group_texts(fake):
-    return [m["plain_text"] or "" for m in fake.sent_to(SUPPORT)]
-
-
-def hand_over(fake, customer=MARIO, question="non riesco a inviare la posta da outlook", ask="voglio parlare con un operatore"):
-    fake.send_text(customer, question)
-    fake.wait_for_messages(customer, 1)
-    before = len(fake.sent_to(customer))
-    fake.send_text(customer, ask)
-    fake.wait_for(lambda: len(fake.sent_to(customer)) > before and any("#" in t for t in group_texts(fake)))
 
 
 class Desk:

@@ -9,13 +9,14 @@ The fixtures come from tests/support/telegram_e2e_support.py.
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from ports import free_port
 from telegram_e2e_support import MARIO, MARY, buttons, request_imap, texts
+
 
 def test_start_greets_each_customer_in_their_language_with_the_menu(fake, start_bot):
     start_bot()
@@ -62,7 +63,18 @@ def test_text_that_looks_like_html_is_escaped(fake, start_bot):
     start_bot()
     fake.send_text(MARY, "<b>imap</b> & <script>alert(1)</script> what is smtp?")
     fake.send_text(MARY, "vorrei attivare imap per <info>@rossi.it & co")
-    fake.wait_for_messages(MARY, 2)
+    answer, form = fake.wait_for_messages(MARY, 2)
+    assert answer["plain_text"].startswith("What is SMTP") and answer["entities"][0]["type"] == "bold"
+    assert form["plain_text"].startswith("Attiva IMAP\n\nSu quale casella")  # "<info>@rossi.it" is no address
+    # What the customer typed comes back in the request's summary: shown as typed, not read as HTML.
+    fake.send_text(MARY, "info@rossi.it")
+    fake.wait_for_messages(MARY, 3)
+    fake.send_text(MARY, "Rossi <b>&</b> Figli <script>")
+    contact = fake.wait_for_messages(MARY, 4)[-1]
+    fake.press_button(MARY, contact["message_id"], next(b for b in buttons(contact) if b.endswith(":skip")))
+    summary = fake.wait_for_messages(MARY, 5)[-1]
+    assert "Rossi <b>&</b> Figli <script>" in summary["plain_text"], summary["plain_text"]
+    assert "Rossi &lt;b&gt;&amp;&lt;/b&gt; Figli &lt;script&gt;" in summary["text"], summary["text"]
 
 
 @pytest.mark.parametrize(
@@ -143,7 +155,8 @@ def test_an_update_handled_just_before_a_crash_is_not_answered_twice(fake, start
 
     def handled() -> bool:  # the reply is noted as delivered (a kill before that may send it again)
         with sqlite3.connect(tmp_path / "mailbot.sqlite3") as db:
-            row = db.execute("SELECT json_extract(data, '$.delivery.undelivered') FROM sessions WHERE chat_id = ?", (str(MARY),)).fetchone()
+            row = db.execute("SELECT json_extract(data, '$.delivery.undelivered') FROM sessions WHERE chat_id = ?",
+                             (str(MARY),)).fetchone()
         return row is not None and row[0] == "[]"
 
     fake.wait_for(handled)
@@ -160,15 +173,22 @@ def test_429_answers_are_retried_and_no_reply_is_lost(fake, start_bot):
     fake.inject_429("sendMessage", count=3, retry_after=1)
     fake.send_text(MARY, "what is smtp?")
     fake.send_text(MARIO, "cos'è imap?")
-    fake.wait_for_messages(MARY, 1, timeout=20)
-    fake.wait_for_messages(MARIO, 1, timeout=20)
+    [smtp] = fake.wait_for_messages(MARY, 1, timeout=20)
+    [imap] = fake.wait_for_messages(MARIO, 1, timeout=20)
+    assert smtp["plain_text"].startswith("What is SMTP") and imap["plain_text"].startswith("Come funziona IMAP?")
+    assert [a[3] for a in fake.answered_429] == [1, 1, 1]  # the three refusals, each waited out
+    fake.wait_for(lambda: not fake.pending_updates())
+    assert texts(fake, MARY) == [smtp["plain_text"]] and texts(fake, MARIO) == [imap["plain_text"]]  # once each
 
 
 def test_5xx_answers_are_retried(fake, start_bot):
     start_bot()
     fake.fail_method("sendMessage", status=502, count=2, description="Bad Gateway")
     fake.send_text(MARY, "what is smtp?")
-    fake.wait_for_messages(MARY, 1, timeout=20)
+    [answer] = fake.wait_for_messages(MARY, 1, timeout=20)
+    assert answer["plain_text"].startswith("What is SMTP")
+    assert len([c for c in fake.calls_to("sendMessage") if c["chat_id"] == MARY]) == 3  # two 502s, then sent
+    assert [e[2] for e in fake.errors] == [502, 502]
 
 
 def test_a_customer_who_blocked_the_bot_is_logged_not_retried(fake, start_bot):
@@ -185,7 +205,9 @@ def test_a_failing_command_menu_does_not_stop_start_up(fake, start_bot):
     fake.fail_method("setMyCommands", status=500)
     start_bot()
     fake.send_text(MARY, "hello")
-    fake.wait_for_messages(MARY, 1)
+    [greeting] = fake.wait_for_messages(MARY, 1)
+    assert greeting["plain_text"].startswith("Hi!") and "flow:setup" in buttons(greeting)
+    assert fake.calls_to("setMyCommands") and fake.my_commands() == []  # tried, refused, and the bot went on
 
 
 def test_a_second_process_polling_the_same_token_exits_with_a_clear_message(fake, start_bot, tmp_path):
@@ -228,12 +250,6 @@ def test_a_burst_from_100_customers_is_all_answered_in_order_with_429s(fake, sta
         assert "SMTP" in first and second.startswith("Hi!")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     port = free_port()
     env = {"WEBHOOK_URL": "https://bot.example.com/telegram", "WEBHOOK_LISTEN": "127.0.0.1",
@@ -245,7 +261,8 @@ def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     def post(secret: str | None) -> int:
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/telegram", data=json.dumps(update).encode(), method="POST",
-            headers={"Content-Type": "application/json", **({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})},
+            headers={"Content-Type": "application/json",
+                     **({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})},
         )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
@@ -262,7 +279,8 @@ def test_webhook_mode_checks_the_secret_token(fake, start_bot):
     fake.wait_for_messages(MARY, 1)
     assert "s3cret-path-token" not in bot.output()
     # The webhook's server serves the autoconfiguration paths too.
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/mail/config-v1.1.xml?emailaddress=a@rossi.it", timeout=5) as response:
+    address = f"http://127.0.0.1:{port}/mail/config-v1.1.xml?emailaddress=a@rossi.it"
+    with urllib.request.urlopen(address, timeout=5) as response:
         assert response.status == 200 and b"<clientConfig" in response.read()
 
 
@@ -292,13 +310,14 @@ def test_an_imap_request_on_telegram_reaches_the_support_mailbox_even_if_smtp_st
     from smtp_server import free_port as free_smtp_port
 
     port = free_smtp_port()
-    start_bot(env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none", "OUTBOX_RETRY_SECONDS": "1"})
+    start_bot(env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none",
+                   "OUTBOX_RETRY_SECONDS": "1"})
     reference = request_imap(fake, MARIO, "info@rossi.it")
     time.sleep(1.5)  # SMTP is down at first: the request waits in the outbox
     with SMTPServer(port) as server:
         server.wait_for(1, timeout=30)
-        fake.wait_for(lambda: any("è arrivata al nostro supporto" in (m["plain_text"] or "") for m in fake.sent_to(MARIO)),
-                      timeout=30)
+        fake.wait_for(lambda: any("è arrivata al nostro supporto" in (m["plain_text"] or "")
+                                  for m in fake.sent_to(MARIO)), timeout=30)
         [(_, message)] = server.messages
     assert reference in message["Subject"]
 

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from telegram_e2e_support import MARIO, MARY, ROOT, TOKEN
+from telegram_e2e_support import MARIO, MARY, ROOT, TOKEN, buttons
 from telegram_standin import FakeTelegram
 
 
@@ -106,6 +106,9 @@ def test_another_process_holding_the_database_delays_the_answer_but_loses_nothin
     finally:
         release.join()
         holder.close()
+    [greeting] = fake.sent_to(MARIO)
+    [answer] = fake.sent_to(MARY)
+    assert greeting["plain_text"].startswith("Ciao!") and answer["plain_text"].startswith("What is SMTP")
 
 
 def test_ten_seconds_of_server_errors_lose_no_answer(fake, start_bot):
@@ -119,6 +122,9 @@ def test_ten_seconds_of_server_errors_lose_no_answer(fake, start_bot):
         fake.wait_for(lambda: answered(fake, MARY) == 1, timeout=60)
     finally:
         recovery.join()
+    [answer] = fake.sent_to(MARY)
+    assert answer["plain_text"].startswith("What is SMTP") and "fb:1:smtp" in buttons(answer)
+    assert {e[2] for e in fake.errors} == {500}  # only the 500s the stand-in was told to answer
 
 
 def test_an_update_the_inbox_cannot_store_is_set_aside(fake, start_bot):

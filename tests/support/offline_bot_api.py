@@ -27,7 +27,8 @@ RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "c
 def member(status: str, user: dict) -> dict:
     """A ChatMember as the Bot API sends it."""
     if status == "administrator":
-        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False, **dict.fromkeys(RIGHTS, True)}
+        return {"status": status, "user": user, "can_be_edited": False, "is_anonymous": False,
+                **dict.fromkeys(RIGHTS, True)}
     return {"status": status, "user": user, **({"is_anonymous": False} if status == "creator" else {})}
 
 

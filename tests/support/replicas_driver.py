@@ -31,7 +31,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from smtp_server import free_port
+from ports import free_port
+from telegram_e2e_support import buttons
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "replicas-webhook-secret"
@@ -201,8 +202,8 @@ class WebhookDriver:
         limit = asyncio.Semaphore(self.concurrency)
         pacer = self._pacer() if self.rate else None
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=self.concurrency * 2)) as client:
-            results = await asyncio.gather(*(self._chat(client, chat, steps, limit, pacer) for chat, steps in chats.items()),
-                                           return_exceptions=True)
+            conversations = (self._chat(client, chat, steps, limit, pacer) for chat, steps in chats.items())
+            results = await asyncio.gather(*conversations, return_exceptions=True)
         self.errors = [repr(r) for r in results if isinstance(r, BaseException)]
 
     def _pacer(self) -> Callable[[], Awaitable[None]]:
@@ -237,11 +238,6 @@ async def bot_messages(fake, chat: int, count: int, timeout: float = 60.0) -> li
             raise AssertionError(f"chat {chat}: {len(sent)} message(s) from the bot, {count} awaited")
         await asyncio.sleep(0.05)
     return sent
-
-
-def buttons(message: dict) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
 
 
 def press_step(fake, chat: int, after: int, ending: str, timeout: float = 60.0) -> Callable[[], Awaitable[dict]]:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import email
-import socket
 import ssl
 import threading
 import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ports import free_port
 
 
 class Recorder:
@@ -50,7 +44,8 @@ class SMTPServer:
             kwargs["require_starttls"] = True
         if login is not None:
             def authenticate(server, session, envelope, mechanism, auth_data):
-                ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == login
+                ok = (isinstance(auth_data, LoginPassword)
+                      and (auth_data.login.decode(), auth_data.password.decode()) == login)
                 return AuthResult(success=ok)
 
             kwargs["authenticator"] = authenticate

@@ -13,14 +13,13 @@ import atexit
 import queue
 import threading
 
-import pytest
-
 import psycopg
+import pytest
+from postgres import Schema, server_url
 
 from bot.storage.db import POSTGRES, open_database
 from bot.storage.migrate import migrate, migrations
 from bot.storage.store import Store
-from postgres import Schema, server_url
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -110,7 +109,8 @@ def _emptying(conn) -> str:
     tables = [name for (name,) in conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename != 'schema_migrations' "
         "ORDER BY 1")]
-    sequences = [name for (name,) in conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")]
+    sequences = [name for (name,) in conn.execute(
+        "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")]
     statements = [f"DELETE FROM {table}" for table in children + [t for t in tables if t not in children]]
     statements += [f"SELECT setval('{sequence}', 1, false)" for sequence in sequences]
     return "BEGIN; " + "; ".join(statements) + "; COMMIT"

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from telegram_standin import FakeTelegram
+from standin import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:E2E-TEST-TOKEN"
@@ -32,7 +32,8 @@ class BotProcess:
         environ.update(env or {})
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=environ, stdout=self.log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=environ, stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def output(self) -> str:
