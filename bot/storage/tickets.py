@@ -27,8 +27,9 @@ from bot.storage.db import POSTGRES, Database, Row, Transaction
 
 OPEN, CLOSED = "open", "closed"
 NEW, REOPENED, ALREADY_OPEN = "new", "reopened", "already open"
-IN, OUT = "in", "out"
 Direction = Literal["in", "out"]  # a copy towards the group (IN) or towards the customer (OUT)
+IN: Direction = "in"
+OUT: Direction = "out"
 Params = tuple[Any, ...]
 
 
