@@ -66,7 +66,8 @@ class TicketHeaders:
             shown = ", ".join(references[-REQUESTS_SHOWN:])
             lines.append(e(self._t("Requests: {references}").format(references=shown)))
         lines.append("")
-        lines.append(f"<b>{e(self._t('Last turns with the bot'))}</b>")
+        turns = self._t("Last turns with the bot")
+        lines.append(f"<b>{e(turns)}</b>")
         for speaker, text in session.history[-TURNS_SHOWN:]:
             lines.append(f"{SPEAKERS.get(speaker, speaker)} {e(text)}")
         current = await asyncio.to_thread(self.tickets.get, ticket.id)
