@@ -14,7 +14,7 @@ from bot.channels.telegram.desk.relay import SupportDesk
 from bot.core.numbers import whole_number
 from bot.desk.card import Card, card_html, describe_guide, stats_html
 from bot.desk.names import shown_name
-from bot.desk.rules import LANGUAGE_NAMES, language_label
+from bot.desk.rules import LANGUAGE_NAMES, TEAM_LANGUAGE, language_label
 from bot.desk.stats import TicketRecord, compute
 from bot.flows.setup import SetupFlow
 from bot.storage.tickets import Ticket
@@ -74,7 +74,7 @@ class Figures:
         customers = await asyncio.to_thread(self.desk.store.customers_since, self.desk.channel, since)
         figures = compute(records, customers, reasons, since)
         kb = self.desk.conversation.kb
-        titles = {a: kb.articles[a].title["it"] for a in kb.articles}
+        titles = {a: kb.articles[a].title[TEAM_LANGUAGE] for a in kb.articles}
         await self.group.say(bot, message, stats_html(figures, since, customers, titles, self._t), as_html=True)
 
     async def tickets(self, bot: Bot, message: Message, args: str = "") -> None:
