@@ -50,3 +50,10 @@ def test_figures_of_an_empty_period_say_so_without_failing(team):
     stats = Stats(0, 0, None, None, None, 0, None, ())
     text = stats_html(stats, datetime(2026, 11, 1).timestamp(), 0, {}, team)
     assert "Nuovi ticket: 0 · chiusi: 0" in text and "Voto medio: -" in text
+
+
+def test_a_customers_language_reads_in_the_teams_language_with_its_flag():
+    from bot.desk.rules import language_label
+
+    assert language_label("it") == "🇮🇹 italiano" and language_label("en") == "🇬🇧 inglese"
+    assert language_label("de") == "de"  # a code the desk does not name stays as it is

@@ -38,7 +38,7 @@ class Figures:
     """/info, /tickets and /stats."""
 
     def __init__(self, desk: SupportDesk):
-        self.desk, self.group, self.store = desk, desk.group, desk.store.tickets
+        self.desk, self.group, self.ticket_store = desk, desk.group, desk.store.tickets
 
     def _t(self, message: str) -> str:
         return self.group.team_text(message)
@@ -46,7 +46,7 @@ class Figures:
     async def info(self, bot: Bot, message: Message, ticket: Ticket, args: str = "") -> None:
         """The customer's card: who, language, tickets, requests, the guide, the last rating."""
         session = await self.desk.sessions.session(ticket)
-        tickets = await asyncio.to_thread(self.store.reports.of_customer, ticket.customer_chat)
+        tickets = await asyncio.to_thread(self.ticket_store.reports.of_customer, ticket.customer_chat)
         customer = f"{self.desk.channel}:{ticket.customer_chat}"
         requests = await asyncio.to_thread(self.desk.store.outbox.of_customer, customer)
         frame = session.frame(SetupFlow.name)
@@ -67,7 +67,7 @@ class Figures:
                 "Use /stats DAYS, with DAYS a number from 1 to {most}.").format(most=MAX_STATS_DAYS))
             return
         since = time.time() - days * 86400
-        worked = await asyncio.to_thread(self.store.reports.since, since)
+        worked = await asyncio.to_thread(self.ticket_store.reports.since, since)
         records = [TicketRecord(t.id, str(t.customer_chat), t.opened, h.first_answer, t.closed, t.rating)
                    for t, h in worked]
         reasons = [h.reason for t, h in worked if t.opened >= since and h.reason]
@@ -83,7 +83,7 @@ class Figures:
             await self.group.say(bot, message, self._t(
                 "Use /tickets PAGE, with PAGE a number from 1 to {most}.").format(most=MAX_TICKETS_PAGE))
             return
-        open_tickets = await asyncio.to_thread(self.store.reports.open_tickets)
+        open_tickets = await asyncio.to_thread(self.ticket_store.reports.open_tickets)
         if not open_tickets:
             await self.group.say(bot, message, self._t("No open tickets."))
             return
@@ -100,6 +100,6 @@ class Figures:
             waiting = self._t("waiting for {minutes} min").format(minutes=int((now - ticket.waiting_since) // 60))
         else:
             waiting = self._t("answered")
-        handling = await asyncio.to_thread(self.store.handling.get, ticket.id)
+        handling = await asyncio.to_thread(self.ticket_store.handling.get, ticket.id)
         taken = f" · {shown_name(handling.agent_name)}" if handling.agent_name else ""
         return f"#{ticket.id} {shown_name(ticket.name)} (@{shown_name(ticket.username)}), {waiting}{taken}"

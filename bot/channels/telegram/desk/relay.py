@@ -51,7 +51,7 @@ class SupportDesk:
                  channel: str, send: Callable[[int, Reply], Awaitable[bool]], locks: SessionLocks):
         if settings.support_chat_id is None:
             raise ValueError("the support desk needs SUPPORT_CHAT_ID")
-        self.settings, self.store, self.conversation, self.channel = settings, store, conversation, channel
+        self.store, self.conversation, self.channel = store, conversation, channel
         self.send = send  # a reply to a customer, rendered by the channel
         self.locks = locks
         self.tickets = CustomerTickets(store)
