@@ -7,6 +7,7 @@ import pytest
 from datetime import datetime
 
 from bot.desk.card import Card, card_html, describe_guide, stats_html
+from bot.desk.rules import language_label
 from bot.desk.stats import Stats
 
 
@@ -53,7 +54,5 @@ def test_figures_of_an_empty_period_say_so_without_failing(team):
 
 
 def test_a_customers_language_reads_in_the_teams_language_with_its_flag():
-    from bot.desk.rules import language_label
-
     assert language_label("it") == "🇮🇹 italiano" and language_label("en") == "🇬🇧 inglese"
     assert language_label("de") == "de"  # a code the desk does not name stays as it is
