@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import datetime
+
+import pytest
 
 from bot.desk.card import Card, card_html, describe_guide, stats_html
 from bot.desk.rules import language_label
