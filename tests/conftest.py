@@ -27,16 +27,19 @@ os.environ.setdefault("BOT_CACHE_DIR", tempfile.mkdtemp(prefix="mailbot-test-cac
 TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "conversation", "telegram", "e2e")
 FAST = ("unit", "conversation")
+FEATURES = ("desk",)  # a feature's tests together, in one folder per kind: tests/desk/unit, ...
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
 def pytest_collection_modifyitems(config, items):
-    """Mark every test by its folder (tests/unit -> unit, ...); unit and conversation tests are also `fast`."""
+    """Mark every test by its folder (tests/unit -> unit, tests/desk/unit -> unit, ...); unit and
+    conversation tests are also `fast`."""
     for item in items:
         try:
-            kind = Path(item.path).resolve().relative_to(TESTS).parts[0]
+            parts = Path(item.path).resolve().relative_to(TESTS).parts
         except ValueError:
             continue
+        kind = parts[1] if parts[0] in FEATURES and len(parts) > 2 else parts[0]
         if kind in KINDS:
             item.add_marker(kind)
             if kind in FAST:

@@ -7,11 +7,13 @@ import dataclasses
 import html
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal
 
 from bot.desk.names import shown_name
+from bot.desk.rules import TEAM_LANGUAGE
 from bot.desk.stats import Stats
 from bot.i18n import N_
 from bot.knowledge.base import KnowledgeBase
@@ -20,7 +22,7 @@ Gettext = Callable[[str], str]
 
 
 
-def describe_guide(state: dict, kb: KnowledgeBase, _: Gettext, lang: str = "it") -> str:
+def describe_guide(state: dict[str, Any], kb: KnowledgeBase, _: Gettext, lang: str = TEAM_LANGUAGE) -> str:
     """Where the setup guide is, from its state: "Outlook · IMAP · step 3 of 7"."""
     client = state.get("client")
     parts = [kb.clients[client].name[lang]] if client in kb.clients else []
@@ -38,8 +40,9 @@ def describe_guide(state: dict, kb: KnowledgeBase, _: Gettext, lang: str = "it")
 
 # The guide's steps and the requests' states, as the team reads them.
 _STEP_TEXTS = {
-    "client": N_("choosing the program"), "protocol": N_("choosing POP3 or IMAP"), "address": N_("entering the address"),
-    "worked": N_("checking that it works"), "trouble": N_("describing the problem"),
+    "client": N_("choosing the program"), "protocol": N_("choosing POP3 or IMAP"),
+    "address": N_("entering the address"), "worked": N_("checking that it works"),
+    "trouble": N_("describing the problem"),
 }
 REQUEST_STATES = {"pending": N_("pending"), "delivered": N_("delivered"), "failed": N_("failed")}
 
@@ -58,23 +61,29 @@ class Card:
 
 def card_html(card: Card, _: Gettext, language_names: dict[str, str]) -> str:
     e = html.escape
-    requests = ", ".join(f"{e(ref)} ({e(_(REQUEST_STATES.get(state, state)))})" for ref, state in card.requests) or "-"
+    requests = ", ".join(
+        f"{e(ref)} ({e(_(REQUEST_STATES.get(state, state)))})" for ref, state in card.requests) or "-"
     rows = [
-        (_("Customer"), f"{e(shown_name(card.name))} (@{e(shown_name(card.username))}, id <code>{card.customer_id}</code>)"),
+        (_("Customer"),
+         f"{e(shown_name(card.name))} (@{e(shown_name(card.username))}, id <code>{card.customer_id}</code>)"),
         (_("Language"), e(language_names.get(card.lang, card.lang))),
         (_("Tickets so far"), str(card.tickets)),
         (_("IMAP requests"), requests),
         (_("Setup guide"), e(card.guide or "-")),
         (_("Last rating"), f"{card.last_rating}/5" if card.last_rating else "-"),
     ]
-    return "\n".join(f"<b>{e(label)}</b>: {value}" if n == 0 else f"{e(label)}: {value}" for n, (label, value) in enumerate(rows))
+    return "\n".join(f"<b>{e(label)}</b>: {value}" if n == 0 else f"{e(label)}: {value}"
+                     for n, (label, value) in enumerate(rows))
 
 
-def stats_html(stats: Stats, since: float, customers_total: int, titles: dict[str, str], _: Gettext, locale: str = "it") -> str:
+def stats_html(stats: Stats, since: float, customers_total: int, titles: dict[str, str], _: Gettext,
+               locale: str = TEAM_LANGUAGE) -> str:
     e = html.escape
 
     def duration(seconds: float | None) -> str:
-        return format_timedelta(timedelta(seconds=seconds), locale=locale, threshold=1.5) if seconds is not None else "-"
+        if seconds is None:
+            return "-"
+        return format_timedelta(timedelta(seconds=seconds), locale=locale, threshold=1.5)
 
     share = f"{round(stats.handoff_share * 100)}%" if stats.handoff_share is not None else "-"
     wrote = _("of {total} who wrote").format(total=customers_total)

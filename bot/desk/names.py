@@ -17,5 +17,6 @@ HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 def shown_name(name: str | None, empty: str = "-") -> str:
     """``name`` without hidden characters, its spaces collapsed; ``empty`` when nothing is left."""
-    kept = "".join(" " if c.isspace() else c for c in name or "" if c.isspace() or unicodedata.category(c) not in HIDDEN)
+    kept = "".join(" " if c.isspace() else c
+                   for c in name or "" if c.isspace() or unicodedata.category(c) not in HIDDEN)
     return " ".join(kept.split()) or empty

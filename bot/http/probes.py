@@ -52,5 +52,5 @@ def database_counts(store: Storage) -> dict[str, int]:
     return {
         "inbox_pending": store.inbox.count("pending"),
         "outbox_pending": store.outbox.counts().get("pending", 0),
-        "tickets_open": store.tickets.count_open(),
+        "tickets_open": store.tickets.reports.count_open(),
     }

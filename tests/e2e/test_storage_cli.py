@@ -54,16 +54,16 @@ def a_deployment(path: Path) -> None:
         store.outbox.delivered(second.id)
         store.outbox.claim(first.id, 60)
         for customer in (1, 2, 3):
-            ticket, _ = store.tickets.open(customer, f"Customer {customer}", None, "it")
-            store.tickets.set_topic(ticket.id, 100 + customer)
-            store.tickets.take(ticket.id, 42, "Giulia")
-            store.tickets.link(1000 + customer, ticket.id)
-            store.tickets.copied(ticket.id, IN, 10 + customer, 2000 + customer)
-            store.tickets.copied(ticket.id, OUT, 20 + customer, 3000 + customer)
-        store.tickets.close(1)
-        store.tickets.rate(1, 1, 5)
-        store.tickets.guide_progress(2, "2/5")
-        store.tickets.ban(66)
+            ticket, _ = store.tickets.lifecycle.open(customer, f"Customer {customer}", None, "it")
+            store.tickets.lifecycle.set_topic(ticket.id, 100 + customer)
+            store.tickets.handling.take(ticket.id, 42, "Giulia")
+            store.tickets.links.link(1000 + customer, ticket.id)
+            store.tickets.links.copied(ticket.id, IN, 10 + customer, 2000 + customer)
+            store.tickets.links.copied(ticket.id, OUT, 20 + customer, 3000 + customer)
+        store.tickets.lifecycle.close(1)
+        store.tickets.ratings.rate(1, 1, 5)
+        store.tickets.handling.guide_progress(2, "2/5")
+        store.tickets.bans.ban(66)
     finally:
         store.close()
 
@@ -92,12 +92,12 @@ def test_copy_from_sqlite_into_postgresql(tmp_path, postgres_url):
     try:
         request, made = store.outbox.submit("telegram:9", ["nuovo@rossi.it"], {})
         assert made and request.id == 3
-        ticket, how = store.tickets.open(9, "Nuovo", None, "it")
+        ticket, how = store.tickets.lifecycle.open(9, "Nuovo", None, "it")
         assert how == NEW and ticket.id == 4
         store.record_feedback(SessionKey("telegram", "9"), "it", "smtp", None, True)
         assert store.db.one("SELECT MAX(id) FROM feedback")[0] == 3
         assert store.get(SessionKey("telegram", "1"))["emoji"] == "👋"
-        assert store.tickets.work(2).agent_name == "Giulia" and store.tickets.get(1).rating == 5
+        assert store.tickets.handling.get(2).agent_name == "Giulia" and store.tickets.lifecycle.get(1).rating == 5
     finally:
         store.close()
 

@@ -79,29 +79,28 @@ def test_one_claim_of_a_request_wins(any_store, other_store):
 
 
 def test_two_replicas_opening_a_customers_ticket_open_one(any_store, other_store):
-    results = race(10, [any_store, other_store], lambda store, n: store.tickets.open(1, "Mario", None, "it"))
+    results = race(10, [any_store, other_store], lambda store, n: store.tickets.lifecycle.open(1, "Mario", None, "it"))
     assert sorted(how for _, how in results) == [ALREADY_OPEN] * 9 + [NEW]
-    assert len({ticket.id for ticket, _ in results}) == 1 and any_store.tickets.count_open() == 1
+    assert len({ticket.id for ticket, _ in results}) == 1 and any_store.tickets.reports.count_open() == 1
 
 
 def test_two_replicas_reopening_a_customers_ticket_reopen_it_once(any_store, other_store):
-    ticket, _ = any_store.tickets.open(1, "Mario", None, "it", now=1000.0)
-    any_store.tickets.close(ticket.id, now=1001.0)
-    results = race(10, [any_store, other_store],
-                   lambda store, n: store.tickets.open(1, "Mario", None, "it", now=1002.0))
+    ticket, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it", now=1000.0)
+    any_store.tickets.lifecycle.close(ticket.id, now=1001.0)
+    results = race(10, [any_store, other_store], lambda store, n: store.tickets.lifecycle.open(1, "Mario", None, "it", now=1002.0))
     assert sorted(how for _, how in results) == [ALREADY_OPEN] * 9 + [REOPENED]
-    assert {t.id for t, _ in results} == {ticket.id} and any_store.tickets.count_open() == 1
+    assert {t.id for t, _ in results} == {ticket.id} and any_store.tickets.reports.count_open() == 1
 
 
 def test_of_concurrent_closers_exactly_one_wins(any_store, other_store):
-    ticket, _ = any_store.tickets.open(1, "Mario", None, "it")
-    assert race(10, [any_store, other_store], lambda store, n: store.tickets.close(ticket.id)).count(True) == 1
+    ticket, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it")
+    assert race(10, [any_store, other_store], lambda store, n: store.tickets.lifecycle.close(ticket.id)).count(True) == 1
 
 
 def test_of_concurrent_reopeners_exactly_one_wins(any_store, other_store):
-    ticket, _ = any_store.tickets.open(1, "Mario", None, "it")
-    any_store.tickets.close(ticket.id)
-    assert race(10, [any_store, other_store], lambda store, n: store.tickets.reopen(ticket.id)).count(True) == 1
+    ticket, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it")
+    any_store.tickets.lifecycle.close(ticket.id)
+    assert race(10, [any_store, other_store], lambda store, n: store.tickets.lifecycle.reopen(ticket.id)).count(True) == 1
 
 
 def test_one_replica_acquires_a_lease(any_store, other_store):
@@ -117,9 +116,9 @@ def test_a_periodic_job_has_one_winner(any_store, other_store):
 
 def test_a_reopen_racing_a_new_ticket_of_the_same_customer_leaves_one_open(any_store, other_store):
     for customer in range(1, 11):
-        old, _ = any_store.tickets.open(customer, "Mario", None, "it", now=0.0)
-        any_store.tickets.close(old.id, now=1.0)  # days ago: asking again opens a new ticket
+        old, _ = any_store.tickets.lifecycle.open(customer, "Mario", None, "it", now=0.0)
+        any_store.tickets.lifecycle.close(old.id, now=1.0)  # days ago: asking again opens a new ticket
         results = race(2, [any_store, other_store], lambda store, n, old=old, customer=customer:
-                       store.tickets.reopen(old.id) if n == 0 else store.tickets.open(customer, "Mario", None, "it")[1])
+                       store.tickets.lifecycle.reopen(old.id) if n == 0 else store.tickets.lifecycle.open(customer, "Mario", None, "it")[1])
         assert results.count(True) + results.count(NEW) == 1, results
-        assert len([t for t in any_store.tickets.of_customer(customer) if t.state == "open"]) == 1
+        assert len([t for t in any_store.tickets.reports.of_customer(customer) if t.state == "open"]) == 1

@@ -35,6 +35,16 @@ def group_texts(fake) -> list[str]:
     return [m["plain_text"] or "" for m in fake.sent_to(SUPPORT)]
 
 
+def group_post(fake, words: str) -> dict:
+    """The bot's latest post in the support group containing ``words``."""
+    return [m for m in fake.sent_to(SUPPORT) if words in (m["plain_text"] or "")][-1]
+
+
+def relayed(fake, words: str) -> dict:
+    """The customer's message containing ``words`` as copied into the support group."""
+    return [m for m in fake.sent_to(SUPPORT) if m.get("copied_from") and words in (m["plain_text"] or "")][-1]
+
+
 def hand_over(fake, customer: int = MARIO, question: str = "non riesco a inviare la posta da outlook",
               ask: str = "voglio parlare con un operatore") -> list[str]:
     """The customer asks ``question``, then for a person (``ask``); waits for the ticket's header in the group

@@ -140,7 +140,7 @@ def test_the_database_counts_and_readiness_read_the_store(store):
     store.inbox.add([{"update_id": 1, "message": {"chat": {"id": 5}}}, {"update_id": 2, "message": {"chat": {"id": 5}}}])
     store.inbox.mark(1, "done")
     store.outbox.submit("mario", ["info@rossi.it"], {"lang": "it"})
-    store.tickets.open(5, "Mario", None, "it")
+    store.tickets.lifecycle.open(5, "Mario", None, "it")
     assert database_counts(store) == {"inbox_pending": 1, "outbox_pending": 1, "tickets_open": 1}
     assert database_ready(store) == (True, "ready")
     store.close()

@@ -146,18 +146,18 @@ def test_an_old_sqlite_database_is_upgraded_in_place(tmp_path, older_outbox):
         assert len(requests) == (1 if older_outbox else 2)
         if not older_outbox:
             assert requests[1].kind == "handoff" and requests[1].state == "delivered"
-        assert store.tickets.work(2).agent_name == "Giulia" and store.tickets.by_support_message(1000).id == 2
-        assert store.tickets.copy_of(2, "in", 11) == 1001 and store.tickets.banned(66)
+        assert store.tickets.handling.get(2).agent_name == "Giulia" and store.tickets.links.ticket_of(1000).id == 2
+        assert store.tickets.links.copy_of(2, "in", 11) == 1001 and store.tickets.bans.banned(66)
         # the duplicate open ticket closed: only the customer's newest stays open
-        assert [(t.id, t.state) for t in store.tickets.of_customer(7)] == [(1, CLOSED), (2, OPEN)]
-        assert store.tickets.get(1).closed == 100.0 and store.tickets.get(3).state == OPEN
+        assert [(t.id, t.state) for t in store.tickets.reports.of_customer(7)] == [(1, CLOSED), (2, OPEN)]
+        assert store.tickets.lifecycle.get(1).closed == 100.0 and store.tickets.lifecycle.get(3).state == OPEN
         # the new columns
         outbox = {row[1] for row in store.db.all("PRAGMA table_info(outbox)")}
         assert {"kind", "claimed_until", "claimed_by", "source", "claim_epoch"} <= outbox
         assert {"progress", "takeover_by"} <= {row[1] for row in store.db.all("PRAGMA table_info(ticket_work)")}
         # and the bot works on it
-        assert store.tickets.open(7, "Mario", "mario", "it") == (store.tickets.get(2), ALREADY_OPEN)
-        assert store.tickets.guide_progress(2, "1/3") and not store.tickets.ask_takeover(2, 10)
+        assert store.tickets.lifecycle.open(7, "Mario", "mario", "it") == (store.tickets.lifecycle.get(2), ALREADY_OPEN)
+        assert store.tickets.handling.guide_progress(2, "1/3") and not store.tickets.handling.ask_takeover(2, 10)
         assert store.outbox.submit("telegram:1", ["INFO@rossi.it"], {})[0].reference == "IMAP-AAAAAA"
         new, made = store.outbox.submit("telegram:3", ["nuovo@rossi.it"], {})
         assert made and new.id > requests[-1].id

@@ -160,66 +160,66 @@ def test_next_due_does_not_wait_for_the_claim_of_a_replica_no_longer_seen(any_st
 # tickets
 
 def test_opening_is_idempotent_and_one_ticket_stays_open(any_store, other_store):
-    ticket, how = any_store.tickets.open(1, "Mario", "mario", "it", now=1000.0)
+    ticket, how = any_store.tickets.lifecycle.open(1, "Mario", "mario", "it", now=1000.0)
     assert how == NEW and ticket.state == OPEN
-    again, how = other_store.tickets.open(1, "Mario", "mario", "it", now=1001.0)
+    again, how = other_store.tickets.lifecycle.open(1, "Mario", "mario", "it", now=1001.0)
     assert how == ALREADY_OPEN and again.id == ticket.id
-    assert other_store.tickets.close(ticket.id, now=1002.0) and not any_store.tickets.close(ticket.id, now=1003.0)
-    reopened, how = any_store.tickets.open(1, "Mario", "mario", "it", now=1004.0)
+    assert other_store.tickets.lifecycle.close(ticket.id, now=1002.0) and not any_store.tickets.lifecycle.close(ticket.id, now=1003.0)
+    reopened, how = any_store.tickets.lifecycle.open(1, "Mario", "mario", "it", now=1004.0)
     assert how == REOPENED and reopened.id == ticket.id
-    any_store.tickets.close(ticket.id, now=1005.0)
-    fresh, how = any_store.tickets.open(1, "Mario", "mario", "it", now=1005.0 + 2 * 86400)
+    any_store.tickets.lifecycle.close(ticket.id, now=1005.0)
+    fresh, how = any_store.tickets.lifecycle.open(1, "Mario", "mario", "it", now=1005.0 + 2 * 86400)
     assert how == NEW and fresh.id > ticket.id
 
 
 def test_reopen_refuses_while_another_ticket_is_open(any_store):
-    old, _ = any_store.tickets.open(1, "Mario", None, "it", now=0.0)
-    any_store.tickets.close(old.id, now=1.0)
-    new, how = any_store.tickets.open(1, "Mario", None, "it", now=3 * 86400.0)
+    old, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it", now=0.0)
+    any_store.tickets.lifecycle.close(old.id, now=1.0)
+    new, how = any_store.tickets.lifecycle.open(1, "Mario", None, "it", now=3 * 86400.0)
     assert how == NEW
-    assert not any_store.tickets.reopen(old.id) and any_store.tickets.get(old.id).state == CLOSED
-    assert not any_store.tickets.reopen(new.id)  # open already
-    any_store.tickets.close(new.id)
-    assert any_store.tickets.reopen(old.id) and [t.id for t in any_store.tickets.open_tickets()] == [old.id]
+    assert not any_store.tickets.lifecycle.reopen(old.id) and any_store.tickets.lifecycle.get(old.id).state == CLOSED
+    assert not any_store.tickets.lifecycle.reopen(new.id)  # open already
+    any_store.tickets.lifecycle.close(new.id)
+    assert any_store.tickets.lifecycle.reopen(old.id) and [t.id for t in any_store.tickets.reports.open_tickets()] == [old.id]
 
 
 def test_the_database_refuses_a_second_open_ticket(any_store):
-    any_store.tickets.open(1, "Mario", None, "it")
+    any_store.tickets.lifecycle.open(1, "Mario", None, "it")
     with pytest.raises(Exception):
         any_store.db.execute("INSERT INTO tickets (customer_chat, name, lang, state, opened) VALUES (1, 'M', 'it', 'open', 0)")
-    assert any_store.tickets.count_open() == 1
+    assert any_store.tickets.reports.count_open() == 1
 
 
 def test_a_takeover_needs_the_same_agent_twice(any_store, other_store):
-    ticket, _ = any_store.tickets.open(1, "Mario", None, "it")
-    any_store.tickets.take(ticket.id, 10, "Giulia")
-    assert not any_store.tickets.ask_takeover(ticket.id, 11)
-    assert other_store.tickets.ask_takeover(ticket.id, 11)  # on any replica
-    assert not other_store.tickets.ask_takeover(ticket.id, 12)
-    other_store.tickets.take(ticket.id, 12, "Luca")
-    assert not any_store.tickets.ask_takeover(ticket.id, 12)  # taking clears the request
+    ticket, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it")
+    any_store.tickets.handling.take(ticket.id, 10, "Giulia")
+    assert not any_store.tickets.handling.ask_takeover(ticket.id, 11)
+    assert other_store.tickets.handling.ask_takeover(ticket.id, 11)  # on any replica
+    assert not other_store.tickets.handling.ask_takeover(ticket.id, 12)
+    other_store.tickets.handling.take(ticket.id, 12, "Luca")
+    assert not any_store.tickets.handling.ask_takeover(ticket.id, 12)  # taking clears the request
 
 
 def test_the_guides_progress_is_new_only_when_it_changed(any_store, other_store):
-    ticket, _ = any_store.tickets.open(1, "Mario", None, "it")
-    assert any_store.tickets.guide_progress(ticket.id, "2/5")
-    assert not other_store.tickets.guide_progress(ticket.id, "2/5")
-    assert other_store.tickets.guide_progress(ticket.id, "3/5")
-    assert any_store.tickets.guide_progress(ticket.id, None) and not any_store.tickets.guide_progress(ticket.id, None)
+    ticket, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it")
+    assert any_store.tickets.handling.guide_progress(ticket.id, "2/5")
+    assert not other_store.tickets.handling.guide_progress(ticket.id, "2/5")
+    assert other_store.tickets.handling.guide_progress(ticket.id, "3/5")
+    assert any_store.tickets.handling.guide_progress(ticket.id, None) and not any_store.tickets.handling.guide_progress(ticket.id, None)
 
 
 def test_links_copies_bans_and_ratings(any_store, other_store):
-    ticket, _ = any_store.tickets.open(1, "Mario", None, "it")
-    any_store.tickets.link(500, ticket.id)
-    assert other_store.tickets.by_support_message(500).id == ticket.id and other_store.tickets.has_messages(ticket.id)
-    other_store.tickets.ban(1)
-    assert any_store.tickets.banned(1)
-    any_store.tickets.unban(1)
-    assert not other_store.tickets.banned(1)
-    assert not any_store.tickets.rate(ticket.id, 1, 5)  # open: not yet
-    any_store.tickets.close(ticket.id)
-    assert not any_store.tickets.rate(ticket.id, 2, 5) and any_store.tickets.rate(ticket.id, 1, 5)
-    assert not other_store.tickets.rate(ticket.id, 1, 1) and any_store.tickets.get(ticket.id).rating == 5
+    ticket, _ = any_store.tickets.lifecycle.open(1, "Mario", None, "it")
+    any_store.tickets.links.link(500, ticket.id)
+    assert other_store.tickets.links.ticket_of(500).id == ticket.id and other_store.tickets.links.has_messages(ticket.id)
+    other_store.tickets.bans.ban(1)
+    assert any_store.tickets.bans.banned(1)
+    any_store.tickets.bans.unban(1)
+    assert not other_store.tickets.bans.banned(1)
+    assert not any_store.tickets.ratings.rate(ticket.id, 1, 5)  # open: not yet
+    any_store.tickets.lifecycle.close(ticket.id)
+    assert not any_store.tickets.ratings.rate(ticket.id, 2, 5) and any_store.tickets.ratings.rate(ticket.id, 1, 5)
+    assert not other_store.tickets.ratings.rate(ticket.id, 1, 1) and any_store.tickets.lifecycle.get(ticket.id).rating == 5
 
 
 # leases
@@ -265,7 +265,7 @@ def test_fence_raises_inside_the_transaction_once_the_lease_moved(any_store, oth
             with any_store.db.transaction() as tx:
                 tx.execute("INSERT INTO bans (customer_chat, since) VALUES (1, 0)")
                 any_store.leases.fence(tx, stale)
-    assert not any_store.tickets.banned(1)  # what the fenced transaction wrote is gone
+    assert not any_store.tickets.bans.banned(1)  # what the fenced transaction wrote is gone
     any_store.leases.release(lease)
     other_store.leases.acquire("chat:1", 30)
     with pytest.raises(LeaseLost):

@@ -61,9 +61,9 @@ def test_retention_keeps_the_session_of_a_customer_whose_ticket_is_open(any_stor
     waiting, closed, gone = SessionKey("telegram", "101"), SessionKey("telegram", "102"), SessionKey("telegram", "103")
     for key in (waiting, closed, gone):
         store.set(key, {"lang": "it", "flows": [{"flow": "human", "state": {"step": "with-team"}}]})
-    store.tickets.open(101, "Mario", None, "it")
-    ticket, _how = store.tickets.open(102, "Anna", None, "it")
-    store.tickets.close(ticket.id)
+    store.tickets.lifecycle.open(101, "Mario", None, "it")
+    ticket, _how = store.tickets.lifecycle.open(102, "Anna", None, "it")
+    store.tickets.lifecycle.close(ticket.id)
     store.db.execute("UPDATE sessions SET updated = updated - 400 * 86400")
     removed = store.prune(365, now=clock.time())
     assert removed["sessions"] == 2

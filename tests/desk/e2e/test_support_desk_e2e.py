@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from desk_e2e_support import GIULIA, SUPPORT, group_texts, hand_over
+from desk_e2e_support import GIULIA, SUPPORT, group_post, group_texts, hand_over, relayed
 from desk_e2e_support import support_group as any_support_group
 from telegram_e2e_support import MARIO, MARY, buttons, texts
 
@@ -166,6 +166,11 @@ def test_guide_hands_the_chat_to_the_bot_and_the_topic_follows_it(fake, start_bo
     fake.wait_for(lambda: any("indirizzo" in t for t in group_texts(fake) if "📋" in t))  # entering the address
     fake.send_text(MARIO, "info@rossi.it")
     fake.wait_for(lambda: any("passaggio 1 di" in t for t in group_texts(fake)))
+    [topic] = list(fake.topics(SUPPORT))
+    address, step = group_post(fake, "indirizzo"), group_post(fake, "passaggio 1 di")
+    assert address["plain_text"].startswith("📋 Guida alla configurazione:") and address["message_thread_id"] == topic
+    assert step["plain_text"].startswith("📋 Guida alla configurazione:") and "POP3" in step["plain_text"]
+    assert step["message_thread_id"] == topic
     assert not any(m.get("copied_from") and "info@rossi.it" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT))
 
 
@@ -191,9 +196,16 @@ def test_out_of_hours_the_customer_is_told_when_the_team_is_back_and_their_messa
     fake.send_text(MARY, "My mailbox info@rossi.it stopped receiving mail yesterday")
     fake.wait_for(lambda: any(m.get("copied_from") and "stopped receiving" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT)))
     fake.wait_for(lambda: "Meanwhile" in texts(fake, MARY)[-1])
+    copy = relayed(fake, "stopped receiving")
+    assert copy["plain_text"] == "My mailbox info@rossi.it stopped receiving mail yesterday"
+    assert copy["copied_from"][0] == MARY
+    if forum:
+        assert copy["message_thread_id"] in fake.topics(SUPPORT)  # in the customer's topic
     count = len(fake.sent_to(MARY))
     fake.send_text(MARY, "what is imap?")  # the bot still answers meanwhile
     fake.wait_for(lambda: len(fake.sent_to(MARY)) > count and "Was this helpful?" in texts(fake, MARY)[-1])
+    assert "IMAP" in texts(fake, MARY)[-1]
+    assert not any(m.get("copied_from") and "what is imap" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT))
 
 
 def test_out_of_hours_a_message_typed_without_the_button_reaches_the_team(fake, start_bot):
@@ -204,6 +216,11 @@ def test_out_of_hours_a_message_typed_without_the_button_reaches_the_team(fake, 
     fake.send_text(MARY, "My mailbox info@rossi.it stopped receiving mail yesterday")
     fake.wait_for(lambda: any(m.get("copied_from") and "stopped receiving" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT)))
     fake.wait_for(lambda: "your message is with our team" in (texts(fake, MARY)[-1] or ""))
+    [topic] = list(fake.topics(SUPPORT))
+    copy = relayed(fake, "stopped receiving")
+    assert copy["plain_text"] == "My mailbox info@rossi.it stopped receiving mail yesterday"
+    assert copy["copied_from"][0] == MARY and copy["message_thread_id"] == topic
+    assert not any("Was this helpful?" in (t or "") for t in texts(fake, MARY))  # not answered as a question
 
 
 def test_in_hours_nothing_is_said_about_hours(fake, start_bot, group):
@@ -226,6 +243,12 @@ def test_an_idle_ticket_is_closed_with_a_notice_to_both_sides_and_reopens_when_t
     fake.wait_for(lambda: not fake.topics(SUPPORT)[topic]["closed"])
     fake.wait_for(lambda: any(m.get("copied_from") and "ci sono ancora" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT)))
     assert "di nuovo aperta" in texts(fake, MARIO)[-1]  # the customer hears the conversation is open again
+    notice = group_post(fake, "nessun messaggio")
+    assert notice["message_thread_id"] == topic and "#1" in notice["plain_text"]
+    told = next(t for t in texts(fake, MARIO) if "entro un giorno" in (t or ""))
+    assert "chiusa" in told and "secondi" in told  # the period, in the customer's language
+    copy = relayed(fake, "ci sono ancora")
+    assert copy["message_thread_id"] == topic and copy["plain_text"] == "ci sono ancora, non funziona"
 
 
 def test_a_demoted_administrator_stops_acting_for_the_team_at_once(fake, start_bot):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import datetime
 
+import pytest
+
 from bot.desk.card import Card, card_html, describe_guide, stats_html
+from bot.desk.rules import language_label
 from bot.desk.stats import Stats
 
 
@@ -50,3 +51,8 @@ def test_figures_of_an_empty_period_say_so_without_failing(team):
     stats = Stats(0, 0, None, None, None, 0, None, ())
     text = stats_html(stats, datetime(2026, 11, 1).timestamp(), 0, {}, team)
     assert "Nuovi ticket: 0 · chiusi: 0" in text and "Voto medio: -" in text
+
+
+def test_a_customers_language_reads_in_the_teams_language_with_its_flag():
+    assert language_label("it") == "🇮🇹 italiano" and language_label("en") == "🇬🇧 inglese"
+    assert language_label("de") == "de"  # a code the desk does not name stays as it is

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram.desk.upkeep import _period
+from bot.channels.telegram.desk.upkeep import idle_period
 
 
 @pytest.mark.parametrize("days, lang, words", [
@@ -12,4 +12,4 @@ from bot.channels.telegram.desk.upkeep import _period
     (0.5, "en", "12 hours"), (0.0001, "it", "8,6 secondi"),
 ])
 def test_the_period_is_said_in_its_largest_whole_unit(days, lang, words):
-    assert _period(days, lang) == words
+    assert idle_period(days, lang) == words

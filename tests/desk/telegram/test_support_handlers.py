@@ -156,7 +156,7 @@ def test_an_administrator_demoted_a_moment_ago_no_longer_acts_for_the_team(desk)
     process(application, in_topic("Ciao ancora", topic, user=GIULIA))
     process(application, in_topic("/close", topic, user=GIULIA))
     assert len(api.called("copyMessage")) == 1 and api.called("closeForumTopic") == []
-    assert core.store.tickets.latest(7).state == "open"
+    assert core.store.tickets.lifecycle.latest(7).state == "open"
     # Made administrator again: acts at once.
     api.admins.add(GIULIA)
     process(application, member_change(GIULIA, "member", "administrator"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from desk_e2e_support import AGENT, SUPPORT, group_texts, hand_over, support_group
+from desk_e2e_support import AGENT, SUPPORT, group_post, group_texts, hand_over, relayed, support_group
 from telegram_e2e_support import MARIO, MARY, buttons, request_imap, texts
 
 OUTSIDER_GROUP = -1007777
@@ -81,6 +81,9 @@ def test_a_customer_who_blocked_the_bot_is_reported_in_the_topic(fake, start_bot
     fake.block_user(MARIO)
     fake.send_text(SUPPORT, "ci sei?", user_id=AGENT, message_thread_id=topic_id)
     fake.wait_for(lambda: any("ha bloccato il bot" in t for t in group_texts(fake)))
+    notice = group_post(fake, "ha bloccato il bot")
+    assert notice["chat_id"] == SUPPORT and notice["message_thread_id"] == topic_id  # in the customer's topic
+    assert notice["plain_text"].startswith("⚠️") and "ci sei?" not in texts(fake, MARIO)
 
 
 def test_team_commands_from_other_chats_do_nothing(fake, start_bot, forum):
@@ -106,6 +109,9 @@ def test_back_to_the_bot_and_ban(fake, start_bot, forum):
     assert "di nuovo con il bot" in texts(fake, MARIO)[-1]
     fake.send_text(SUPPORT, "/ban", user_id=AGENT, message_thread_id=topic_id)
     fake.wait_for(lambda: any("bloccato" in t for t in group_texts(fake)))
+    left, banned = group_post(fake, "tornato al bot"), group_post(fake, "bloccato")
+    assert left["message_thread_id"] == topic_id and "#1" in left["plain_text"]
+    assert banned["message_thread_id"] == topic_id and "#1" in banned["plain_text"]
     count = len(fake.sent_to(MARIO))
     fake.send_text(MARIO, "ciao")
     fake.send_text(MARY, "ciao")
@@ -375,6 +381,8 @@ def test_the_team_closing_during_a_relay_is_not_undone(fake, start_bot, forum, t
     fake.wait_for(lambda: len(fake.calls_to("copyMessage")) >= 1 and not fake.pending_updates())
     fake.send_text(MARIO, "cos'è smtp?")
     fake.wait_for(lambda: "Ti è stato utile?" in texts(fake, MARIO)[-1], timeout=20)
+    assert "SMTP" in texts(fake, MARIO)[-1]  # the bot answers the question: the customer is back with it
+    assert not any(m.get("copied_from") and "smtp" in (m["plain_text"] or "") for m in fake.sent_to(SUPPORT))
 
 
 def test_one_message_that_cannot_be_copied_is_not_an_unreachable_group(fake, start_bot, forum):
@@ -386,6 +394,12 @@ def test_one_message_that_cannot_be_copied_is_not_an_unreachable_group(fake, sta
     fake.wait_for(lambda: any("non si può mostrare" in t for t in group_texts(fake)))
     fake.send_text(MARIO, "e questo?")  # still with the team
     fake.wait_for(lambda: any(c["chat_id"] == SUPPORT for c in fake.calls_to("copyMessage")))
+    [topic_id] = fake.topics(SUPPORT)
+    notice = group_post(fake, "non si può mostrare")
+    assert notice["message_thread_id"] == topic_id
+    fake.wait_for(lambda: any(m.get("copied_from") and "e questo?" == m["plain_text"] for m in fake.sent_to(SUPPORT)))
+    copy = relayed(fake, "e questo?")
+    assert copy["message_thread_id"] == topic_id and copy["copied_from"][0] == MARIO
     assert not any("Non sono riuscito" in t for t in texts(fake, MARIO))
 
 
@@ -401,6 +415,10 @@ def test_a_kill_before_the_header_still_puts_the_ticket_in_a_plain_group(fake, s
     start_bot(env=plain_group)
     fake.wait_for(lambda: "una persona ti risponderà" in texts(fake, MARIO)[-1], timeout=30)
     fake.wait_for(lambda: any("Nuovo ticket" in t for t in group_texts(fake)))
+    header = group_post(fake, "Nuovo ticket")
+    assert header["chat_id"] == SUPPORT and header["message_thread_id"] is None  # a plain group: no topics
+    assert "Nuovo ticket #1" in header["plain_text"] and "non riesco a inviare la posta" in header["plain_text"]
+    assert sum("Nuovo ticket" in t for t in group_texts(fake)) == 1  # put there once, after the restart
 
 
 def test_messages_written_while_the_bot_was_down_all_reach_the_team(fake, start_bot, forum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram.desk.commands import page_of
+from bot.channels.telegram.desk.figures import page_of
 
 
 def test_pages_cover_every_ticket_once_and_clamp_the_page_asked():
