@@ -47,7 +47,7 @@ class Metrics:
         self.replica = replica
         self.prober = prober or Prober()
         self.database: Counts | None = None  # {"inbox_pending": n, ...}, read at scrape time
-        self.leases: Counts | None = None  # {"chat": n, "role": n}: wired by the storage package
+        self.leases: Counts | None = None  # {"chat": n, "role": n}, read at scrape time
         self.registry = registry = CollectorRegistry(auto_describe=True)
         self._build_info = Gauge("mailbot_build_info", "Always 1: the running version and database backend.",
                                  ("version", "backend"), registry=registry)
@@ -83,12 +83,14 @@ class Metrics:
         self._arrived: dict[int, float] = {}
         self._noted: dict[int, str] = {}  # outcomes the handlers saw, for the pump to count
 
-    def configure(self, replica: str, version: str, backend: str, database: Counts | None = None) -> None:
-        """The running process's identity and the database's counts; called once at start."""
+    def configure(self, replica: str, version: str, backend: str, database: Counts | None = None,
+                  leases: Counts | None = None) -> None:
+        """The running process's identity, the database's counts and the leases held; called once at start."""
         self.replica = replica
         self._build_info.clear()
         self._build_info.labels(version, backend).set(1)
         self.database = database
+        self.leases = leases
 
     # what the bot does
     def updates_received(self, source: str, update_ids: Iterable[int], new: int) -> None:
