@@ -38,8 +38,8 @@ from bot.config import Settings
 from bot.conversation.texts import Texts
 from bot.core.types import Reply
 from bot.http.probes import database_counts, database_ready
-from bot.i18n import DEFAULT_LANGUAGE
 from bot.knowledge.base import ServerSettings
+from bot.knowledge.language import DEFAULT_LANGUAGE
 from bot.metrics import METRICS
 from bot.storage import Storage
 from bot.storage.outbox import Request
