@@ -10,7 +10,7 @@ import time
 from telegram_standin import FakeTelegram
 
 from bot.app import build_core
-from bot.channels.telegram.service import TelegramService, telegram_bot
+from bot.channels.telegram.service import PostmanNews, telegram_bot
 from bot.config import load_settings
 from bot.storage.outbox import HANDOFF
 
@@ -37,7 +37,7 @@ def test_an_alert_the_support_group_cannot_receive_is_an_error_in_the_log(tmp_pa
         async def alert() -> None:
             await application.initialize()
             try:
-                await TelegramService(core, bot)._alert_support(outbox.get(request.id))
+                await PostmanNews(core.texts, bot.send, settings.support_chat_id).trouble(outbox.get(request.id))
             finally:
                 await application.shutdown()
 

@@ -3,10 +3,12 @@
 Budgets: 30 calls a second for the whole bot (calls with a chat); in each group or channel at most 20
 posts in any minute, a sliding window as Telegram counts (reads of the group do not count), where the
 calls waiting go by priority, then in order: calls made inside ``first_in_group()`` (opening a ticket)
-go ahead of relays already queued. With several replicas each takes its share of both (``share``). A 429 answer ("retry after N") sets a deadline
-shared by every call: none goes out before it, whichever chat it is for, and the call that got the 429
-is tried again after it (up to ``max_retries`` times). AIORateLimiter lifted its pause as soon as any
-request finished, so calls to other chats reached Telegram well before the time it had asked for.
+go ahead of relays already queued. With several replicas each takes its share of both (``share``).
+
+A 429 answer ("retry after N") sets a deadline shared by every call: none goes out before it, whichever
+chat it is for, and the call that got the 429 is tried again after it (up to ``max_retries`` times).
+AIORateLimiter lifted its pause as soon as any request finished, so calls to other chats reached Telegram
+well before the time it had asked for.
 
 getUpdates does not come here (python-telegram-bot never rate-limits it); calls already on their way
 when the 429 arrives cannot be called back.
@@ -35,7 +37,6 @@ log = logging.getLogger(__name__)
 
 MARGIN = 0.1  # seconds added to a 429's retry_after, as AIORateLimiter does
 GROUPS_KEPT = 512  # group budgets remembered; idle ones are forgotten past this
-READS = frozenset({"getChat", "getChatAdministrators", "getChatMember", "getChatMemberCount"})
 
 
 _PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("group_priority", default=0)
@@ -167,9 +168,10 @@ class PausingRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         retries = rate_limit_args or self.max_retries
-        chat_id = data.get("chat_id")
-        with contextlib.suppress(ValueError, TypeError):
-            chat_id = int(chat_id)
+        chat_id: object = data.get("chat_id")
+        if isinstance(chat_id, (str, int)):
+            with contextlib.suppress(ValueError):
+                chat_id = int(chat_id)
         group = chat_id if (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str) else None
         overall = self._overall if chat_id is not None and self._overall is not None else contextlib.nullcontext()
         window = self._group(group) if group is not None and self._group_max_rate and endpoint not in READS else None

@@ -1,169 +1,96 @@
 """Updates from Telegram into the inbox, and from the inbox to the handlers, chat by chat.
 
-    getUpdates / webhook ──► inbox (database) ──► confirmed to Telegram ──► chat lease ──► worker ──► handlers
+    getUpdates (polling.py) / webhook ──► inbox (database) ──► confirmed to Telegram
+        ──► chat lease ──► worker ──► handlers
 
-python-telegram-bot's own polling confirms a batch as soon as it is fetched, so a crash loses what was
-fetched and not yet handled. Here a batch is stored first and confirmed after (the next getUpdates'
-offset); the webhook answers 200 only once the update is stored. Workers handle each chat's updates in
-order and different chats at once; an update that cannot be read is skipped, logged once and counted.
-Storage runs in threads, never on the event loop.
+A batch is stored first and confirmed after (the next getUpdates' offset); the webhook answers 200 only
+once the update is stored. Workers handle each chat's updates in order and different chats at once; an
+update that cannot be read is skipped, logged once and counted. Storage runs in threads, never on the
+event loop.
 
 Several replicas may share the inbox. A chat's updates are handled by the replica holding the chat's
 lease (``bot/storage/leases.py``): whoever stored the update, or another replica that finds it waiting
-in its sweep, takes the lease if it is free; the worker lets it go after a last empty look. Only the
-holder of the ``role:poller`` lease polls; the others stand by and take over when it is gone. Telegram's
-409 while another replica of this database runs means it is still finishing a long poll: wait, never
-exit; with no other replica it is a process on another database, a mistake reported as before.
+in its sweep, takes the lease if it is free; the worker lets it go after a last empty look.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application
 
 from bot.metrics import METRICS
-from bot.storage import Storage
+from bot.storage import InboxStore, LeaseStore
 from bot.storage.db import DatabaseUnavailable
 from bot.storage.inbox import DONE, UNPARSEABLE
 from bot.storage.leases import Lease, current_lease
 
 log = logging.getLogger(__name__)
 
-POLL_TIMEOUT = 25  # seconds of a long poll
-MAX_BACKOFF = 60.0
-CONCURRENT_CHATS = 32  # turns handled at once; the others wait their turn (one waiting on the group's limit holds one)
+# turns handled at once; the others wait their turn (one waiting on the group's limit holds one)
+CONCURRENT_CHATS = 32
 CLAIM_AHEAD = 2 * CONCURRENT_CHATS  # chats a replica takes at once: handling, or next in line
-FULL_BATCH = 100  # getUpdates' largest answer: a full one means more are waiting
 RETRY_READ_SECONDS = 5
 SWEEP_SECONDS = 1.0  # how often waiting chats are looked for, besides being woken (another replica stored them)
-POLLER = "role:poller"
-
-
-class Fatal(Exception):
-    """Polling cannot go on: another process polls the token, or the token is refused."""
 
 
 class UpdatePump:
-    def __init__(self, application: Application, store: Storage, allowed_updates: list[str], lease_seconds: float = 15.0):
+    """The inbox between Telegram and the handlers: updates stored as they come, then handled chat by chat
+    under each chat's lease."""
+
+    def __init__(self, application: Application, inbox: InboxStore, leases: LeaseStore, replica: str, *,
+                 lease_seconds: float = 15.0, backlog: set[int] | None = None, deferred: set[int] | None = None):
         self.application = application
-        self.inbox, self.leases = store.inbox, store.leases
-        self.allowed_updates = allowed_updates
+        self.inbox, self.leases, self.replica = inbox, leases, replica
         self.lease_seconds = lease_seconds
         self.wake = asyncio.Event()
-        self.last_progress = time.time()  # the last successful getUpdates, or webhook call
         self.unparseable = 0
-        self.polling = False  # whether this replica holds the poller's role now
         # Updates that were waiting for us when we started (fetched by polls that do not wait): they piled
         # up while the bot was down, and are no storm for the flood guard. Kept in their inbox rows, so
-        # whichever replica handles them knows; this set holds those being handled here now.
-        self.backlog: set[int] = set()
-        # Updates whose turn met an unreachable database (the handlers say so): never marked handled, their
-        # worker stops, and the next sweep, here or on another replica, handles them again.
-        self.deferred: set[int] = set()
-        self._catching_up = True
-        self._workers: dict[str, tuple[asyncio.Task, Lease]] = {}
+        # whichever replica handles them knows; this set (the handlers' gate reads it) holds those being
+        # handled here now.
+        self.backlog: set[int] = backlog if backlog is not None else set()
+        # Updates whose turn met an unreachable database (the handlers' error handler adds them): never
+        # marked handled, their worker stops, and the next sweep, here or on another replica, handles them again.
+        self.deferred: set[int] = deferred if deferred is not None else set()
+        self._workers: dict[str, tuple[asyncio.Task[None], Lease]] = {}
         self._limit = asyncio.Semaphore(CONCURRENT_CHATS)
 
     # in
-    async def store(self, updates: list[dict], source: str = "polling", backlog: bool = False) -> int:
+    async def store(self, updates: list[dict[str, Any]], source: str = "polling", backlog: bool = False) -> int:
         """Store raw updates; returns how many were new. Wakes the workers."""
         new = await asyncio.to_thread(self.inbox.add, updates, None, backlog)
         METRICS.updates_received(source, (u["update_id"] for u in updates), new)
-        self.last_progress = time.time()
         if new:
             self.wake.set()
         return new
 
-    async def poll(self) -> None:
-        """Poll while this replica holds the poller's role; stand by while another does. Raises Fatal."""
-        standing_by = False
-        while True:
-            lease = await asyncio.to_thread(self.leases.acquire, POLLER, self.lease_seconds)
-            if lease is None:
-                if not standing_by:
-                    log.info("another replica polls Telegram: standing by")
-                    standing_by = True
-                self.polling = False
-                self.last_progress = time.time()  # standing by is progress: the poller is elsewhere
-                await asyncio.sleep(self.lease_seconds / 3)
-                continue
-            log.info("this replica polls Telegram for updates")
-            self.polling, standing_by = True, False
-            try:
-                await self._poll_while_held(lease)
-            finally:
-                self.polling = False
-            log.warning("the poller's role moved to another replica")
+    async def store_polled(self, updates: list[dict[str, Any]], backlog: bool = False) -> None:
+        """A batch from getUpdates stored; when the inbox cannot take it whole, one by one, skipping (and
+        counting) only the updates it cannot take."""
+        try:
+            await self.store(updates, backlog=backlog)
+        except Exception as exc:  # one update the inbox cannot take must not stop the others
+            log.error("a batch of updates could not be stored (%s): storing them one by one", exc)
+            await self._store_each(updates, backlog)
 
     def lost(self, held: set[str]) -> None:
         """The lease keeper's news: the leases not in ``held`` are gone. Their workers stop at once (what
-        they were handling is handled again by the new holder); the poller stops polling."""
+        they were handling is handled again by the new holder)."""
         for chat, (worker, lease) in list(self._workers.items()):
             if lease.key not in held and not worker.done():
                 log.warning("lease on chat %s lost: its updates go to the replica that has it now", chat)
                 worker.cancel()
-        self._poller_held = POLLER in held
 
-    async def _poll_while_held(self, lease: Lease) -> None:
-        """Long polling, each batch stored before the next call confirms it, until the role is lost."""
-        offset: int | None = None
-        backoff = 1.0
-        outage_logged = False
-        bot = self.application.bot
-        self._poller_held = True
-        while self._poller_held:
-            # While catching up, a poll that does not wait: what it returns was already waiting.
-            timeout = 0 if self._catching_up else POLL_TIMEOUT
-            try:
-                raw = await bot.do_api_request(
-                    "getUpdates",
-                    api_kwargs={"offset": offset, "timeout": timeout, "allowed_updates": self.allowed_updates},
-                    read_timeout=timeout + 10,
-                )
-            except Conflict as exc:
-                if not await asyncio.to_thread(self.leases.others_alive):
-                    raise Fatal(exc) from exc  # a process on another database polls: a mistake to report
-                # The replica that polled before is still finishing its long poll: it stops within one.
-                log.info("another replica is still polling (409): waiting for it to stop")
-                await asyncio.sleep(min(MAX_BACKOFF, backoff))
-                backoff = min(MAX_BACKOFF, backoff * 2)
-                continue
-            except InvalidToken as exc:
-                raise Fatal(exc) from exc
-            except (NetworkError, TimedOut) as exc:
-                if not outage_logged:
-                    log.warning("Telegram cannot be reached for updates (%s): trying again, every %d s at most", exc, MAX_BACKOFF)
-                    outage_logged = True
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF, backoff * 2)
-                continue
-            if outage_logged:
-                log.info("Telegram can be reached again")
-                outage_logged = False
-            backoff = 1.0
-            self.last_progress = time.time()
-            updates = [u for u in raw or [] if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
-            if len(updates) != len(raw or []):
-                log.warning("getUpdates returned %d item(s) without an update id: skipped", len(raw or []) - len(updates))
-            backlog = self._catching_up
-            if self._catching_up and len(updates) < FULL_BATCH:
-                self._catching_up = False
-            if updates:
-                try:
-                    await self.store(updates, backlog=backlog)
-                except Exception as exc:  # one update the inbox cannot take must not stop the others
-                    log.error("a batch of updates could not be stored (%s): storing them one by one", exc)
-                    await self._store_each(updates, backlog)
-                offset = max(u["update_id"] for u in updates) + 1
-
-    async def _store_each(self, updates: list[dict], backlog: bool = False) -> None:
+    async def _store_each(self, updates: list[dict[str, Any]], backlog: bool = False) -> None:
         for update in updates:
             try:
                 await self.store([update], backlog=backlog)
@@ -182,27 +109,34 @@ class UpdatePump:
             if stopping.is_set():
                 break
             self.wake.clear()
-            for chat, (worker, _) in list(self._workers.items()):  # finished workers are forgotten
-                if worker.done():
-                    del self._workers[chat]
-                    if not worker.cancelled() and worker.exception() is not None:
-                        log.error("the worker of chat %s failed: %r", chat, worker.exception())
+            self._forget_finished()
             # Only as many chats as this replica will soon handle: the rest stay free for the others.
             room = CLAIM_AHEAD - sum(not worker.done() for worker, _ in self._workers.values())
             if room <= 0:
                 continue
             try:
-                waiting = await asyncio.to_thread(self.inbox.chats_waiting, room, self.leases.replica)
-                for chat in waiting:
-                    if chat in self._workers:
-                        continue
-                    lease = await asyncio.to_thread(self.leases.acquire, f"chat:{chat}", self.lease_seconds)
-                    if lease is not None:  # else another replica handles it
-                        self._workers[chat] = (asyncio.create_task(self._work(chat, lease), name=f"chat {chat}"), lease)
+                await self._claim(room)
             except Exception:
                 log.exception("the inbox cannot be read; trying again in a few seconds")
                 await asyncio.sleep(RETRY_READ_SECONDS)
                 self.wake.set()
+
+    def _forget_finished(self) -> None:
+        for chat, (worker, _) in list(self._workers.items()):
+            if worker.done():
+                del self._workers[chat]
+                if not worker.cancelled() and worker.exception() is not None:
+                    log.error("the worker of chat %s failed: %r", chat, worker.exception())
+
+    async def _claim(self, room: int) -> None:
+        """A worker for each of up to ``room`` waiting chats whose lease this replica gets."""
+        waiting = await asyncio.to_thread(self.inbox.chats_waiting, room, self.replica)
+        for chat in waiting:
+            if chat in self._workers:
+                continue
+            lease = await asyncio.to_thread(self.leases.acquire, f"chat:{chat}", self.lease_seconds)
+            if lease is not None:  # else another replica handles it
+                self._workers[chat] = (asyncio.create_task(self._work(chat, lease), name=f"chat {chat}"), lease)
 
     async def _work(self, chat: str, lease: Lease | None) -> None:
         """Handle one chat's waiting updates in order, under its lease; new ones arriving meanwhile are taken
@@ -229,7 +163,7 @@ class UpdatePump:
             return None
         return self.leases.acquire(lease.key, self.lease_seconds)
 
-    async def _handle(self, update_id: int, data: dict, lease: Lease, backlog: bool = False) -> bool:
+    async def _handle(self, update_id: int, data: dict[str, Any], lease: Lease, backlog: bool = False) -> bool:
         """Handle one update; False when the chat's lease was lost meanwhile (it stays pending)."""
         current_lease.set(lease)  # the turn's commit is fenced by it
         try:
@@ -267,7 +201,8 @@ class UpdatePump:
                 worker.cancel()
 
 
-async def _first(*awaitables) -> None:
+async def _first(*awaitables: Awaitable[object]) -> None:
+    """Wait for the first of ``awaitables``; the others are cancelled."""
     tasks = [asyncio.ensure_future(a) for a in awaitables]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -280,7 +215,7 @@ MAX_UPDATE_BYTES = 256 * 1024  # a Telegram update is a few kB
 MAX_UPDATE_ID = 2**53  # Telegram's ids fit 52 bits; anything larger is no update
 
 
-def parse_update(body: bytes) -> dict | None:
+def parse_update(body: bytes) -> dict[str, Any] | None:
     """The update a webhook body holds, or None for anything malformed: not JSON, nested too deep, not an
     object, without an update id that Telegram could have given."""
     try:
@@ -293,12 +228,10 @@ def parse_update(body: bytes) -> dict | None:
     return data
 
 
-def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[tuple]:
+def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[tuple[str, type]]:
     """The webhook's path (WEBHOOK_URL's, and ``/telegram`` for proxies that rewrite it): checks Telegram's
     secret header, stores the update, then answers 200."""
-    import hmac
-
-    import tornado.web
+    import tornado.web  # tornado only where a server runs
 
     from bot.http.server import LimitedBody
 
@@ -325,7 +258,8 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
             try:
                 await pump.store([data], source="webhook")
             except Exception:
-                log.exception("webhook update %s could not be stored: Telegram will send it again", data.get("update_id"))
+                log.exception("webhook update %s could not be stored: Telegram will send it again",
+                              data.get("update_id"))
                 self.set_status(500)
                 return
             self.set_status(200)
@@ -333,30 +267,5 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
         def log_exception(self, typ, value, tb) -> None:  # no request details (the secret header) in the log
             log.error("webhook request failed: %s", value)
 
-    import re
-
     return [(re.escape(p), TelegramWebhook) for p in dict.fromkeys((path, "/telegram"))]
 
-
-async def until_reachable(call: Callable[[], object], what: str, stopping: asyncio.Event) -> bool:
-    """``call`` until it succeeds, waiting longer each time and saying so once; False if stopped first."""
-    backoff = 1.0
-    said = False
-    while not stopping.is_set():
-        try:
-            await call()
-            if said:
-                log.info("%s: done", what)
-            return True
-        except InvalidToken:
-            raise
-        except (NetworkError, TimedOut) as exc:
-            if not said:
-                log.warning("%s: Telegram cannot be reached (%s); trying again, every %d s at most", what, exc, MAX_BACKOFF)
-                said = True
-            try:
-                await asyncio.wait_for(stopping.wait(), timeout=backoff)
-            except asyncio.TimeoutError:
-                pass
-            backoff = min(MAX_BACKOFF, backoff * 2)
-    return False
