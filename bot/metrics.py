@@ -51,12 +51,14 @@ class Metrics:
         self.registry = registry = CollectorRegistry(auto_describe=True)
         self._build_info = Gauge("mailbot_build_info", "Always 1: the running version and database backend.",
                                  ("version", "backend"), registry=registry)
-        received = Counter("mailbot_updates_received_total", "Updates from Telegram stored in the inbox, by how they came.",
-                           ("source",), registry=registry)
+        received = Counter("mailbot_updates_received_total",
+                           "Updates from Telegram stored in the inbox, by how they came.", ("source",),
+                           registry=registry)
         self._received = {source: received.labels(source) for source in SOURCES}
         self._duplicates = Counter("mailbot_updates_duplicate_total",
                                    "Updates Telegram sent again that the inbox already held.", registry=registry)
-        handled = Counter("mailbot_updates_handled_total", "Updates handled, by outcome.", ("outcome",), registry=registry)
+        handled = Counter("mailbot_updates_handled_total", "Updates handled, by outcome.", ("outcome",),
+                          registry=registry)
         self._handled = {outcome: handled.labels(outcome) for outcome in OUTCOMES}
         self._handle_seconds = Histogram("mailbot_update_handle_seconds",
                                          "How long one update's turn took, replies sent included.",
@@ -64,28 +66,30 @@ class Metrics:
         self._wait_seconds = Histogram("mailbot_update_wait_seconds",
                                        "From an update's arrival at this replica to the end of its turn.",
                                        buckets=SECONDS_BUCKETS, registry=registry)
-        self._replies = Counter("mailbot_replies_sent_total", "Replies the bot sent (a long one split in parts counts once).",
-                                registry=registry)
+        self._replies = Counter("mailbot_replies_sent_total",
+                                "Replies the bot sent (a long one split in parts counts once).", registry=registry)
         self._answers = Counter("mailbot_answers_total", "Typed messages the answer engine read, by intent.",
                                 ("intent",), registry=registry)
         for intent in INTENTS:
             self._answers.labels(intent)
         self._telegram_errors = Counter("mailbot_telegram_errors_total",
-                                        "Bot API calls that failed, by method and HTTP code (network, timeout: no answer).",
-                                        ("method", "code"), registry=registry)
+                                        "Bot API calls that failed, by method and HTTP code "
+                                        "(network, timeout: no answer).", ("method", "code"), registry=registry)
         self._outbox_delivered = Counter("mailbot_outbox_delivered_total", "Emails delivered to the support mailbox.",
                                          registry=registry)
-        failed = Counter("mailbot_outbox_attempt_failed_total", "Failed attempts to deliver an email; permanent: given up.",
-                         ("permanent",), registry=registry)
+        failed = Counter("mailbot_outbox_attempt_failed_total",
+                         "Failed attempts to deliver an email; permanent: given up.", ("permanent",), registry=registry)
         self._outbox_failed = {permanent: failed.labels(str(permanent).lower()) for permanent in (False, True)}
-        self._db_errors = Counter("mailbot_db_errors_total", "Reads of the database for /metrics or /readyz that failed or timed out.",
+        self._db_errors = Counter("mailbot_db_errors_total",
+                                  "Reads of the database for /metrics or /readyz that failed or timed out.",
                                   registry=registry)
         self._arrived: dict[int, float] = {}
         self._noted: dict[int, str] = {}  # outcomes the handlers saw, for the pump to count
 
     def configure(self, replica: str, version: str, backend: str, database: Counts | None = None,
                   leases: Counts | None = None) -> None:
-        """The running process's identity, the database's counts and the leases held; called once at start."""
+        """The running process's identity, the database's counts and this replica's leases; called once at
+        start."""
         self.replica = replica
         self._build_info.clear()
         self._build_info.labels(version, backend).set(1)
@@ -156,7 +160,7 @@ class Metrics:
             self.db_error()
             log.warning("metrics: the database could not be read (%s)", type(exc).__name__)
             return []
-        families = []
+        families: list[Metric] = []
         for name, value in counts.items():
             family = GaugeMetricFamily(f"mailbot_{name}", DATABASE_GAUGES.get(name, name))
             family.add_metric([], value)
