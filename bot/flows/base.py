@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from bot.core.callbacks import FlowAction, StartFlow, button
 from bot.core.session import Session, SessionKey
-from bot.core.types import Button, Customer, Reply
+from bot.core.types import Button, Customer, Effect, HandBack, OpenTicket, RelayToTeam, Reply
 from bot.i18n import N_
 
 Gettext = Callable[[str], str]
@@ -35,12 +35,36 @@ class Context:
     customer: Customer | None
     lang: str
     gettext: Gettext
-    # Set by a flow that takes the customer's message for someone else (the support team).
-    relay: bool = False
+    # What the turn asks the channel to do besides replying (``bot.core.types.Effect``), in the order asked.
+    effects: list[Effect] = dataclasses.field(default_factory=list)
     # The conversation's way back to the flow now on top of the stack (after one ended), and its menu.
     resume_button: Callable[["Context"], Button | None] = lambda ctx: None
     menu: Callable[[], tuple[tuple[Button, ...], ...]] = lambda: ()
     _loaded: list[tuple[dict[str, Any], Any]] = dataclasses.field(default_factory=list)
+    _announcing: list[Reply] = dataclasses.field(default_factory=list)  # of OpenTicket: the reply that says so
+
+    # effects
+    def open_ticket(self, reply: Reply) -> Reply:
+        """Hand the customer to the team; ``reply``, which tells them so, is sent once the ticket is open."""
+        if not any(isinstance(e, OpenTicket) for e in self.effects):
+            self.effects.append(OpenTicket())
+            self._announcing.append(reply)
+        return reply
+
+    def relay_to_team(self) -> None:
+        """The customer's message is for the support team: the channel passes it on."""
+        if RelayToTeam() not in self.effects:
+            self.effects.append(RelayToTeam())
+
+    def hand_back(self) -> None:
+        """The customer leaves the team for the bot: the channel closes their ticket."""
+        if HandBack() not in self.effects:
+            self.effects.append(HandBack())
+
+    def resolved_effects(self, replies: list[Reply]) -> tuple[Effect, ...]:
+        """The effects asked for, an ``OpenTicket`` pointing at its reply's place among the turn's ``replies``."""
+        where = next((n for n, r in enumerate(replies) for a in self._announcing if r is a), 0)
+        return tuple(OpenTicket(before=where) if isinstance(e, OpenTicket) else e for e in self.effects)
 
     def start_button(self, flow: str, label: str | None = None) -> Button:
         return button(self.gettext(label or START_LABELS[flow]), StartFlow(flow))

@@ -9,7 +9,8 @@
 With a support group, the flow sits on top of the customer's stack (state ``HandoffState``). With the
 team, every message is relayed (``Context.relay``), buttons other than articles are not the bot's to
 answer, and /bot, /start or /cancel bring the customer back to the bot, and to the flow they had parked.
-The channel opens the ticket and tells the customer only once the team has it (``Reply.handoff``).
+The channel opens the ticket and tells the customer only once the team has it (the ``OpenTicket`` effect);
+leaving the team is the ``HandBack`` effect, a message for the team ``RelayToTeam``.
 
 Without a group, or when the group cannot be reached, the customer gets the support address, and the
 conversation so far goes to the support mailbox through the outbox.
@@ -88,7 +89,7 @@ class HandoffFlow:
     def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
         _ = ctx.gettext
         if not self.support_group:
-            return [self.by_mail(ctx)]
+            return [ctx.open_ticket(self.by_mail(ctx))]
         current = ctx.session.frame(self.name)
         if current is not None and current["state"].get("step") in (WITH_TEAM, LEFT):
             # Already with the team (a person asked for from the guide the team started): back on top.
@@ -112,7 +113,7 @@ class HandoffFlow:
                  "writing (photos and documents too); to go back to the bot, send /bot.")
         if self.hours.free_text:  # hours the bot cannot read: shown as they were written
             text += "\n\n" + _("The team answers {hours}.").format(hours=self.hours.free_text)
-        return [Reply(text, handoff=True)]
+        return [ctx.open_ticket(Reply(text))]
 
     # what the customer sends
     def on_text(self, ctx: Context, text: str) -> list[Reply] | None:
@@ -163,7 +164,7 @@ class HandoffFlow:
         return Reply(_("You're talking with our support team now. To go back to the bot, send /bot."))
 
     def _relay(self, ctx: Context, remembered: str) -> list[Reply]:
-        ctx.relay = True
+        ctx.relay_to_team()
         ctx.session.remember("customer", remembered)
         return []
 
@@ -171,8 +172,8 @@ class HandoffFlow:
         _ = ctx.gettext
         state.step = LEFT
         self._relay(ctx, text)
-        return [Reply(_("Thank you: your message is with our team, who will answer you here. Meanwhile, ask me "
-                        "anything about your mail."), handoff=True)]
+        return [ctx.open_ticket(Reply(_("Thank you: your message is with our team, who will answer you here. "
+                                        "Meanwhile, ask me anything about your mail.")))]
 
     def _reopened(self, ctx: Context, state: HandoffState, text: str) -> list[Reply] | None:
         if state.closed_at is None or time.time() - state.closed_at > REOPEN_WITHIN:
@@ -181,8 +182,8 @@ class HandoffFlow:
         state.step, state.closed_at = WITH_TEAM, None
         self._relay(ctx, text)
         _ = ctx.gettext
-        return [Reply(_("Your conversation with our support team is open again: they will answer you here. To go "
-                        "back to the bot, send /bot."), handoff=True)]
+        return [ctx.open_ticket(Reply(_("Your conversation with our support team is open again: they will "
+                                        "answer you here. To go back to the bot, send /bot.")))]
 
     def resume(self, ctx: Context) -> list[Reply]:
         return []
@@ -195,12 +196,13 @@ class HandoffFlow:
 
     # the way out
     def hand_back(self, ctx: Context) -> Reply:
-        """The customer leaves the team for the bot (``Reply.handback``: the channel closes the ticket)."""
+        """The customer leaves the team for the bot (``HandBack``: the channel closes the ticket)."""
         ctx.session.leave(self.name)
+        ctx.hand_back()
         back = ctx.resume_button(ctx)
         rows = ctx.menu() if back is None else ((back,), *ctx.menu())
         _ = ctx.gettext
-        return Reply(_("You're back with the bot. How can I help?"), buttons=rows, handback=True)
+        return Reply(_("You're back with the bot. How can I help?"), buttons=rows)
 
     def failed(self, ctx: Context) -> Reply:
         """The support group could not be reached: the customer hears the truth, stays with the bot, and
@@ -208,8 +210,7 @@ class HandoffFlow:
         ctx.session.leave(self.name)
         reply = self.by_mail(ctx)
         _ = ctx.gettext
-        return dataclasses.replace(
-            reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text, handoff=False)
+        return dataclasses.replace(reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text)
 
     def by_mail(self, ctx: Context) -> Reply:
         _, session = ctx.gettext, ctx.session
@@ -234,7 +235,7 @@ class HandoffFlow:
                     "I'm passing our conversation on to them with the reference {reference}: mention it when you "
                     "write, so you don't have to explain everything again. I'll tell you when it has reached them."
                 ).format(reference=request.reference)
-        return Reply(text, buttons=((button(_("🏠 Menu"), ShowMenu()),),), handoff=True)
+        return Reply(text, buttons=((button(_("🏠 Menu"), ShowMenu()),),))
 
 
 # What the support desk does to a customer's handoff, on its side of the conversation.
