@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
-from bot.core.address import AddressError, looks_like_password, parse_address
+from bot.core.address import Address, AddressError, looks_like_password, parse_address
 from bot.core.ports import LimitReached, Notify, RequestOutbox
 from bot.core.types import Button, Reply
 from bot.flows.base import PASSWORD_WARNING, Context, FlowState, Start, StepFlow, customer_payload
@@ -88,7 +89,7 @@ class ActivationFlow(StepFlow[ActivationState]):
         _ = ctx.gettext
         return (self.button(ctx, _("✖️ Cancel the request"), "cancel"),)
 
-    def _next(self, ctx: Context, state: ActivationState, ask) -> Reply:
+    def _next(self, ctx: Context, state: ActivationState, ask: Callable[[Context, ActivationState], Reply]) -> Reply:
         """The next question, or back to the summary after an edit."""
         if state.editing:
             state.editing = False
@@ -108,7 +109,7 @@ class ActivationFlow(StepFlow[ActivationState]):
     def _take_mailboxes(self, ctx: Context, state: ActivationState, text: str) -> list[Reply]:
         _ = ctx.gettext
         parts = [p for p in _SEPARATORS.split(text.strip()) if p]
-        addresses = []
+        addresses: list[Address] = []
         for part in parts:
             try:
                 address = parse_address(part)

@@ -98,10 +98,11 @@ class HandoffFlow:
             return [Reply(_("You're with our support team: write here and they will answer you. To go back to "
                             "the bot, send /bot."))]
         now = self.clock()
-        if self.hours.understood and not self.hours.is_open(now):
+        opening = self.hours.next_opening(now) if self.hours.understood and not self.hours.is_open(now) else None
+        if opening is not None:
             state = HandoffState(step=AWAY)
             ctx.session.push(self.name, state.to_dict())
-            day, at = describe_opening(self.hours.next_opening(now), ctx.lang)
+            day, at = describe_opening(opening, ctx.lang)
             return [Reply(
                 _("Our support team is away right now: they are back on {day} at {time}. If you like, leave them a "
                   "message: they will answer you here when they are back. Meanwhile I'm still here for your "
@@ -219,10 +220,11 @@ class HandoffFlow:
             "address and what you have tried so far."
         ).format(support_email=self.support_email)
         if self.outbox is not None and session.history:
-            doing = session.flows[-1] if session.flows else {"flow": None, "state": {}}
+            doing = session.flows[-1] if session.flows else None
             payload = {
-                **customer_payload(ctx), "name": shown_name(ctx.customer.name if ctx.customer else "", empty=""), "email": session.email,
-                "flow": doing["flow"], "step": doing["state"].get("step"), "transcript": session.history[-HANDOFF_TURNS:],
+                **customer_payload(ctx), "name": shown_name(ctx.customer.name if ctx.customer else "", empty=""),
+                "email": session.email, "flow": doing["flow"] if doing else None,
+                "step": doing["state"].get("step") if doing else None, "transcript": session.history[-HANDOFF_TURNS:],
             }
             try:
                 request, _new = self.outbox.submit(f"{ctx.key.channel}:{ctx.key.chat_id}", [], payload, kind=HANDOFF)

@@ -6,9 +6,8 @@ A request class records every Bot API call and answers like Telegram, so handler
 
 from __future__ import annotations
 
-import os
-
 import asyncio
+import os
 import time
 
 import pytest

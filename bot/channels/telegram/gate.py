@@ -12,8 +12,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.channels.telegram.desk.relay import SupportDesk
-from bot.channels.telegram.sender import Sender
 from bot.channels.telegram.inbound import CHANNEL, customer_of
+from bot.channels.telegram.sender import Sender
 from bot.conversation.router import Conversation
 from bot.core.flood import DROP, WARN, FloodGuard
 from bot.core.session import Session, SessionKey

@@ -35,7 +35,8 @@ class Sender:
         bot = self._bot()
         pieces = split_html(to_html(reply))
         rows = keyboard(reply)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(**b) for b in row] for row in rows]) if rows else None
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows]) if rows else None
         try:
             for n, piece in enumerate(pieces):
                 last = n == len(pieces) - 1
