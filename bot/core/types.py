@@ -95,10 +95,11 @@ class Reply:
         """A reply as ``to_dict`` wrote it; the ``handoff``/``handback`` flags of older records are read by
         ``bot.channels.delivery``, as effects."""
         attachment = data.get("attachment")
+        kept = Attachment(attachment[0], base64.b64decode(attachment[1]), attachment[2]) if attachment else None
         return cls(
             text=data["text"], title=data.get("title"),
             buttons=tuple(tuple(Button(label, id_) for label, id_ in row) for row in data.get("buttons", ())),
-            attachment=Attachment(attachment[0], base64.b64decode(attachment[1]), attachment[2]) if attachment else None,
+            attachment=kept,
         )
 
 

@@ -106,6 +106,9 @@ class Start:
     emails: tuple[str, ...] = ()
 
 
+NOTHING_KNOWN = Start()
+
+
 class Flow(Protocol):
     """A flow as the conversation sees it; ``bot/conversation/registry.py`` lists them."""
 
@@ -237,7 +240,8 @@ def customer_payload(ctx: Context) -> dict[str, Any]:
     """Who the customer is, as the support mailbox sees it in a request (both kinds of request)."""
     customer = ctx.customer
     return {
-        "telegram_name": customer.name if customer else "", "telegram_username": customer.username if customer else None,
+        "telegram_name": customer.name if customer else "",
+        "telegram_username": customer.username if customer else None,
         "telegram_id": customer.id if customer else ctx.key.chat_id, "channel": ctx.key.channel,
         "chat_id": ctx.key.chat_id, "lang": ctx.lang,
     }

@@ -31,7 +31,7 @@ from bot.core.session import Session
 from bot.core.types import Button, Reply
 from bot.desk.hours import OpeningHours, describe_opening, parse_hours
 from bot.desk.names import shown_name
-from bot.flows.base import Context, Start, customer_payload
+from bot.flows.base import NOTHING_KNOWN, Context, Start, customer_payload
 
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
 REOPEN_WITHIN = 24 * 3600  # an idle-closed ticket reopens when the customer writes within this
@@ -86,7 +86,7 @@ class HandoffFlow:
         """With the team, every message, command and button is the flow's."""
         return self._state(ctx).step == WITH_TEAM
 
-    def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
+    def start(self, ctx: Context, start: Start = NOTHING_KNOWN) -> list[Reply]:
         _ = ctx.gettext
         if not self.support_group:
             return [ctx.open_ticket(self.by_mail(ctx))]
@@ -211,7 +211,8 @@ class HandoffFlow:
         ctx.session.leave(self.name)
         reply = self.by_mail(ctx)
         _ = ctx.gettext
-        return dataclasses.replace(reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text)
+        truth = _("I couldn't reach our support team here just now.")
+        return dataclasses.replace(reply, text=truth + "\n\n" + reply.text)
 
     def by_mail(self, ctx: Context) -> Reply:
         _, session = ctx.gettext, ctx.session

@@ -25,7 +25,7 @@ from bot.channels.telegram.sender import Sender
 from bot.channels.turns import Turn, respond_at_once, team_unreachable_at_once
 from bot.conversation.router import Conversation
 from bot.core.session import SessionKey
-from bot.core.types import HandBack, Inbound, RelayToTeam, Reply
+from bot.core.types import HandBack, Inbound, OpenTicket, RelayToTeam, Reply
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,23 @@ class TurnRunner:
         opening, relay = delivery.opening, delivery.has(RelayToTeam())
         if relay and opening is None:
             await self.relay(update, inbound, turn)
-        reachable = True
-        for n, reply in enumerate(list(delivery.replies)):
+        reachable = await self.say(update, inbound, turn, opening)
+        if relay and opening is not None and reachable:
+            await self.relay(update, inbound, turn)
+        if self.desk is not None and delivery.has(HandBack()):
+            await self.desk.customer_left(self.bot(), chat_id)
+        if self.care is not None:
+            try:  # news for the team: never the customer's trouble
+                await self.care.guide_progress(self.bot(), chat_id, turn.session)
+            except Exception:
+                log.exception("the setup guide's progress was not shown to the team")
+        await self.note(turn.key, Delivery.finished)
+
+    async def say(self, update: Update, inbound: Inbound, turn: Turn, opening: OpenTicket | None) -> bool:
+        """Send the replies left, the ticket opened before the one that announces it; returns whether the
+        team could be reached."""
+        chat_id, reachable = int(turn.key.chat_id), True
+        for n, reply in enumerate(list(turn.delivery.replies)):
             said = [reply]
             if opening is not None and n == opening.before and self.desk is not None:
                 # The customer is told the team knows only once the ticket is in the group.
@@ -76,16 +91,7 @@ class TurnRunner:
                 break
             # Delivered: after a crash from here on, only the replies still to send go out.
             await self.note(turn.key, Delivery.sent_one)
-        if relay and opening is not None and reachable:
-            await self.relay(update, inbound, turn)
-        if self.desk is not None and delivery.has(HandBack()):
-            await self.desk.customer_left(self.bot(), chat_id)
-        if self.care is not None:
-            try:  # news for the team: never the customer's trouble
-                await self.care.guide_progress(self.bot(), chat_id, turn.session)
-            except Exception:
-                log.exception("the setup guide's progress was not shown to the team")
-        await self.note(turn.key, Delivery.finished)
+        return reachable
 
     async def send_all(self, chat_id: int, replies: list[Reply]) -> bool:
         for reply in replies:

@@ -36,7 +36,8 @@ class Sender:
         pieces = split_html(to_html(reply))
         rows = keyboard(reply)
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows]) if rows else None
+            [[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows]
+        ) if rows else None
         try:
             for n, piece in enumerate(pieces):
                 last = n == len(pieces) - 1
