@@ -7,7 +7,7 @@
     idle ticket closed by the desk ─► the customer writes within a day ─► with the team again
 
 With a support group, the flow sits on top of the customer's stack (state ``HandoffState``). With the
-team, every message is relayed (``Context.relay``), buttons other than articles are not the bot's to
+team, every message is relayed (``RelayToTeam``), buttons other than articles are not the bot's to
 answer, and /bot, /start or /cancel bring the customer back to the bot, and to the flow they had parked.
 The channel opens the ticket and tells the customer only once the team has it (the ``OpenTicket`` effect);
 leaving the team is the ``HandBack`` effect, a message for the team ``RelayToTeam``.

@@ -10,7 +10,7 @@ from chat import Chat
 from bot.app import build_conversation
 from bot.conversation.registry import ConversationSettings
 from bot.core.session import SessionKey
-from bot.core.types import HandBack, OpenTicket
+from bot.core.types import HandBack, Inbound, OpenTicket, TeamUnreachable
 from bot.desk.hours import parse_hours
 from bot.flows import handoff
 
@@ -200,3 +200,18 @@ def test_a_message_typed_out_of_hours_without_the_button_reaches_the_team(away):
     edited.command("human")
     edited.media("edited")  # an edit is no message for the team
     assert not edited.outcome.relay and edited.step == handoff.AWAY
+
+
+def test_an_unreachable_team_is_the_conversations_second_step_not_the_channels_patch(kb, engine, translator, store):
+    # The channel could not open the ticket: it asks the conversation again with a typed notice; the
+    # customer leaves the team's flow, hears the truth and the support mailbox gets the conversation.
+    c = Chat(conversation_at(kb, engine, translator, store, TUESDAY_NOON), "en")
+    c.say("my mail stopped working this morning")
+    c.command("human")
+    assert OpenTicket(before=0) in c.outcome.effects and c.flow == "human"
+    [reply] = c.send(Inbound(notice=TeamUnreachable(), customer=c.customer))
+    assert reply.text.startswith("I couldn't reach our support team here just now.")
+    assert "supporto@mosajco.com" in reply.text and c.outcome.effects == () and c.session.frame("human") is None
+    [request] = store.outbox.all()
+    assert request.kind == "handoff" and request.reference in reply.text
+    assert ["customer", "my mail stopped working this morning"] in request.payload["transcript"]
