@@ -86,11 +86,11 @@ class Conversation:
         if inbound.customer is not None and inbound.customer.name:
             session.name = inbound.customer.name
         typed = inbound.text[:MAX_INPUT_CHARS] if self._is_typed(inbound) else None
-        analysis = self.engine.analyse(typed, hint=language_hint(session, inbound)) if typed is not None else None
+        hint = language_hint(session, inbound)
         # The turn's language, decided here once: the text's own, unless a flow is waiting on the customer
         # (an address, a name, a step done: the language of the exchange so far).
-        lang = reply_language(session, inbound, analysis if session.flow is None else None)
-        ctx = self.context(key, session, inbound, lang)
+        analysis = self.engine.analyse(typed, hint=hint) if typed is not None and session.flow is None else None
+        ctx = self.context(key, session, inbound, reply_language(session, inbound, analysis))
         if inbound.notice is not None:
             return self._team_unreachable(ctx)
         top = self.stack.top(ctx)
@@ -107,8 +107,8 @@ class Conversation:
         elif top is not None and captured:
             replies = top.on_text(ctx, inbound.text) or []
         else:
-            assert typed is not None and analysis is not None  # typed text is analysed first, for its language
-            replies, used = self._text(ctx, typed, analysis)
+            assert typed is not None
+            replies, used = self._text(ctx, typed, analysis, hint)
         ctx.save_states()
         if not captured:
             session.offered = [[b.label, b.id] for r in replies for b in r.all_buttons]
@@ -180,8 +180,10 @@ class Conversation:
         ctx.session.remember("customer", f"[{media}]")
         return [self.texts.unreadable(ctx.lang, media)]
 
-    def _text(self, ctx: Context, text: str, analysis: Analysis) -> tuple[list[Reply], Analysis | None]:
-        """Typed text: a button's label, the flow's answer, or the engine's (with the analysis it used)."""
+    def _text(self, ctx: Context, text: str, analysis: Analysis | None,
+              hint: str | None) -> tuple[list[Reply], Analysis | None]:
+        """Typed text: a button's label, the flow's answer, or the engine's (with the analysis it used, made
+        here when the turn's language did not need it)."""
         session = ctx.session
         label = pressed(session, text)
         if label:
@@ -193,6 +195,7 @@ class Conversation:
             replies = top.on_text(ctx, text)
             if replies is not None:
                 return replies, None
+        analysis = analysis or self.engine.analyse(text, hint=hint)
         top = self.stack.top(ctx)
         if top is not None and analysis.intent == "smalltalk" and analysis.smalltalk == "ack":
             replies = top.go_on(ctx)  # "ok", "fatto", "and now?" inside a flow: carry on with it
