@@ -15,7 +15,8 @@ from bot.conversation.answers import Answers
 from bot.conversation.registry import ConversationSettings, build_flows
 from bot.conversation.router import Conversation
 from bot.conversation.texts import Texts
-from bot.core.ports import NullQuestionLog, QuestionLog
+from bot.core import ports
+from bot.core.ports import NullQuestionLog, QuestionLog, RequestOutbox
 from bot.i18n import Translator
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.cache import cached, fingerprint
@@ -68,7 +69,8 @@ def build_core(settings: Settings, *, with_store: bool = True, support_group: bo
 
 
 def build_conversation(kb: KnowledgeBase, engine: AnswerEngine, translator: Translator, settings: ConversationSettings,
-                       log: QuestionLog | None = None, outbox=None, on_submitted=lambda: None) -> tuple[Conversation, Texts]:
+                       log: QuestionLog | None = None, outbox: RequestOutbox | None = None,
+                       on_submitted: ports.Notify = lambda: None) -> tuple[Conversation, Texts]:
     """The conversation alone (tests and ``mailbot ask`` use it without a store)."""
     log = log if log is not None else NullQuestionLog()
     texts = Texts(kb, lambda lang: (lambda message: translator.gettext(lang, message)), settings.support_email)

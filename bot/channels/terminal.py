@@ -47,7 +47,7 @@ def parse_line(line: str, customer: Customer, offered: list[list[str]] | None = 
         return Inbound(text=args.strip(), command=command, customer=customer)
     number = text.strip()
     chosen = whole_number(number, 1, len(offered)) if offered else None
-    if chosen is not None:
+    if chosen is not None and offered:
         return Inbound(button=offered[chosen - 1][1], customer=customer)
     return Inbound(text=text, customer=customer)
 

@@ -9,12 +9,13 @@ storage thread.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from bot.channels.delivery import Delivery, change_session, record
 from bot.conversation.router import Conversation
 from bot.core.session import Session, SessionKey
-from bot.core.types import Inbound, Reply
+from bot.core.types import Inbound, Reply, TeamUnreachable
 from bot.metrics import METRICS
 from bot.storage import Storage
 from bot.storage.leases import current_lease
@@ -23,10 +24,20 @@ from bot.storage.outbox import current_source
 log = logging.getLogger(__name__)
 
 
+@dataclasses.dataclass
+class Turn:
+    """A turn as stored: its session and what is left to deliver; ``replayed`` when the event was handled
+    before (a restart), so what is left is the earlier turn's."""
+
+    key: SessionKey
+    session: Session
+    delivery: Delivery
+    replayed: bool = False
+
+
 def respond_at_once(store: Storage, conversation: Conversation, key: SessionKey, source: str, event_id: int,
-                    inbound: Inbound) -> tuple[SessionKey, Session, Delivery, bool]:
-    """The turn of one event: (key, session, delivery, replayed); replayed when the event was handled before
-    (its replies not yet delivered are in the delivery record)."""
+                    inbound: Inbound) -> Turn:
+    """The turn of one event, committed with its replies and effects still to deliver."""
     lease = current_lease.get()
     with store.db.transaction() as tx:
         if lease is not None:  # a replica that lost the chat meanwhile commits nothing for it
@@ -38,7 +49,7 @@ def respond_at_once(store: Storage, conversation: Conversation, key: SessionKey,
         if delivery.handled(event_id):
             log.info("update %s was handled before a restart: delivering what was left", event_id)
             METRICS.note_outcome(event_id, "replayed")
-            return key, session, delivery, True
+            return Turn(key, session, delivery, replayed=True)
         token = current_source.set(source)  # the requests this turn makes
         try:
             outcome = conversation.respond(key, session, inbound)
@@ -46,25 +57,25 @@ def respond_at_once(store: Storage, conversation: Conversation, key: SessionKey,
             current_source.reset(token)
         if outcome.analysis is not None:
             METRICS.answered(outcome.analysis.intent)
-        delivery.undelivered = [reply.to_dict() for reply in outcome.replies]
-        delivery.relay_pending = outcome.relay
+        delivery.replies, delivery.effects = list(outcome.replies), list(outcome.effects)
         # Saved, with its replies, before anything is sent: a restart never forgets where we were or what
         # was still to say.
         store.write(tx, key, record(session, delivery))
-    return key, session, delivery, False
+    return Turn(key, session, delivery)
 
 
-def handoff_failed_at_once(store: Storage, conversation: Conversation, key: SessionKey, source: str, session: Session,
-                           inbound: Inbound) -> Reply:
-    """The support group could not take the customer: the request to the mailbox and the session's new
-    state, in one transaction."""
+def team_unreachable_at_once(store: Storage, conversation: Conversation, key: SessionKey, source: str,
+                             session: Session, inbound: Inbound) -> list[Reply]:
+    """The second step of a turn whose ticket or relay the support group could not take: the conversation
+    answers ``TeamUnreachable`` (the request to the mailbox, the session's new state) in one transaction."""
+    notice = dataclasses.replace(inbound, notice=TeamUnreachable())
     with store.db.transaction() as tx:
         token = current_source.set(source)
         try:
-            reply = conversation.handoff_failed(key, session, inbound)
+            outcome = conversation.respond(key, session, notice)
         finally:
             current_source.reset(token)
         data = store.read_for_update(tx, key) or {}
         change_session(lambda s: setattr(s, "flows", session.flows))(data)
         store.write(tx, key, data)
-    return reply
+    return outcome.replies

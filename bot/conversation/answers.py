@@ -20,7 +20,8 @@ class Answers:
     def __init__(self, kb: KnowledgeBase, texts: Texts, log: QuestionLog, support_email: str):
         self.kb, self.texts, self.log, self.support_email = kb, texts, log, support_email
 
-    def article(self, ctx: Context, article_id: str, question: str | None, suggestions: tuple[str, ...] = ()) -> list[Reply]:
+    def article(self, ctx: Context, article_id: str, question: str | None,
+                suggestions: tuple[str, ...] = ()) -> list[Reply]:
         _, lang, session = ctx.gettext, ctx.lang, ctx.session
         article = self.kb.articles[article_id]
         rows: list[tuple[Button, ...]] = []
@@ -33,7 +34,8 @@ class Answers:
         session.last_article, session.last_question, session.rated = article_id, question, False
         session.fallbacks_in_row = 0
         # One message: the answer, "was this helpful?" and its buttons under the related ones.
-        feedback = (button(_("👍 Yes"), RateAnswer(True, article_id)), button(_("👎 No"), RateAnswer(False, article_id)))
+        feedback = (button(_("👍 Yes"), RateAnswer(True, article_id)),
+                    button(_("👎 No"), RateAnswer(False, article_id)))
         text = fill(article.answer[lang], self._placeholders(ctx)) + "\n\n" + _("Was this helpful?")
         return [Reply(text, title=article.title[lang], buttons=(*rows[:MAX_ANSWER_ROWS], feedback))]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.session import Session
 from bot.core.types import Inbound
-from bot.i18n import negotiate
+from bot.i18n import DEFAULT_LANGUAGE, negotiate
 from bot.knowledge.engine import Analysis
 
 
@@ -14,8 +14,9 @@ def language_hint(session: Session, inbound: Inbound) -> str | None:
 
 
 def reply_language(session: Session, inbound: Inbound, analysis: Analysis | None = None) -> str:
+    """The turn's language, decided once at its start (with the engine's reading of typed text)."""
     if session.lang_chosen and session.lang:
         return session.lang
     if analysis is not None and (analysis.lang_detected or not session.lang):
         return analysis.lang
-    return language_hint(session, inbound) or "it"
+    return language_hint(session, inbound) or DEFAULT_LANGUAGE

@@ -89,7 +89,10 @@ class Texts:
 
     def cancelled(self, lang: str, had_flow: bool) -> Reply:
         _ = self.gettext(lang)
-        text = _("Cancelled. What would you like to do now?") if had_flow else _("There was nothing to cancel. What would you like to do?")
+        if had_flow:
+            text = _("Cancelled. What would you like to do now?")
+        else:
+            text = _("There was nothing to cancel. What would you like to do?")
         return Reply(text, buttons=self.menu(lang))
 
     def unknown_command(self, lang: str) -> Reply:
@@ -104,7 +107,8 @@ class Texts:
         _ = self.gettext(lang)
         if media == "edited":
             return Reply(_("I only read new messages: please send your correction as a new message."))
-        return Reply(_("I can only read text. Write your question in words, or pick one of these:"), buttons=self.menu(lang))
+        return Reply(_("I can only read text. Write your question in words, or pick one of these:"),
+                     buttons=self.menu(lang))
 
     def imap_by_mail(self, lang: str, emails: list[str]) -> Reply:
         """Outside a conversation (``mailbot ask``) there is no form to fill: how activation works."""
@@ -134,7 +138,8 @@ class Texts:
             )
         if kind == "ack":
             # "ok", "avanti", "and now?" with no guide or form running: nothing to go on with.
-            return Reply(_("Tell me what you need: write your question, or pick one of these:"), buttons=self.menu(lang))
+            return Reply(_("Tell me what you need: write your question, or pick one of these:"),
+                         buttons=self.menu(lang))
         return self.welcome(lang)
 
     def empty(self, lang: str) -> Reply:
@@ -142,12 +147,14 @@ class Texts:
         return Reply(_("Write your question in a few words, or pick one of these:"), buttons=self.menu(lang))
 
     def foreign(self, lang: str) -> Reply:
-        return Reply("\n".join(self.gettext(code)(ONLY_OUR_LANGUAGES) for code in self.kb.languages), buttons=self.menu(lang))
+        return Reply("\n".join(self.gettext(code)(ONLY_OUR_LANGUAGES) for code in self.kb.languages),
+                     buttons=self.menu(lang))
 
     def did_you_mean(self, lang: str, articles: tuple[str, ...]) -> Reply:
         _ = self.gettext(lang)
         rows = tuple((button(self.kb.articles[a].title[lang], OpenArticle(a)),) for a in articles)
-        return Reply(_("I'm not sure I understood. Did you mean one of these?"), buttons=(*rows, (self.person_button(lang),)))
+        return Reply(_("I'm not sure I understood. Did you mean one of these?"),
+                     buttons=(*rows, (self.person_button(lang),)))
 
     def out_of_scope(self, lang: str, offer_person: bool) -> Reply:
         _ = self.gettext(lang)

@@ -40,11 +40,13 @@ REASONS = ("spaces", "no_at", "several", "local", "domain")
 def parse_address(text: str) -> Address:
     candidate = text.strip().lstrip("<\"'").rstrip(">\"'.,;:!?")
     if any(c.isspace() for c in candidate):
-        raise AddressError("spaces" if candidate.count("@") == 1 else "several" if candidate.count("@") > 1 else "no_at")
+        ats = candidate.count("@")
+        raise AddressError("spaces" if ats == 1 else "several" if ats > 1 else "no_at")
     if candidate.count("@") != 1:
         raise AddressError("no_at" if "@" not in candidate else "several")
     local, domain = candidate.split("@")
-    if not local or len(local) > 64 or not _LOCAL_RE.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
+    if (not local or len(local) > 64 or not _LOCAL_RE.match(local) or local.startswith(".") or local.endswith(".")
+            or ".." in local):
         raise AddressError("local")
     if "=?" in local:  # an RFC 2047 encoded word: a mail program would decode it (no mailbox has one)
         raise AddressError("local")
@@ -65,7 +67,8 @@ _DOMAIN_RE = re.compile(r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,24}")
 _ERROR_CODE_RE = re.compile(r"0x[0-9a-f]{4,12}")
 
 
-def looks_like_password(text: str, known_words: frozenset[str] = frozenset(), *, expecting_address: bool = False) -> bool:
+def looks_like_password(text: str, known_words: frozenset[str] = frozenset(), *,
+                        expecting_address: bool = False) -> bool:
     """A single token of 6 to 64 characters mixing character classes like a password, and no address.
 
     Where an address was asked for, letters with digits are enough ("mario1975"); elsewhere it takes

@@ -12,18 +12,20 @@ button of an earlier run is recognised as stale), the action and an optional arg
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from bot.core.types import MAX_BUTTON_BYTES, Button
 
 _KINDS: dict[str, type] = {}
+K = TypeVar("K", bound=type)
 
 
-def kind(prefix: str):
+def kind(prefix: str) -> Callable[[K], K]:
     """Register a dataclass as the button kind written ``prefix:field:field...``."""
 
-    def register(cls: type) -> type:
-        cls.prefix = prefix
+    def register(cls: K) -> K:
+        setattr(cls, "prefix", prefix)  # noqa: B010  (a ClassVar each kind declares)
         _KINDS[prefix] = cls
         return cls
 
@@ -63,7 +65,7 @@ def decode(text: str | None) -> Any | None:
     if not fields and values:
         return None
     try:
-        return cls(**{f.name: _parse(f.type, v) for f, v in zip(fields, values)})
+        return cls(**{f.name: _parse(f.type, v) for f, v in zip(fields, values, strict=False)})
     except ValueError:
         return None
 

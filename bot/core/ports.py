@@ -8,7 +8,7 @@ mail library.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bot.core.session import SessionKey
@@ -22,8 +22,12 @@ class LimitReached(Exception):
 
 
 class SubmittedRequest(Protocol):
-    reference: str
-    mailboxes: tuple[str, ...]
+    """A request as the conversation reads it back: its reference and the mailboxes it is for."""
+
+    @property
+    def reference(self) -> str: ...
+    @property
+    def mailboxes(self) -> Sequence[str]: ...
 
 
 class RequestOutbox(Protocol):
@@ -32,7 +36,8 @@ class RequestOutbox(Protocol):
     daily_limit: int
 
     def submit(
-        self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None, kind: str = ACTIVATION
+        self, customer: str, mailboxes: list[str], payload: dict[str, Any], now: float | None = None,
+        kind: str = ACTIVATION
     ) -> tuple[SubmittedRequest, bool]:
         """Store a request; returns it and True, or an open request for one of these mailboxes and False.
         Raises LimitReached past the daily limit."""
@@ -42,7 +47,8 @@ class RequestOutbox(Protocol):
 class QuestionLog(Protocol):
     """Where the conversation records what customers thought of answers, and what it could not answer."""
 
-    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None, helpful: bool) -> None: ...
+    def record_feedback(self, key: SessionKey, lang: str, article: str, question: str | None,
+                        helpful: bool) -> None: ...
     def record_unanswered(self, lang: str, question: str, reason: str) -> None: ...
 
 

@@ -4,18 +4,26 @@ Unknown keys from a newer or older version are ignored and missing ones take the
 session never stops a customer from talking to the bot.
 
 Flows sit on a stack (``flows``), top last: an IMAP request asked for in the middle of the setup guide,
-or a person asked for, is pushed over the guide, and the guide is back when it is popped. Each frame is
-``{"flow": name, "state": {...}}``; the state's shape belongs to its flow (``bot/flows``).
+or a person asked for, is pushed over the guide, and the guide is back when it is popped. Each frame is a
+``Frame``, ``{"flow": name, "state": {...}}`` as stored; the state's shape belongs to its flow, which reads
+it into its typed state (``bot/flows``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypedDict
 
 HISTORY_TURNS = 12
 MAX_FLOWS = 4  # frames on the stack: deeper than this, the oldest is dropped
 SESSION_VERSION = 2
+
+
+class Frame(TypedDict):
+    """One flow on the stack: its name and its state as stored (JSON), read by the flow into its own type."""
+
+    flow: str
+    state: dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +38,7 @@ class SessionKey:
 class Session:
     lang: str | None = None
     lang_chosen: bool = False  # the customer picked the language; detection no longer switches it
-    flows: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # the flow stack, top last
+    flows: list[Frame] = dataclasses.field(default_factory=list)  # the flow stack, top last
     offered: list[list[str]] = dataclasses.field(default_factory=list)  # [label, button id] of the last reply
     last_article: str | None = None
     last_question: str | None = None
@@ -48,14 +56,14 @@ class Session:
         """The flow the customer is in (the top of the stack), or None."""
         return self.flows[-1]["flow"] if self.flows else None
 
-    def frame(self, name: str) -> dict[str, Any] | None:
+    def frame(self, name: str) -> Frame | None:
         """The frame of flow ``name`` (its topmost one), or None."""
         return next((f for f in reversed(self.flows) if f["flow"] == name), None)
 
-    def push(self, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    def push(self, name: str, state: dict[str, Any]) -> Frame:
         """Start flow ``name`` on top of the others (an earlier run of it is dropped); returns its frame."""
         self.leave(name)
-        frame = {"flow": name, "state": state}
+        frame = Frame(flow=name, state=state)
         self.flows.append(frame)
         del self.flows[:-MAX_FLOWS]
         return frame
@@ -96,20 +104,26 @@ class Session:
         session = cls(**{k: v for k, v in data.items() if k in names})
         if "flows" not in data and data.get("flow"):
             session.flows = _legacy_frames(data.get("flow"), data.get("step"), data.get("form"))
-        if not isinstance(session.flows, list):
-            session.flows = []
-        session.flows = [f for f in session.flows if isinstance(f, dict) and isinstance(f.get("flow"), str)
-                         and isinstance(f.get("state"), dict)]
+        session.flows = _frames(session.flows)
         session.version = SESSION_VERSION
         return session
 
 
-def _legacy_frames(flow: Any, step: Any, form: Any) -> list[dict[str, Any]]:
+def _frames(stored: object) -> list[Frame]:
+    """The well-formed frames of a stored stack; anything else is dropped."""
+    if not isinstance(stored, list):
+        return []
+    return [Frame(flow=f["flow"], state=f["state"]) for f in stored
+            if isinstance(f, dict) and isinstance(f.get("flow"), str) and isinstance(f.get("state"), dict)]
+
+
+def _legacy_frames(flow: Any, step: Any, form: Any) -> list[Frame]:
     """A version 1 session's one flow (``flow``, ``step``, ``form``, with a flow it had parked in
     ``form["parked"]``) as frames of the stack."""
     if not isinstance(flow, str):
         return []
     form = dict(form) if isinstance(form, dict) else {}
     parked = form.pop("parked", None)
-    below = _legacy_frames(parked.get("flow"), parked.get("step"), parked.get("form")) if isinstance(parked, dict) else []
-    return [*below, {"flow": flow, "state": {**form, "step": step}}]
+    below = (_legacy_frames(parked.get("flow"), parked.get("step"), parked.get("form"))
+             if isinstance(parked, dict) else [])
+    return [*below, Frame(flow=flow, state={**form, "step": step})]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 
-from bot.core.address import AddressError, looks_like_password, parse_address
+from bot.core.address import Address, AddressError, looks_like_password, parse_address
 from bot.core.ports import LimitReached, Notify, RequestOutbox
 from bot.core.types import Button, Reply
-from bot.flows.base import PASSWORD_WARNING, Context, FlowState, Start, StepFlow, customer_payload
+from bot.flows.base import NOTHING_KNOWN, PASSWORD_WARNING, Context, FlowState, Start, StepFlow, customer_payload
 from bot.i18n import N_
 
 _PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{6,25}$")
@@ -43,7 +44,7 @@ class ActivationFlow(StepFlow[ActivationState]):
         self.outbox = outbox
         self.on_submitted = on_submitted
 
-    def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
+    def start(self, ctx: Context, start: Start = NOTHING_KNOWN) -> list[Reply]:
         state = self.begin(ctx)
         if start.emails:
             replies = self._take_mailboxes(ctx, state, " ".join(start.emails))
@@ -63,7 +64,8 @@ class ActivationFlow(StepFlow[ActivationState]):
             return [self._ask_what_to_edit(ctx, state)]
         if action == "e" and arg in _FIELDS:
             state.editing = True
-            return [{"mailboxes": self._ask_mailboxes, "name": self._ask_name, "contact": self._ask_contact}[arg](ctx, state)]
+            asks = {"mailboxes": self._ask_mailboxes, "name": self._ask_name, "contact": self._ask_contact}
+            return [asks[arg](ctx, state)]
         if action == "cancel":
             return [self.finish(ctx, Reply(_("Request cancelled: nothing has been sent.")))]
         return self.resume(ctx)
@@ -88,7 +90,7 @@ class ActivationFlow(StepFlow[ActivationState]):
         _ = ctx.gettext
         return (self.button(ctx, _("✖️ Cancel the request"), "cancel"),)
 
-    def _next(self, ctx: Context, state: ActivationState, ask) -> Reply:
+    def _next(self, ctx: Context, state: ActivationState, ask: Callable[[Context, ActivationState], Reply]) -> Reply:
         """The next question, or back to the summary after an edit."""
         if state.editing:
             state.editing = False
@@ -108,7 +110,7 @@ class ActivationFlow(StepFlow[ActivationState]):
     def _take_mailboxes(self, ctx: Context, state: ActivationState, text: str) -> list[Reply]:
         _ = ctx.gettext
         parts = [p for p in _SEPARATORS.split(text.strip()) if p]
-        addresses = []
+        addresses: list[Address] = []
         for part in parts:
             try:
                 address = parse_address(part)
@@ -140,7 +142,8 @@ class ActivationFlow(StepFlow[ActivationState]):
 
     def _take_name(self, ctx: Context, state: ActivationState, text: str) -> list[Reply]:
         name = " ".join(text.split())
-        if not 2 <= len(name) <= 100 or not any(c.isalpha() for c in name) or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        controls = any(ord(c) < 32 or ord(c) == 127 for c in name)
+        if not 2 <= len(name) <= 100 or not any(c.isalpha() for c in name) or controls:
             _ = ctx.gettext
             return [Reply(_("Please write a name between 2 and 100 characters, like Mario Rossi or Rossi Srl."),
                           buttons=(self._cancel_row(ctx),))]
@@ -200,11 +203,13 @@ class ActivationFlow(StepFlow[ActivationState]):
         except LimitReached:
             return [self.finish(ctx, Reply(
                 _("You have already sent {limit} requests today: that is the daily limit. "
-                  "Please wait for support's answer, or write to them directly.").format(limit=self.outbox.daily_limit)))]
+                  "Please wait for support's answer, or write to them directly.").format(
+                    limit=self.outbox.daily_limit)))]
         if not new:
             return [self.finish(ctx, Reply(
                 _("There is already a request in progress for {mailboxes}: its reference is {reference}. "
-                  "No need to ask again.").format(mailboxes=", ".join(request.mailboxes), reference=request.reference)))]
+                  "No need to ask again.").format(
+                    mailboxes=", ".join(request.mailboxes), reference=request.reference)))]
         self.on_submitted()
         return [self.finish(ctx, Reply(
             _("Done! Your request has the reference {reference}. I'm passing it to our support team by email and "

@@ -13,17 +13,26 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Callable
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from bot.core.callbacks import FlowAction, StartFlow, button
-from bot.core.session import Session, SessionKey
-from bot.core.types import Button, Customer, Reply
+from bot.core.session import Frame, Session, SessionKey
+from bot.core.types import Button, Customer, Effect, HandBack, OpenTicket, RelayToTeam, Reply
 from bot.i18n import N_
 
 Gettext = Callable[[str], str]
 
 # The labels of the buttons that start the menu's flows, wherever they are offered.
 START_LABELS = {"setup": N_("⚙️ Set up my mail"), "imap": N_("🔓 Activate IMAP"), "human": N_("🙋 Talk to a person")}
+
+
+class StoredState(Protocol):
+    """A flow's typed state, written back into its frame as JSON-ready data."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+T = TypeVar("T", bound=StoredState)
 
 
 @dataclasses.dataclass
@@ -35,26 +44,50 @@ class Context:
     customer: Customer | None
     lang: str
     gettext: Gettext
-    # Set by a flow that takes the customer's message for someone else (the support team).
-    relay: bool = False
+    # What the turn asks the channel to do besides replying (``bot.core.types.Effect``), in the order asked.
+    effects: list[Effect] = dataclasses.field(default_factory=list)
     # The conversation's way back to the flow now on top of the stack (after one ended), and its menu.
     resume_button: Callable[["Context"], Button | None] = lambda ctx: None
     menu: Callable[[], tuple[tuple[Button, ...], ...]] = lambda: ()
-    _loaded: list[tuple[dict[str, Any], Any]] = dataclasses.field(default_factory=list)
+    _loaded: list[tuple[Frame, StoredState]] = dataclasses.field(default_factory=list)
+    _announcing: list[Reply] = dataclasses.field(default_factory=list)  # of OpenTicket: the reply that says so
+
+    # effects
+    def open_ticket(self, reply: Reply) -> Reply:
+        """Hand the customer to the team; ``reply``, which tells them so, is sent once the ticket is open."""
+        if not any(isinstance(e, OpenTicket) for e in self.effects):
+            self.effects.append(OpenTicket())
+            self._announcing.append(reply)
+        return reply
+
+    def relay_to_team(self) -> None:
+        """The customer's message is for the support team: the channel passes it on."""
+        if RelayToTeam() not in self.effects:
+            self.effects.append(RelayToTeam())
+
+    def hand_back(self) -> None:
+        """The customer leaves the team for the bot: the channel closes their ticket."""
+        if HandBack() not in self.effects:
+            self.effects.append(HandBack())
+
+    def resolved_effects(self, replies: list[Reply]) -> tuple[Effect, ...]:
+        """The effects asked for, an ``OpenTicket`` pointing at its reply's place among the turn's ``replies``."""
+        where = next((n for n, r in enumerate(replies) for a in self._announcing if r is a), 0)
+        return tuple(OpenTicket(before=where) if isinstance(e, OpenTicket) else e for e in self.effects)
 
     def start_button(self, flow: str, label: str | None = None) -> Button:
         return button(self.gettext(label or START_LABELS[flow]), StartFlow(flow))
 
-    def load(self, frame: dict[str, Any], state: Any) -> Any:
+    def load(self, frame: Frame, state: T) -> T:
         """Follow ``state`` as the typed state of ``frame``: ``save_states`` writes it back."""
         self._loaded.append((frame, state))
         return state
 
-    def state(self, frame: dict[str, Any], read: Callable[[dict[str, Any]], Any]) -> Any:
+    def state(self, frame: Frame, read: Callable[[dict[str, Any]], T]) -> T:
         """The typed state of ``frame``, read once a turn (every later call gets the same object)."""
         for loaded, state in self._loaded:
             if loaded is frame:
-                return state
+                return cast(T, state)
         return self.load(frame, read(frame["state"]))
 
     def save_states(self) -> None:
@@ -73,19 +106,28 @@ class Start:
     emails: tuple[str, ...] = ()
 
 
+NOTHING_KNOWN = Start()
+
+
 class Flow(Protocol):
     """A flow as the conversation sees it; ``bot/conversation/registry.py`` lists them."""
 
-    name: str  # in the session's stack and in StartFlow buttons
-    prefix: str  # of its FlowAction buttons
-    commands: tuple[str, ...]  # that start it
-    intents: tuple[str, ...]  # answer-engine intents that start it
-    transient: bool  # ends by itself when the customer presses another button or starts another flow
+    @property
+    def name(self) -> str: ...  # in the session's stack and in StartFlow buttons
+    @property
+    def prefix(self) -> str: ...  # of its FlowAction buttons
+    @property
+    def commands(self) -> tuple[str, ...]: ...  # that start it
+    @property
+    def intents(self) -> tuple[str, ...]: ...  # answer-engine intents that start it
+    @property
+    def transient(self) -> bool: ...  # ends by itself when the customer presses another button or starts another flow
     def captures(self, ctx: Context) -> bool: ...  # takes every event while on top (the support team's flow)
 
     def start(self, ctx: Context, start: Start) -> list[Reply]: ...
     def on_text(self, ctx: Context, text: str) -> list[Reply] | None: ...  # None: not for the flow, the engine answers
-    def on_button(self, ctx: Context, action: FlowAction) -> list[Reply]: ...
+    # Its FlowAction; a flow that captures gets every button's data (None: the conversation answers).
+    def on_button(self, ctx: Context, action: Any) -> list[Reply] | None: ...
     def on_command(self, ctx: Context, command: str) -> list[Reply] | None: ...  # None: the conversation answers
     def on_media(self, ctx: Context, media: str) -> list[Reply] | None: ...
     def resume(self, ctx: Context) -> list[Reply]: ...  # the question it waits on, asked again
@@ -123,7 +165,7 @@ class StepFlow(Generic[S]):
     commands: ClassVar[tuple[str, ...]] = ()
     intents: ClassVar[tuple[str, ...]] = ()
     transient: ClassVar[bool] = False
-    State: ClassVar[type]
+    State: ClassVar[type[FlowState]]
     stale_text: ClassVar[str]  # a button of an earlier run pressed
     back_label: ClassVar[str]  # the way back to the flow, under other replies
     restart_label: ClassVar[str | None] = None  # of the button under ``stale_text`` (else the menu's label)
@@ -132,12 +174,12 @@ class StepFlow(Generic[S]):
     def state(self, ctx: Context) -> S:
         frame = ctx.session.frame(self.name)
         if frame is None:  # not running: a fresh state that is never saved
-            return self.State()
-        return ctx.state(frame, self.State.from_dict)
+            return cast(S, self.State())
+        return ctx.state(frame, lambda data: cast(S, self.State.from_dict(data)))
 
     def begin(self, ctx: Context, state: S | None = None) -> S:
         """A new run on top of the stack (an earlier run of this flow ends)."""
-        state = state or self.State()
+        state = state or cast(S, self.State())
         return ctx.load(ctx.session.push(self.name, {}), state)
 
     def finish(self, ctx: Context, reply: Reply) -> Reply:
@@ -198,7 +240,8 @@ def customer_payload(ctx: Context) -> dict[str, Any]:
     """Who the customer is, as the support mailbox sees it in a request (both kinds of request)."""
     customer = ctx.customer
     return {
-        "telegram_name": customer.name if customer else "", "telegram_username": customer.username if customer else None,
+        "telegram_name": customer.name if customer else "",
+        "telegram_username": customer.username if customer else None,
         "telegram_id": customer.id if customer else ctx.key.chat_id, "channel": ctx.key.channel,
         "chat_id": ctx.key.chat_id, "lang": ctx.lang,
     }

@@ -7,9 +7,10 @@
     idle ticket closed by the desk ─► the customer writes within a day ─► with the team again
 
 With a support group, the flow sits on top of the customer's stack (state ``HandoffState``). With the
-team, every message is relayed (``Context.relay``), buttons other than articles are not the bot's to
+team, every message is relayed (``RelayToTeam``), buttons other than articles are not the bot's to
 answer, and /bot, /start or /cancel bring the customer back to the bot, and to the flow they had parked.
-The channel opens the ticket and tells the customer only once the team has it (``Reply.handoff``).
+The channel opens the ticket and tells the customer only once the team has it (the ``OpenTicket`` effect);
+leaving the team is the ``HandBack`` effect, a message for the team ``RelayToTeam``.
 
 Without a group, or when the group cannot be reached, the customer gets the support address, and the
 conversation so far goes to the support mailbox through the outbox.
@@ -30,7 +31,7 @@ from bot.core.session import Session
 from bot.core.types import Button, Reply
 from bot.desk.hours import OpeningHours, describe_opening, parse_hours
 from bot.desk.names import shown_name
-from bot.flows.base import Context, Start, customer_payload
+from bot.flows.base import NOTHING_KNOWN, Context, Start, customer_payload
 
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
 REOPEN_WITHIN = 24 * 3600  # an idle-closed ticket reopens when the customer writes within this
@@ -85,10 +86,10 @@ class HandoffFlow:
         """With the team, every message, command and button is the flow's."""
         return self._state(ctx).step == WITH_TEAM
 
-    def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
+    def start(self, ctx: Context, start: Start = NOTHING_KNOWN) -> list[Reply]:
         _ = ctx.gettext
         if not self.support_group:
-            return [self.by_mail(ctx)]
+            return [ctx.open_ticket(self.by_mail(ctx))]
         current = ctx.session.frame(self.name)
         if current is not None and current["state"].get("step") in (WITH_TEAM, LEFT):
             # Already with the team (a person asked for from the guide the team started): back on top.
@@ -97,10 +98,11 @@ class HandoffFlow:
             return [Reply(_("You're with our support team: write here and they will answer you. To go back to "
                             "the bot, send /bot."))]
         now = self.clock()
-        if self.hours.understood and not self.hours.is_open(now):
+        opening = self.hours.next_opening(now) if self.hours.understood and not self.hours.is_open(now) else None
+        if opening is not None:
             state = HandoffState(step=AWAY)
             ctx.session.push(self.name, state.to_dict())
-            day, at = describe_opening(self.hours.next_opening(now), ctx.lang)
+            day, at = describe_opening(opening, ctx.lang)
             return [Reply(
                 _("Our support team is away right now: they are back on {day} at {time}. If you like, leave them a "
                   "message: they will answer you here when they are back. Meanwhile I'm still here for your "
@@ -112,7 +114,7 @@ class HandoffFlow:
                  "writing (photos and documents too); to go back to the bot, send /bot.")
         if self.hours.free_text:  # hours the bot cannot read: shown as they were written
             text += "\n\n" + _("The team answers {hours}.").format(hours=self.hours.free_text)
-        return [Reply(text, handoff=True)]
+        return [ctx.open_ticket(Reply(text))]
 
     # what the customer sends
     def on_text(self, ctx: Context, text: str) -> list[Reply] | None:
@@ -163,7 +165,7 @@ class HandoffFlow:
         return Reply(_("You're talking with our support team now. To go back to the bot, send /bot."))
 
     def _relay(self, ctx: Context, remembered: str) -> list[Reply]:
-        ctx.relay = True
+        ctx.relay_to_team()
         ctx.session.remember("customer", remembered)
         return []
 
@@ -171,8 +173,8 @@ class HandoffFlow:
         _ = ctx.gettext
         state.step = LEFT
         self._relay(ctx, text)
-        return [Reply(_("Thank you: your message is with our team, who will answer you here. Meanwhile, ask me "
-                        "anything about your mail."), handoff=True)]
+        return [ctx.open_ticket(Reply(_("Thank you: your message is with our team, who will answer you here. "
+                                        "Meanwhile, ask me anything about your mail.")))]
 
     def _reopened(self, ctx: Context, state: HandoffState, text: str) -> list[Reply] | None:
         if state.closed_at is None or time.time() - state.closed_at > REOPEN_WITHIN:
@@ -181,8 +183,8 @@ class HandoffFlow:
         state.step, state.closed_at = WITH_TEAM, None
         self._relay(ctx, text)
         _ = ctx.gettext
-        return [Reply(_("Your conversation with our support team is open again: they will answer you here. To go "
-                        "back to the bot, send /bot."), handoff=True)]
+        return [ctx.open_ticket(Reply(_("Your conversation with our support team is open again: they will "
+                                        "answer you here. To go back to the bot, send /bot.")))]
 
     def resume(self, ctx: Context) -> list[Reply]:
         return []
@@ -195,12 +197,13 @@ class HandoffFlow:
 
     # the way out
     def hand_back(self, ctx: Context) -> Reply:
-        """The customer leaves the team for the bot (``Reply.handback``: the channel closes the ticket)."""
+        """The customer leaves the team for the bot (``HandBack``: the channel closes the ticket)."""
         ctx.session.leave(self.name)
+        ctx.hand_back()
         back = ctx.resume_button(ctx)
         rows = ctx.menu() if back is None else ((back,), *ctx.menu())
         _ = ctx.gettext
-        return Reply(_("You're back with the bot. How can I help?"), buttons=rows, handback=True)
+        return Reply(_("You're back with the bot. How can I help?"), buttons=rows)
 
     def failed(self, ctx: Context) -> Reply:
         """The support group could not be reached: the customer hears the truth, stays with the bot, and
@@ -208,8 +211,8 @@ class HandoffFlow:
         ctx.session.leave(self.name)
         reply = self.by_mail(ctx)
         _ = ctx.gettext
-        return dataclasses.replace(
-            reply, text=_("I couldn't reach our support team here just now.") + "\n\n" + reply.text, handoff=False)
+        truth = _("I couldn't reach our support team here just now.")
+        return dataclasses.replace(reply, text=truth + "\n\n" + reply.text)
 
     def by_mail(self, ctx: Context) -> Reply:
         _, session = ctx.gettext, ctx.session
@@ -218,10 +221,11 @@ class HandoffFlow:
             "address and what you have tried so far."
         ).format(support_email=self.support_email)
         if self.outbox is not None and session.history:
-            doing = session.flows[-1] if session.flows else {"flow": None, "state": {}}
+            doing = session.flows[-1] if session.flows else None
             payload = {
-                **customer_payload(ctx), "name": shown_name(ctx.customer.name if ctx.customer else "", empty=""), "email": session.email,
-                "flow": doing["flow"], "step": doing["state"].get("step"), "transcript": session.history[-HANDOFF_TURNS:],
+                **customer_payload(ctx), "name": shown_name(ctx.customer.name if ctx.customer else "", empty=""),
+                "email": session.email, "flow": doing["flow"] if doing else None,
+                "step": doing["state"].get("step") if doing else None, "transcript": session.history[-HANDOFF_TURNS:],
             }
             try:
                 request, _new = self.outbox.submit(f"{ctx.key.channel}:{ctx.key.chat_id}", [], payload, kind=HANDOFF)
@@ -234,7 +238,7 @@ class HandoffFlow:
                     "I'm passing our conversation on to them with the reference {reference}: mention it when you "
                     "write, so you don't have to explain everything again. I'll tell you when it has reached them."
                 ).format(reference=request.reference)
-        return Reply(text, buttons=((button(_("🏠 Menu"), ShowMenu()),),), handoff=True)
+        return Reply(text, buttons=((button(_("🏠 Menu"), ShowMenu()),),))
 
 
 # What the support desk does to a customer's handoff, on its side of the conversation.

@@ -18,7 +18,7 @@ from bot.core.address import Address, AddressError, looks_like_password, parse_a
 from bot.core.callbacks import OpenArticle, button
 from bot.core.ports import QuestionLog
 from bot.core.types import Attachment, Button, Reply
-from bot.flows.base import PASSWORD_WARNING, Context, FlowState, Start, StepFlow
+from bot.flows.base import NOTHING_KNOWN, PASSWORD_WARNING, Context, FlowState, Start, StepFlow
 from bot.i18n import N_
 from bot.knowledge.base import PROTOCOLS, KnowledgeBase, fill
 from bot.knowledge.text import fold
@@ -62,7 +62,7 @@ class SetupFlow(StepFlow[SetupState]):
         self.log = log
 
     # entry points
-    def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
+    def start(self, ctx: Context, start: Start = NOTHING_KNOWN) -> list[Reply]:
         """A new guide, at the protocol question when the client is already known."""
         state = self.begin(ctx)
         if start.client in self.kb.guides:
@@ -130,7 +130,8 @@ class SetupFlow(StepFlow[SetupState]):
         _, lang = ctx.gettext, ctx.lang
         state.step = "client"
         clients = [c for c in self.kb.clients.values() if c.id in self.kb.guides]
-        rows = [tuple(self.button(ctx, c.name[lang], "c", c.id) for c in clients[i : i + 2]) for i in range(0, len(clients), 2)]
+        rows = [tuple(self.button(ctx, c.name[lang], "c", c.id) for c in clients[i : i + 2])
+                for i in range(0, len(clients), 2)]
         return Reply(
             _("Which program or device do you want to set up? Pick one, or write its name."),
             title=_("Set up your mail"),
@@ -140,13 +141,15 @@ class SetupFlow(StepFlow[SetupState]):
     def _ask_protocol(self, ctx: Context, state: SetupState) -> Reply:
         _, lang = ctx.gettext, ctx.lang
         state.step = "protocol"
+        assert state.client is not None  # chosen before the protocol is asked
         client = self.kb.clients[state.client].name[lang]
         text = _(
             "Setting up {client}. POP3 or IMAP?\n\n"
             "• POP3 downloads your mail to this device (it is already active).\n"
             "• IMAP keeps your mail on the server, the same on every device (support must activate it first)."
         ).format(client=client)
-        buttons = [(self.button(ctx, "POP3", "p", "pop3"), self.button(ctx, "IMAP", "p", "imap"))]
+        buttons: list[tuple[Button, ...]] = [
+            (self.button(ctx, "POP3", "p", "pop3"), self.button(ctx, "IMAP", "p", "imap"))]
         if "which-protocol" in self.kb.articles:
             buttons.append((button(self.kb.articles["which-protocol"].title[lang], OpenArticle("which-protocol")),))
         buttons.append(self._controls(ctx))
@@ -173,7 +176,7 @@ class SetupFlow(StepFlow[SetupState]):
     def _ask_address(self, ctx: Context, state: SetupState) -> Reply:
         _ = ctx.gettext
         state.step = "address"
-        rows = []
+        rows: list[tuple[Button, ...]] = []
         if ctx.session.email:
             rows.append((self.button(ctx, ctx.session.email, "a"),))
         rows.append(self._controls(ctx))
@@ -198,6 +201,7 @@ class SetupFlow(StepFlow[SetupState]):
         ctx.session.email = state.email = address.email
         state.ascii_domain = address.ascii_domain
         replies = self._files(ctx, state, address)
+        assert state.client is not None  # chosen before the address is asked
         guide = self.kb.guides[state.client]
         intro = fill(guide.intro[lang], self._values(state))
         replies.append(Reply(intro, title=self.kb.clients[guide.client].name[lang]))
@@ -207,9 +211,11 @@ class SetupFlow(StepFlow[SetupState]):
     def _files(self, ctx: Context, state: SetupState, address: Address) -> list[Reply]:
         _ = ctx.gettext
         client, protocol = state.client, state.protocol
+        assert protocol is not None  # chosen before the address is asked
         name = _("Mail for {email}").format(email=address.email)
         if client in PROFILE_CLIENTS:
-            content = mobileconfig(self.kb.servers, address, protocol, self.provider_domain, name, sender_name=ctx.session.name)
+            content = mobileconfig(self.kb.servers, address, protocol, self.provider_domain, name,
+                                   sender_name=ctx.session.name)
             filename = f"{address.ascii_email.replace('@', '_at_')}.mobileconfig"
             how = (
                 _("This configuration profile sets up the account for you. On iPhone or iPad: tap the file, then "
@@ -245,6 +251,7 @@ class SetupFlow(StepFlow[SetupState]):
 
     def _show_step(self, ctx: Context, state: SetupState, index: int) -> Reply:
         _ = ctx.gettext
+        assert state.client is not None and state.protocol is not None  # the guide runs on both
         steps = self.kb.guides[state.client].steps[state.protocol]
         if index >= len(steps):
             return self._ask_worked(ctx, state)

@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Callable
 
 from bot.core.callbacks import OpenArticle, ShowMenu, button
-from bot.core.types import Reply
-from bot.flows.base import Context, FlowState, Start, StepFlow
+from bot.core.types import Button, Reply
+from bot.flows.base import NOTHING_KNOWN, Context, FlowState, Start, StepFlow
 from bot.i18n import N_
 from bot.knowledge.base import KnowledgeBase
 
@@ -36,7 +36,7 @@ class TriageFlow(StepFlow[TriageState]):
         self.kb = kb
         self.is_vague = is_vague
 
-    def start(self, ctx: Context, start: Start = Start()) -> list[Reply]:
+    def start(self, ctx: Context, start: Start = NOTHING_KNOWN) -> list[Reply]:
         state = self.begin(ctx)
         return [self.ask(ctx, state)]
 
@@ -59,5 +59,5 @@ class TriageFlow(StepFlow[TriageState]):
                         "with you, or try describing what you see (an error message, what you tapped)."),
                       buttons=((ctx.start_button("human"),), (button(_("🏠 Menu"), ShowMenu()),)))]
 
-    def back_button(self, ctx: Context):
+    def back_button(self, ctx: Context) -> Button | None:
         return None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from chat import Chat, button_ids as ids
+from chat import Chat
+from chat import button_ids as ids
 
 from bot.core.session import Session
-from bot.core.types import Button, Customer
+from bot.core.types import Button, Customer, HandBack, OpenTicket
 
 IT = Customer(id="42", name="Mario", language_code="it")
 EN = Customer(id="42", name="Mary", language_code="en-GB")
@@ -111,8 +112,9 @@ def test_activation_request_starts_the_form_with_the_address_prefilled(chat):
 
 
 def test_handoff_without_a_support_group_gives_the_support_address(chat):
-    replies = chat(None, customer=IT).say("voglio parlare con un operatore")
-    assert replies[0].handoff and "supporto@mosajco.com" in replies[0].text
+    c = chat(None, customer=IT)
+    replies = c.say("voglio parlare con un operatore")
+    assert OpenTicket(before=0) in c.outcome.effects and "supporto@mosajco.com" in replies[0].text
 
 
 def test_a_foreign_language_gets_an_answer_in_both_languages(chat):
@@ -202,13 +204,13 @@ def test_with_a_person_the_bot_stays_silent_and_old_buttons_do_not_act(kb, engin
                                           store, store.outbox)
     c = Chat(dialogue, None, customer=IT)
     replies = c.say("voglio parlare con un operatore")
-    assert replies[0].handoff and c.flow == "human"
+    assert OpenTicket(before=0) in c.outcome.effects and c.flow == "human"
     c.say("cos'è imap?")
     assert c.outcome.relay and c.replies == []
     replies = c.press("flow:setup")
     assert "/bot" in replies[0].text and c.flow == "human"
     replies = c.command("bot")
-    assert replies[0].handback and c.flow is None
+    assert HandBack() in c.outcome.effects and c.flow is None
 
 
 def test_a_vague_problem_gets_a_triage_question_with_buttons(chat, kb, store):
@@ -255,6 +257,6 @@ def test_the_name_sent_with_a_conversation_to_the_support_mailbox_has_no_bidi_co
     """Issue 18's sibling: a bidi override in a customer's name reordered what the team reads."""
     c = chat(None, customer=Customer(id="42", name="\u202eMario\u2066 Rossi\u2069", language_code="it"))
     c.say("non riesco a inviare la posta")
-    assert c.say("voglio parlare con un operatore")[0].handoff
+    assert c.say("voglio parlare con un operatore") and OpenTicket(before=0) in c.outcome.effects
     [request] = store.outbox.all()
     assert request.payload["name"] == "Mario Rossi"

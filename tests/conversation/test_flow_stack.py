@@ -8,9 +8,18 @@ from chat import Chat, button_ids
 from bot.app import build_conversation
 from bot.conversation.registry import ConversationSettings
 from bot.core.callbacks import (
-    ChooseLanguage, FlowAction, OpenArticle, RateAnswer, RateTicket, ShowMenu, StartFlow, button, decode,
+    ChooseLanguage,
+    FlowAction,
+    OpenArticle,
+    RateAnswer,
+    RateTicket,
+    ShowMenu,
+    StartFlow,
+    button,
+    decode,
 )
 from bot.core.session import Session
+from bot.core.types import HandBack, OpenTicket
 
 # A session saved by version 1: one flow, its step and form, the flow it had parked inside the form.
 VERSION_1 = {
@@ -60,11 +69,11 @@ def test_a_person_asked_for_in_the_guide_parks_it_and_bot_brings_it_back(with_gr
     assert c.step == "guide" and c.form["index"] == 1
     token = c.form["token"]
     replies = c.say("voglio parlare con un operatore")
-    assert replies[0].handoff and stack(c) == ["setup", "human"]
+    assert OpenTicket(before=0) in c.outcome.effects and stack(c) == ["setup", "human"]
     c.say("avanti")  # with the team: relayed to them, not taken by the guide
     assert c.outcome.relay and c.replies == [] and stack(c) == ["setup", "human"]
     [reply] = c.command("bot")
-    assert reply.handback and stack(c) == ["setup"]
+    assert HandBack() in c.outcome.effects and stack(c) == ["setup"]
     assert reply.buttons[0] == (button_for(reply, f"su:{token}:resume"),)
     assert reply.buttons[0][0].label == "▶️ Torna alla guida"
     assert "flow:setup" in button_ids([reply])  # and the menu under it

@@ -6,9 +6,8 @@ A request class records every Bot API call and answers like Telegram, so handler
 
 from __future__ import annotations
 
-import os
-
 import asyncio
+import os
 import time
 
 import pytest
@@ -66,7 +65,7 @@ def test_a_turn_that_meets_an_unreachable_database_says_nothing_and_is_left_for_
     def unreachable(*args, **kwargs):
         raise DatabaseUnavailable("server closed the connection unexpectedly")
 
-    bot._respond_at_once = unreachable
+    bot.turns.respond_at_once = unreachable
     process(application, text_update(1, "what is smtp?"))
     assert api.sent() == []
     assert bot.deferred == {1}  # the pump leaves it in the inbox

@@ -1,4 +1,4 @@
-"""A customer's turn is one transaction (``TelegramBot._respond_at_once``), on both backends: a crash
+"""A customer's turn is one transaction (``TurnRunner.respond_at_once``), on both backends: a crash
 between any two of its writes (the outbox request, feedback, an unanswered question, the session)
 commits none of them, and the same update handled again after the crash makes exactly one request;
 handled again after the commit, it is recognised and makes none."""
@@ -35,7 +35,7 @@ def bot(kb, engine, translator, any_store, tmp_path):
 
 
 class TelegramCustomer:
-    """A Telegram customer whose every update is one turn of ``bot._respond_at_once``."""
+    """A Telegram customer whose every update is one turn of ``bot.turns.respond_at_once``."""
 
     def __init__(self, bot: TelegramBot, who: Customer):
         self.bot, self.who, self.key = bot, who, SessionKey("telegram", who.id)
@@ -44,8 +44,8 @@ class TelegramCustomer:
     def send(self, inbound: Inbound, update_id: int | None = None) -> list[Reply]:
         if update_id is None:
             self.update_id += 1
-        _key, _session, delivery, self.replayed = self.bot._respond_at_once(self.key, update_id or self.update_id, inbound)
-        self.replies = [Reply.from_dict(r) for r in delivery.undelivered]
+        turn = self.bot.turns.respond_at_once(self.key, update_id or self.update_id, inbound)
+        self.replies, self.replayed = list(turn.delivery.replies), turn.replayed
         return self.replies
 
     def say(self, text: str) -> list[Reply]:

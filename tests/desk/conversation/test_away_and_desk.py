@@ -10,6 +10,7 @@ from chat import Chat
 from bot.app import build_conversation
 from bot.conversation.registry import ConversationSettings
 from bot.core.session import SessionKey
+from bot.core.types import HandBack, Inbound, OpenTicket, TeamUnreachable
 from bot.desk.hours import parse_hours
 from bot.flows import handoff
 
@@ -35,7 +36,7 @@ def test_out_of_hours_the_customer_hears_when_the_team_is_back_in_their_language
     c = away("en")
     [reply] = c.command("human")
     assert "Wednesday 9 December at 09:00" in reply.text  # Tuesday the 8th is a holiday
-    assert not reply.handoff and c.flow == "human" and not c.outcome.relay
+    assert OpenTicket() not in c.outcome.effects and c.flow == "human" and not c.outcome.relay
     it = away("it")
     assert "mercoledì 9 dicembre alle 09:00" in it.command("human")[0].text
 
@@ -46,7 +47,8 @@ def test_a_message_left_out_of_hours_opens_the_ticket_and_the_bot_answers_meanwh
     c.press(":leave")
     assert c.step == handoff.LEAVING
     [reply] = c.say("My mailbox stopped receiving mail")
-    assert reply.handoff and c.outcome.relay  # the channel opens the ticket, then relays the message
+    # the channel opens the ticket, then relays the message
+    assert OpenTicket(before=0) in c.outcome.effects and c.outcome.relay
     assert c.step == handoff.LEFT
     answer = c.say("what is imap?")
     assert not c.outcome.relay and "Was this helpful?" in answer[-1].text
@@ -58,13 +60,13 @@ def test_a_message_left_out_of_hours_opens_the_ticket_and_the_bot_answers_meanwh
 def test_in_hours_the_customer_is_handed_over_and_hours_are_not_mentioned(kb, engine, translator, store):
     c = Chat(conversation_at(kb, engine, translator, store, TUESDAY_NOON), "it")
     [reply] = c.command("human")
-    assert reply.handoff and "09:00" not in reply.text
+    assert OpenTicket(before=0) in c.outcome.effects and "09:00" not in reply.text
 
 
 def test_hours_the_bot_cannot_read_are_shown_as_written(kb, engine, translator, store):
     c = Chat(conversation_at(kb, engine, translator, store, TUESDAY_NOON, parse_hours("lun-ven 9-18")), "it")
     [reply] = c.command("human")
-    assert reply.handoff and "lun-ven 9-18" in reply.text
+    assert OpenTicket(before=0) in c.outcome.effects and "lun-ven 9-18" in reply.text
 
 
 def test_an_idle_closed_ticket_reopens_when_the_customer_writes_within_a_day(away):
@@ -74,7 +76,7 @@ def test_an_idle_closed_ticket_reopens_when_the_customer_writes_within_a_day(awa
     handoff.team_reopened(c.session)
     handoff.idle_closed(c.session, time.time())
     [reply] = c.say("ci sono ancora")
-    assert reply.handoff and c.outcome.relay and c.step == handoff.WITH_TEAM
+    assert OpenTicket(before=0) in c.outcome.effects and c.outcome.relay and c.step == handoff.WITH_TEAM
     late = away("it")
     handoff.idle_closed(late.session, time.time() - 2 * 86400)
     assert "Ti è stato utile?" in late.say("cos'è imap?")[-1].text and late.flow is None
@@ -126,7 +128,7 @@ def test_cancel_with_a_ticket_open_closes_it_on_the_channel_side(away):
     c.press(":leave")
     c.say("My mailbox stopped receiving mail")
     [reply] = c.command("cancel")
-    assert reply.handback and c.flow is None
+    assert HandBack() in c.outcome.effects and c.flow is None
 
 
 def test_bot_during_the_guide_the_team_started_goes_back_to_the_bot(kb, engine, translator, store):
@@ -135,7 +137,7 @@ def test_bot_during_the_guide_the_team_started_goes_back_to_the_bot(kb, engine, 
     c.command("human")
     c.replies = conversation.guide_for(c.key, c.session, "it", "ios-mail")
     [reply] = c.command("bot")
-    assert reply.handback and c.session.frame("human") is None
+    assert HandBack() in c.outcome.effects and c.session.frame("human") is None
 
 
 def test_a_person_asked_for_inside_the_team_guide_is_the_same_ticket_not_a_new_one(kb, engine, translator, store):
@@ -144,7 +146,7 @@ def test_a_person_asked_for_inside_the_team_guide_is_the_same_ticket_not_a_new_o
     handoff.team_reopened(c.session)  # with the team
     c.replies = conversation.guide_for(c.key, c.session, "it", "ios-mail")
     [reply] = c.press("flow:human")
-    assert not reply.handoff and c.flow == "human" and c.step == handoff.WITH_TEAM
+    assert OpenTicket() not in c.outcome.effects and c.flow == "human" and c.step == handoff.WITH_TEAM
     assert [f["flow"] for f in c.session.flows] == ["setup", "human"]
 
 
@@ -187,13 +189,29 @@ def test_a_message_typed_out_of_hours_without_the_button_reaches_the_team(away):
     c = away("en")
     c.command("human")
     [reply] = c.say("My mailbox stopped receiving mail since this morning, can you check?")
-    assert reply.handoff and c.outcome.relay  # the channel opens the ticket, then relays the message
+    # the channel opens the ticket, then relays the message
+    assert OpenTicket(before=0) in c.outcome.effects and c.outcome.relay
     assert "your message is with our team" in reply.text and c.step == handoff.LEFT
     photo = away("en")
     photo.command("human")
     [reply] = photo.media("photo")
-    assert reply.handoff and photo.outcome.relay and photo.step == handoff.LEFT
+    assert OpenTicket(before=0) in c.outcome.effects and photo.outcome.relay and photo.step == handoff.LEFT
     edited = away("en")
     edited.command("human")
     edited.media("edited")  # an edit is no message for the team
     assert not edited.outcome.relay and edited.step == handoff.AWAY
+
+
+def test_an_unreachable_team_is_the_conversations_second_step_not_the_channels_patch(kb, engine, translator, store):
+    # The channel could not open the ticket: it asks the conversation again with a typed notice; the
+    # customer leaves the team's flow, hears the truth and the support mailbox gets the conversation.
+    c = Chat(conversation_at(kb, engine, translator, store, TUESDAY_NOON), "en")
+    c.say("my mail stopped working this morning")
+    c.command("human")
+    assert OpenTicket(before=0) in c.outcome.effects and c.flow == "human"
+    [reply] = c.send(Inbound(notice=TeamUnreachable(), customer=c.customer))
+    assert reply.text.startswith("I couldn't reach our support team here just now.")
+    assert "supporto@mosajco.com" in reply.text and c.outcome.effects == () and c.session.frame("human") is None
+    [request] = store.outbox.all()
+    assert request.kind == "handoff" and request.reference in reply.text
+    assert ["customer", "my mail stopped working this morning"] in request.payload["transcript"]
