@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.answering.baseline import BM25Baseline, CharNgramReference  # noqa: E402
+from bot.answering.engine import AnswerEngine  # noqa: E402
+from bot.answering.quality import LANGS, Question, evaluate, load_questions  # noqa: E402
+from bot.answering.training import Models, concept_finder, fit, padded_examples, target_examples, train  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.knowledge.learning.baseline import BM25Baseline, CharNgramReference  # noqa: E402
-from bot.knowledge.engine import AnswerEngine  # noqa: E402
-from bot.knowledge.learning.training import Models, concept_finder, fit, padded_examples, target_examples, train  # noqa: E402
 from bot.paths import resource_dir  # noqa: E402
-from bot.knowledge.quality import LANGS, Question, evaluate, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SETS = {"labelled": "questions.yaml", "heldout": "heldout.yaml", "public": "public.yaml",

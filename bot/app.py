@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from bot.answering.engine import AnswerEngine, train_engine
 from bot.config import Settings
 from bot.conversation.answers import Answers
 from bot.conversation.registry import ConversationSettings, build_flows
@@ -20,7 +21,6 @@ from bot.core.ports import NullQuestionLog, QuestionLog, RequestOutbox
 from bot.i18n import Translator
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.cache import cached, fingerprint
-from bot.knowledge.engine import AnswerEngine, train_engine
 from bot.knowledge.loader import load_knowledge
 from bot.mail import Doorbell, Notify, Postman
 from bot.storage import Storage, open_store

@@ -3,13 +3,13 @@ said when the engine has no answer (did you mean, out of scope, not our language
 
 from __future__ import annotations
 
+from bot.answering.engine import Analysis
 from bot.conversation.texts import Texts
 from bot.core.callbacks import OpenArticle, RateAnswer, StartFlow, button
 from bot.core.ports import QuestionLog
 from bot.core.types import Button, Reply
 from bot.flows.base import START_LABELS, Context
 from bot.knowledge.base import KnowledgeBase, fill
-from bot.knowledge.engine import Analysis
 
 MAX_ANSWER_ROWS = 4  # offers and related articles under an answer: more is clutter on a phone
 # What an article's ``offer`` names, and the flow its button starts.

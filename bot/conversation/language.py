@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.answering.engine import Analysis
 from bot.core.session import Session
 from bot.core.types import Inbound
 from bot.i18n import DEFAULT_LANGUAGE, negotiate
-from bot.knowledge.engine import Analysis
 
 
 def language_hint(session: Session, inbound: Inbound) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.answering.engine import AnswerEngine
 from bot.core.ports import Notify, QuestionLog, RequestOutbox
 from bot.desk.hours import OpeningHours
 from bot.flows.activation import ActivationFlow
@@ -12,7 +13,6 @@ from bot.flows.handoff import HandoffFlow
 from bot.flows.setup import SetupFlow
 from bot.flows.triage import TriageFlow
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.engine import AnswerEngine
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from bot.answering.engine import Analysis, AnswerEngine
 from bot.conversation.answers import Answers
 from bot.conversation.buttons import Buttons, pressed
 from bot.conversation.commands import Commands
@@ -29,7 +30,6 @@ from bot.core.types import Effect, Inbound, OpenTicket, RelayToTeam, Reply
 from bot.flows.base import Context, Flow, Gettext, Start
 from bot.i18n import Translator
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.engine import Analysis, AnswerEngine
 
 MAX_INPUT_CHARS = 4096
 BOT_TURN_CHARS = 200  # of each bot reply kept in the transcript: enough for the team to follow

@@ -34,7 +34,8 @@ def _files(folder: Path) -> Iterator[Path]:
 def fingerprint(*folders: Path) -> str:
     """A short hash of the names, sizes and modification times of every file below ``folders``."""
     digest = hashlib.sha256()
-    for folder in (*folders, _CODE / "knowledge"):
+    # The code whose objects the cache holds: the knowledge base's and the answer engine's.
+    for folder in (*folders, _CODE / "knowledge", _CODE / "answering"):
         for path in _files(folder):
             if path.suffix in (".pyc",):
                 continue

@@ -42,7 +42,7 @@ from bot.knowledge.base import (
     Problem,
     ServerSettings,
 )
-from bot.knowledge.learning.wordlists import WordListLoading
+from bot.knowledge.wordlists import WordListLoading
 
 # Articles and clients the bot's menus, flows and operators' checks name (base.py lists them).
 _REQUIRED = "is required (the bot's menus, flows and checks name it) but missing"

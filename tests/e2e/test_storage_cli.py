@@ -8,12 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from old_schema import old_database
+
 from bot.core.session import SessionKey
 from bot.storage.copy import TABLES
 from bot.storage.db import open_database
 from bot.storage.store import Store
 from bot.storage.tickets import IN, NEW, OUT
-from old_schema import old_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram_standin import FakeTelegram
 
 from bot.app import build_core
-from bot.channels.telegram.calls import CountedRequest
+from bot.channels.telegram.botapi.calls import CountedRequest
 from bot.channels.telegram.service import telegram_bot
 from bot.config import load_settings
 

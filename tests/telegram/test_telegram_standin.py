@@ -11,7 +11,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
 from telegram_standin import CONFLICT_DESCRIPTION, FakeTelegram
 
 TOKEN = "123:TEST"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.engine import INTENTS
+from bot.answering.engine import INTENTS
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.knowledge.clients import ClientMatcher
-from bot.knowledge.learning.features import ConceptFinder, char_grams, extract
+from bot.answering.clients import ClientMatcher
+from bot.answering.features import ConceptFinder, char_grams, extract
 
 
 def test_char_grams_mark_word_boundaries_and_count_every_size():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bot.channels.telegram.limiter import GroupWindow, PausingRateLimiter, first_in_group
+from bot.channels.telegram.botapi.limiter import GroupWindow, PausingRateLimiter, first_in_group
 
 
 def test_a_call_with_priority_goes_ahead_of_those_already_waiting():

@@ -8,8 +8,8 @@ import threading
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import Metrics
 from bot.http.probes import Prober, database_counts, database_ready
+from bot.metrics import Metrics
 
 REQUIRED = {
     "mailbot_build_info", "mailbot_updates_received", "mailbot_updates_duplicate", "mailbot_updates_handled",

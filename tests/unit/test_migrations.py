@@ -8,13 +8,13 @@ import sqlite3
 import threading
 
 import pytest
+from old_schema import old_database
 
 from bot.core.session import SessionKey
 from bot.storage.db import open_database
 from bot.storage.migrate import MigrationError, migrate, migrations, status
 from bot.storage.store import Store
 from bot.storage.tickets import ALREADY_OPEN, CLOSED, OPEN
-from old_schema import old_database
 
 
 def backend_of(url: str) -> str:

@@ -105,7 +105,7 @@ def test_a_long_message_is_read_for_the_sentence_that_matters(engine, text, arti
 
 
 def test_negated_words_are_features_of_their_own():
-    from bot.knowledge.learning.features import ConceptFinder, extract
+    from bot.answering.features import ConceptFinder, extract
 
     concepts = ConceptFinder({"send": ["inviare"], "receive": ["ricevo"]}, negations=["non"], clause_words=["ma"])
     _, words = extract("Non ricevo niente, ma inviare invio. Grazie", concepts)
@@ -116,7 +116,7 @@ def test_negated_words_are_features_of_their_own():
 
 
 def test_a_message_of_several_sentences_is_also_read_sentence_by_sentence():
-    from bot.knowledge.learning.features import sentences
+    from bot.answering.features import sentences
 
     assert sentences("Buongiorno! Non riesco a inviare.\nGrazie") == ["Buongiorno", "Non riesco a inviare", "Grazie"]
     assert sentences("mail.rossi.it non va") == ["mail.rossi.it non va"]  # a host name is no sentence end

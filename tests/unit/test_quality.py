@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge.learning.baseline import BM25Baseline
-from bot.knowledge.quality import LANGS, evaluate, load_questions
+from bot.answering.baseline import BM25Baseline
+from bot.answering.quality import LANGS, evaluate, load_questions
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

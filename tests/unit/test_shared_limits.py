@@ -4,7 +4,7 @@ from bot.storage import sqlite_store
 
 
 def test_replicas_share_telegrams_budgets_and_count_themselves(tmp_path):
-    from bot.channels.telegram.limiter import PausingRateLimiter
+    from bot.channels.telegram.botapi.limiter import PausingRateLimiter
     from bot.storage.leases import Leases
 
     store = sqlite_store(tmp_path / "db.sqlite3")

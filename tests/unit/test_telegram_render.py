@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.telegram.render import MAX_TEXT, keyboard, split_html, to_html
+from bot.channels.telegram.botapi.render import MAX_TEXT, keyboard, split_html, to_html
 from bot.core.types import Button, Reply
 
 
@@ -48,7 +48,7 @@ def test_every_knowledge_button_fits_64_bytes(kb):
 
 def test_lengths_are_counted_in_utf16_units_as_telegram_counts_them():
     # Regression: an emoji-heavy ticket header was cut by code points and refused by Telegram.
-    from bot.channels.telegram.render import fit, utf16_length
+    from bot.channels.telegram.botapi.render import fit, utf16_length
 
     text = "😀" * 3000  # 3,000 characters, 6,000 UTF-16 units
     pieces = split_html(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.knowledge.learning.training import fit, language_examples, target_examples, train_in_child
+from bot.answering.training import fit, language_examples, target_examples, train_in_child
 
 
 def test_targets_are_every_article_and_intent_and_program_names_teach_setup(kb):

@@ -34,13 +34,13 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.channels.delivery import SessionLocks
-from bot.channels.telegram.calls import CountedRequest
+from bot.channels.telegram.botapi.calls import CountedRequest
+from bot.channels.telegram.botapi.limiter import PausingRateLimiter
 from bot.channels.telegram.desk.commands import TEAM_COMMANDS, TeamCommands
 from bot.channels.telegram.desk.relay import SupportDesk
 from bot.channels.telegram.desk.upkeep import TicketCare
 from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.inbound import CHANNEL, command_of, customer_of, media_of, stray, text_of
-from bot.channels.telegram.limiter import PausingRateLimiter
 from bot.channels.telegram.runner import TurnRunner
 from bot.channels.telegram.sender import Sender
 from bot.config import Settings

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from telegram import Bot, BotCommand
 
 from bot import __version__
-from bot.channels.telegram.limiter import PausingRateLimiter
+from bot.channels.telegram.botapi.limiter import PausingRateLimiter
 from bot.i18n import N_, Translator
 from bot.knowledge.language import DEFAULT_LANGUAGE, LANGUAGES
 from bot.storage import LeaseStore, Storage

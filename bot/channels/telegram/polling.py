@@ -22,7 +22,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 
-from bot.channels.telegram.calls import MAX_BACKOFF
+from bot.channels.telegram.botapi.calls import MAX_BACKOFF
 from bot.storage import LeaseStore
 
 log = logging.getLogger(__name__)

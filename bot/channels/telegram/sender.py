@@ -13,8 +13,8 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.channels.telegram.calls import with_retries
-from bot.channels.telegram.render import keyboard, split_html, to_html
+from bot.channels.telegram.botapi.calls import with_retries
+from bot.channels.telegram.botapi.render import keyboard, split_html, to_html
 from bot.core.types import Reply
 from bot.metrics import METRICS
 

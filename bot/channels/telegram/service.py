@@ -29,9 +29,9 @@ from bot import __version__
 from bot.app import Core
 from bot.channels.health import HEARTBEAT_FILE, Heartbeat, Probes
 from bot.channels.telegram import jobs
-from bot.channels.telegram.calls import until_reachable
+from bot.channels.telegram.botapi.calls import until_reachable
+from bot.channels.telegram.botapi.limiter import PausingRateLimiter
 from bot.channels.telegram.handlers import CHANNEL, TelegramBot
-from bot.channels.telegram.limiter import PausingRateLimiter
 from bot.channels.telegram.polling import CannotPoll, Poller
 from bot.channels.telegram.updates import UpdatePump, webhook_routes
 from bot.config import Settings

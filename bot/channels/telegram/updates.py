@@ -22,7 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application
@@ -32,6 +32,9 @@ from bot.storage import InboxStore, LeaseStore
 from bot.storage.db import DatabaseUnavailable
 from bot.storage.inbox import DONE, UNPARSEABLE
 from bot.storage.leases import Lease, current_lease
+
+if TYPE_CHECKING:
+    from bot.http import Route
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +231,7 @@ def parse_update(body: bytes) -> dict[str, Any] | None:
     return data
 
 
-def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[tuple[str, type]]:
+def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram") -> list[Route]:
     """The webhook's path (WEBHOOK_URL's, and ``/telegram`` for proxies that rewrite it): checks Telegram's
     secret header, stores the update, then answers 200."""
     import tornado.web  # tornado only where a server runs
@@ -267,5 +270,5 @@ def webhook_routes(pump: UpdatePump, secret: str | None, path: str = "/telegram"
         def log_exception(self, typ, value, tb) -> None:  # no request details (the secret header) in the log
             log.error("webhook request failed: %s", value)
 
-    return [(re.escape(p), TelegramWebhook) for p in dict.fromkeys((path, "/telegram"))]
+    return [(re.escape(p), TelegramWebhook, {}) for p in dict.fromkeys((path, "/telegram"))]
 

@@ -12,7 +12,7 @@ from telegram import Bot, Message, MessageId, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram.calls import with_retries
+from bot.channels.telegram.botapi.calls import with_retries
 from bot.channels.telegram.desk.customers import CustomerSessions
 from bot.channels.telegram.desk.group import SupportGroup, for_another_bot
 from bot.channels.telegram.desk.team import TeamMembers

@@ -11,8 +11,8 @@ from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.channels.telegram.calls import with_retries
-from bot.channels.telegram.render import split_html
+from bot.channels.telegram.botapi.calls import with_retries
+from bot.channels.telegram.botapi.render import split_html
 from bot.desk.rules import TEAM_LANGUAGE
 from bot.i18n import Translator
 from bot.storage.tickets import Ticket

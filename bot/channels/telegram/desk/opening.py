@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.channels.telegram.botapi.limiter import first_in_group
 from bot.channels.telegram.desk.group import GroupUnreachable, SupportGroup
 from bot.channels.telegram.desk.topics import TicketHeaders, Topics
-from bot.channels.telegram.limiter import first_in_group
 from bot.core.session import Session
 from bot.core.types import Customer, Reply
 from bot.i18n import DEFAULT_LANGUAGE, N_

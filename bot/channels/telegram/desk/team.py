@@ -13,7 +13,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.channels.telegram.calls import with_retries
+from bot.channels.telegram.botapi.calls import with_retries
 from bot.channels.telegram.desk.group import GROUP_RETRY_SECONDS, SupportGroup
 from bot.storage.leases import current_lease
 

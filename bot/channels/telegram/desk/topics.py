@@ -16,10 +16,10 @@ from typing import TypeVar
 from telegram import Bot, Message
 from telegram.error import BadRequest, TelegramError
 
-from bot.channels.telegram.calls import with_retries
+from bot.channels.telegram.botapi.calls import with_retries
+from bot.channels.telegram.botapi.render import MAX_TOPIC_NAME, fit, utf16_length
 from bot.channels.telegram.desk.customers import CustomerSessions
 from bot.channels.telegram.desk.group import GROUP_RETRY_SECONDS, SupportGroup, topic_gone
-from bot.channels.telegram.render import MAX_TOPIC_NAME, fit, utf16_length
 from bot.core.session import Session
 from bot.core.types import Customer
 from bot.desk.names import shown_name

@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
+from bot.answering.clients import ClientMatcher
+from bot.answering.features import ConceptFinder, extract, sentences
+from bot.answering.model import hash_blocks
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.clients import ClientMatcher
 from bot.knowledge.language import DEFAULT_LANGUAGE, decide_language, is_foreign
-from bot.knowledge.learning.features import ConceptFinder, extract, sentences
-from bot.knowledge.learning.model import hash_blocks
 from bot.knowledge.text import find_emails, fold
 
 if TYPE_CHECKING:
-    from bot.knowledge.learning.training import Models
+    from bot.answering.training import Models
 
 INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
@@ -86,7 +86,7 @@ def intent_of(target: str) -> str:
 
 def train_engine(kb: KnowledgeBase, *, in_child: bool = False) -> "AnswerEngine":
     """Train the models (in a child process, so as not to load scikit-learn here) and build the engine."""
-    from bot.knowledge.learning import training
+    from bot.answering import training
 
     models = training.train_in_child(kb.root) if in_child else training.train(kb)
     return AnswerEngine(kb, models)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
+from bot.answering.features import char_grams
 from bot.knowledge.base import Client
-from bot.knowledge.learning.features import char_grams
 from bot.knowledge.text import fold
 
 # Tuned on the labelled set's setup questions and the engine tests: a lower value takes "outlet" for Outlook.

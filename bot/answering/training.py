@@ -1,6 +1,6 @@
 """Training the answer engine's models from the knowledge base, with scikit-learn.
 
-    python -c "import sys; from bot.knowledge.learning.training import main; main(sys.argv[1:])" KNOWLEDGE_DIR OUTPUT
+    python -c "import sys; from bot.answering.training import main; main(sys.argv[1:])" KNOWLEDGE_DIR OUTPUT
 
 What is learned, and from what:
 
@@ -39,9 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.answering.features import ConceptFinder, extract
+from bot.answering.model import LinearModel, Vocabulary, hashed, softmax
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.learning.features import ConceptFinder, extract
-from bot.knowledge.learning.model import LinearModel, Vocabulary, hashed, softmax
 from bot.knowledge.text import fold
 
 log = logging.getLogger(__name__)
@@ -299,10 +299,10 @@ def train_in_child(knowledge_dir: Path) -> Models:
     """``train`` in a child process, so that this one never loads scikit-learn."""
     with tempfile.TemporaryDirectory(prefix="mailbot-train-") as folder:
         output = Path(folder) / "models.pickle"
-        # Not "-m bot.knowledge.learning.training": the pickled classes must belong to this module, not __main__.
-        entry = "import sys; from bot.knowledge.learning.training import main; sys.exit(main(sys.argv[1:]))"
+        # Not "-m bot.answering.training": the pickled classes must belong to this module, not __main__.
+        entry = "import sys; from bot.answering.training import main; sys.exit(main(sys.argv[1:]))"
         command = [sys.executable, "-c", entry, str(knowledge_dir), str(output)]
-        root = str(Path(__file__).resolve().parents[3])  # the folder holding ``bot``
+        root = str(Path(__file__).resolve().parents[2])  # the folder holding ``bot``
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=env)
         if done.returncode != 0:

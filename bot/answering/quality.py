@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.engine import Analysis, AnswerEngine
+from bot.answering.engine import Analysis, AnswerEngine
 
 LANGS = ("it", "en")
 CALIBRATION_BINS = 10

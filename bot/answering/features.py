@@ -12,7 +12,7 @@ Two blocks, each weighted by TF-IDF and normalised on its own (so that neither d
   count as ``!riesco``, ``!spedirla``, ``!_send``; so "not sending" and "not receiving" are features the
   model learns apart. The negation and clause words are each language's, in ``languages/<code>.yaml``.
 
-Training (``bot.knowledge.learning.training``) and answering (``bot.knowledge.learning.model``) both call
+Training (``bot.answering.training``) and answering (``bot.answering.model``) both call
 ``extract``, so the two can never disagree on what a feature is.
 """
 

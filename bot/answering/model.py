@@ -1,6 +1,6 @@
 """A trained linear text classifier, answering with numpy alone.
 
-Training (``bot.knowledge.learning.training``, with scikit-learn) saves what answering needs: each block's
+Training (``bot.answering.training``, with scikit-learn) saves what answering needs: each block's
 vocabulary and inverse document frequencies, the weights of every class, and a temperature. Answering
 is then a vectorised look-up and one small matrix product, with no import of scikit-learn or scipy,
 so ``mailbot ask`` starts fast and ``run`` stays small.
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bot.knowledge.learning.features import ConceptFinder, extract
+from bot.answering.features import ConceptFinder, extract
 
 Hashed = tuple[np.ndarray, np.ndarray]  # a block's features: their hashes and their counts
 Extracted = tuple[Counter[str], ...]  # what ``extract`` returns: the features of each block

@@ -1,1 +1,0 @@
-"""The learned part of the answer engine: features, the linear models, their training and the baselines."""
