@@ -64,7 +64,6 @@ class Handling:
     topic_closed: bool = False
 
 
-Work = Handling  # the former name, for modules not yet moved to the new one
 
 
 def _ticket(row: Row) -> Ticket:

@@ -13,7 +13,7 @@ import time
 import pytest
 from offline_bot_api import offline_bot
 from telegram import Update
-from telegram.error import Conflict
+from telegram.error import InvalidToken
 
 from bot.config import load_settings
 from bot.core.session import Session, SessionKey
@@ -71,16 +71,17 @@ def test_a_turn_that_meets_an_unreachable_database_says_nothing_and_is_left_for_
     assert bot.deferred == {1}  # the pump leaves it in the inbox
 
 
-def test_a_polling_conflict_stops_the_bot_with_a_clear_message(telegram, caplog):
+def test_a_token_telegram_refuses_while_handling_stops_the_bot_with_a_clear_message(telegram, caplog):
     bot, application, api, core = telegram
+    stopped = []
 
-    async def conflict():
-        await application.process_error(update=None, error=Conflict("terminated by other getUpdates request"))
+    async def refused():
+        await application.process_error(update=None, error=InvalidToken("Unauthorized"))
 
-    application.stop_running = lambda: None  # not running here; the flag is what run() returns on
-    asyncio.run(conflict())
-    assert bot.conflict
-    assert "another process is polling this bot's token" in caplog.text
+    application.stop_running = lambda: stopped.append(True)  # not running here
+    asyncio.run(refused())
+    assert stopped == [True]
+    assert "Telegram refused the token: check TELEGRAM_BOT_TOKEN" in caplog.text
 
 
 def test_the_same_update_twice_is_answered_once(telegram):

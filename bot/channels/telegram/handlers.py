@@ -19,7 +19,7 @@ import logging
 
 from telegram import Bot, Update
 from telegram.constants import ChatType
-from telegram.error import Conflict, InvalidToken
+from telegram.error import InvalidToken
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -38,7 +38,7 @@ from bot.channels.telegram.botapi.calls import CountedRequest
 from bot.channels.telegram.botapi.limiter import PausingRateLimiter
 from bot.channels.telegram.desk.commands import TEAM_COMMANDS, TeamCommands
 from bot.channels.telegram.desk.relay import SupportDesk
-from bot.channels.telegram.desk.upkeep import TicketCare
+from bot.channels.telegram.desk.upkeep import TicketUpkeep
 from bot.channels.telegram.gate import Gate
 from bot.channels.telegram.inbound import CHANNEL, command_of, customer_of, media_of, stray, text_of
 from bot.channels.telegram.runner import TurnRunner
@@ -72,7 +72,6 @@ class TelegramBot:
         self.settings, self.conversation, self.texts, self.translator, self.store = (
             settings, conversation, texts, translator, store)
         self.flood = FloodGuard()
-        self.conflict = False
         self.backlog: set[int] = set()  # update ids that piled up while the bot was down: no storm
         # Update ids whose turn met an unreachable database: left in the inbox, handled again (the pump's set).
         self.deferred: set[int] = set()
@@ -83,10 +82,10 @@ class TelegramBot:
         self.desk = (SupportDesk(settings, store, translator, conversation, CHANNEL, self.sender.send, self.locks)
                      if settings.support_chat_id is not None else None)
         self.team = TeamCommands(self.desk) if self.desk is not None else None
-        self.care = TicketCare(self.desk) if self.desk is not None else None
+        self.upkeep = TicketUpkeep(self.desk) if self.desk is not None else None
         self.gate = Gate(store, conversation, self.desk, self.flood, self.sender,
                          in_backlog=lambda update_id: update_id in self.backlog)
-        self.turns = TurnRunner(store, conversation, self.locks, self.sender, lambda: self.bot, self.desk, self.care)
+        self.turns = TurnRunner(store, conversation, self.locks, self.sender, lambda: self.bot, self.desk, self.upkeep)
 
     def build(self, request: BaseRequest | None = None, rate_limits: bool = True) -> Application:
         """The Application; ``request`` replaces the HTTP client (benchmarks), ``rate_limits`` the limiter."""
@@ -217,8 +216,9 @@ class TelegramBot:
             if isinstance(update, Update):
                 self.deferred.add(update.update_id)
             return
-        if isinstance(error, (Conflict, InvalidToken)):
-            self._stop(error, context)
+        if isinstance(error, InvalidToken):  # a 409 never comes here: the poller (polling.py) owns it
+            log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
+            context.application.stop_running()
             return
         if update is None:  # polling errors: the library retries them
             log.warning("while fetching updates: %s: %s", type(error).__name__, error)
@@ -230,15 +230,6 @@ class TelegramBot:
             chat_id = update.effective_chat.id
             session = await self._session(chat_id)
             await self.sender.send(chat_id, self.conversation.apology(session, Inbound(customer=customer_of(update))))
-
-    def _stop(self, error: Exception, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A fatal error: another poller (409), or a token Telegram refuses."""
-        if isinstance(error, Conflict):
-            log.error("another process is polling this bot's token (409 Conflict): only one may run; stopping")
-            self.conflict = True
-        else:
-            log.error("Telegram refused the token: check TELEGRAM_BOT_TOKEN")
-        context.application.stop_running()
 
     async def _session(self, chat_id: int) -> Session:
         return Session.from_dict(await asyncio.to_thread(self.store.get, SessionKey(CHANNEL, str(chat_id))))

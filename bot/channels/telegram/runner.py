@@ -19,7 +19,7 @@ from telegram import Bot, Update
 
 from bot.channels.delivery import Delivery, SessionLocks, change_delivery
 from bot.channels.telegram.desk.relay import GroupUnreachable, SupportDesk
-from bot.channels.telegram.desk.upkeep import TicketCare
+from bot.channels.telegram.desk.upkeep import TicketUpkeep
 from bot.channels.telegram.inbound import CHANNEL, customer_of
 from bot.channels.telegram.sender import Sender
 from bot.channels.turns import Turn, respond_at_once, team_unreachable_at_once
@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 class TurnRunner:
     def __init__(self, store: Storage, conversation: Conversation, locks: SessionLocks, sender: Sender,
-                 bot: Callable[[], Bot], desk: SupportDesk | None = None, care: TicketCare | None = None):
+                 bot: Callable[[], Bot], desk: SupportDesk | None = None, upkeep: TicketUpkeep | None = None):
         self.store, self.conversation, self.locks, self.sender = store, conversation, locks, sender
-        self.bot, self.desk, self.care = bot, desk, care
+        self.bot, self.desk, self.upkeep = bot, desk, upkeep
 
     async def run(self, update: Update, inbound: Inbound) -> None:
         chat = update.effective_chat
@@ -67,9 +67,9 @@ class TurnRunner:
             await self.relay(update, inbound, turn)
         if self.desk is not None and delivery.has(HandBack()):
             await self.desk.customer_left(self.bot(), chat_id)
-        if self.care is not None:
+        if self.upkeep is not None:
             try:  # news for the team: never the customer's trouble
-                await self.care.guide_progress(self.bot(), chat_id, turn.session)
+                await self.upkeep.guide_progress(self.bot(), chat_id, turn.session)
             except Exception:
                 log.exception("the setup guide's progress was not shown to the team")
         await self.note(turn.key, Delivery.finished)

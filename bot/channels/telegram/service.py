@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 STORAGE_THREADS = 2
 STOP_DRAIN_SECONDS = 5
 
-Work = tuple[str, Callable[[], Coroutine[Any, Any, None]]]  # a background loop: its name, and how to start it
+BackgroundLoop = tuple[str, Callable[[], Coroutine[Any, Any, None]]]  # a background loop: its name, and how to start it
 
 
 class PostmanNews:
@@ -88,7 +88,7 @@ class Parts:
     pump: UpdatePump
     poller: Poller | None  # None: updates come to the webhook
     probes: Probes
-    work: list[Work]
+    work: list[BackgroundLoop]
     servers: ServerSettings  # for the autoconfiguration paths of the HTTP servers
 
 
@@ -244,7 +244,7 @@ def build_parts(core: Core, bot: TelegramBot, store: Storage, webhook: bool) -> 
     news = PostmanNews(core.texts, bot.send, settings.support_chat_id)
     postman = core.postman(news.delivered, news.trouble)
     told = [pump.lost, *([poller.lost] if poller is not None else [])]
-    work: list[Work] = [
+    work: list[BackgroundLoop] = [
         ("postman", postman.run),
         ("heartbeat", heartbeat.run),
         ("leases", lambda: jobs.keep_leases(store.leases, settings.lease_seconds, told,
@@ -252,10 +252,10 @@ def build_parts(core: Core, bot: TelegramBot, store: Storage, webhook: bool) -> 
         ("maintenance", lambda: jobs.retention(store, settings.data_retention_days)),
         ("commands", lambda: jobs.command_menu(application.bot, store.leases, core.translator)),
     ]
-    care = bot.care
-    if care is not None and settings.support_idle_close_days > 0:  # 0: never closed for idleness
+    upkeep = bot.upkeep
+    if upkeep is not None and settings.support_idle_close_days > 0:  # 0: never closed for idleness
         work.append(("idle tickets", lambda: jobs.close_idle_tickets(
-            lambda days: care.close_idle(application.bot, days), store.leases, settings.support_idle_close_days)))
+            lambda days: upkeep.close_idle(application.bot, days), store.leases, settings.support_idle_close_days)))
     probes = Probes(heartbeat, lambda: database_ready(store))
     return Parts(application, pump, poller, probes, work, core.kb.servers)
 

@@ -122,4 +122,3 @@ class TicketUpkeep:
             log.warning("the group was not told that idle ticket #%s closed: %s", ticket.id, exc)
 
 
-TicketCare = TicketUpkeep  # the former name, still imported by the channel's handlers
