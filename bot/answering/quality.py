@@ -1,4 +1,4 @@
-"""Measuring the answer engine on labelled messages (used by bench/quality.py and tests/test_quality.py).
+"""Measuring the answer engine on labelled messages (used by bench/quality.py and tests/unit/test_quality.py).
 
 A labelled message has a text, its language, the intent it asks for, and the article (for "answer")
 or the program (for "setup"). The intent ``vague`` marks a problem told too vaguely to answer ("it

@@ -1,1 +1,2 @@
-"""Conversations of several steps (the setup guide; IMAP activation and handoff come next)."""
+"""Conversations of several steps, one module each: the setup guide, IMAP activation, the hand-over to
+the team, and triage of a problem told too vaguely."""

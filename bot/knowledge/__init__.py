@@ -1,1 +1,2 @@
-"""The knowledge base: loading and validating ``knowledge/``, and answering questions from it."""
+"""The knowledge base: loading and checking ``knowledge/`` (articles, guides, servers, word lists), and
+the start-up cache."""
