@@ -27,6 +27,7 @@ import aiosmtplib
 
 from bot.config import Settings
 from bot.core.ports import HANDOFF
+from bot.desk.rules import LANGUAGE_NAMES
 from bot.storage import OutboxStore
 from bot.storage.outbox import Request
 
@@ -39,7 +40,6 @@ ALERT_AFTER = 3600.0
 CLAIM_SECONDS = 120.0
 CLAIM_BATCH = 4  # requests claimed at once: even all timing out, the last is tried well within its claim
 RESTART_SECONDS = 5
-_LANGUAGE_NAMES = {"it": "italiano", "en": "inglese"}
 
 
 class UnsafeValue(ValueError):
@@ -130,7 +130,7 @@ def build_email(request: Request, settings: Settings) -> EmailMessage:
         f"Recapito per la risposta: {contact or '(non indicato)'}",
         f"Utente Telegram: {payload.get('telegram_name', '')} "
         f"(@{payload.get('telegram_username') or '-'}, id {payload.get('telegram_id', '-')})",
-        f"Lingua del cliente: {_LANGUAGE_NAMES.get(payload.get('lang', ''), payload.get('lang', ''))}",
+        f"Lingua del cliente: {LANGUAGE_NAMES.get(payload.get('lang', ''), payload.get('lang', ''))}",
         f"Data della richiesta: {created.strftime('%d/%m/%Y %H:%M %Z')}",
         "",
         "Il cliente è stato avvisato che riceverà conferma dal supporto quando IMAP sarà attivo.",
@@ -164,7 +164,7 @@ def _handoff_email(request: Request, settings: Settings) -> EmailMessage:
         f"Riferimento: {request.reference}",
         f"Utente Telegram: {name} (@{payload.get('telegram_username') or '-'}, id {payload.get('telegram_id', '-')})",
         f"Indirizzo email indicato: {email or '(nessuno)'}",
-        f"Lingua del cliente: {_LANGUAGE_NAMES.get(payload.get('lang', ''), payload.get('lang', ''))}",
+        f"Lingua del cliente: {LANGUAGE_NAMES.get(payload.get('lang', ''), payload.get('lang', ''))}",
         f"Stava facendo: {payload.get('flow') or '-'} {payload.get('step') or ''}".rstrip(),
         f"Data: {created.strftime('%d/%m/%Y %H:%M %Z')}",
         "",

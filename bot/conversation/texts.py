@@ -11,11 +11,11 @@ from collections.abc import Callable
 from bot.core.callbacks import ChooseLanguage, OpenArticle, ShowMenu, StartFlow, button
 from bot.core.ports import HANDOFF
 from bot.core.types import Button, Reply
+from bot.desk.rules import TEAM_LANGUAGE
 from bot.flows.base import START_LABELS, Gettext
 from bot.i18n import N_
 from bot.knowledge.base import KnowledgeBase
 
-TEAM_LANGUAGE = "it"  # the support team's
 Rows = tuple[tuple[Button, ...], ...]
 
 # Said in both languages at once, to a customer writing in neither.

@@ -31,10 +31,10 @@ from bot.core.session import Session
 from bot.core.types import Button, Reply
 from bot.desk.hours import OpeningHours, describe_opening, parse_hours
 from bot.desk.names import shown_name
+from bot.desk.rules import REOPEN_WITHIN  # an idle-closed ticket reopens when the customer writes within this
 from bot.flows.base import NOTHING_KNOWN, Context, Start, customer_payload
 
 HANDOFF_TURNS = 12  # of the transcript sent with a request for a person
-REOPEN_WITHIN = 24 * 3600  # an idle-closed ticket reopens when the customer writes within this
 _BACK_TO_BOT = ("bot", "start", "cancel")
 # Steps: with the team; away (told the team is out); leaving a message; left one (the bot answers
 # meanwhile); the ticket closed for lack of messages.

@@ -198,3 +198,24 @@ def test_a_replica_that_takes_the_group_over_reads_the_administrators_again(desk
         assert len(api.called("getChatAdministrators")) == 2
     finally:
         current_lease.reset(token)
+
+
+def test_a_ticket_left_to_open_by_the_previous_version_opens_once_after_the_upgrade(desk):
+    """A delivery record written before effects were typed (a ``handoff`` flag on its reply, the update
+    among those handled) is read by this version as an OpenTicket: the same update handled again opens
+    the ticket in the group and tells the customer, once."""
+    from bot.core.session import Session, SessionKey
+
+    bot, application, api, core = desk
+    update = customer_message("voglio parlare con un operatore")
+    told = "Ho avvisato il nostro team di supporto."
+    old = {**Session(lang="it").to_dict(), "delivery": {
+        "recent_events": [update["update_id"]], "relay_pending": False,
+        "undelivered": [{"text": told, "title": None, "buttons": [], "handoff": True, "handback": False}]}}
+    core.store.update(SessionKey("telegram", "7"), lambda data: data.update(old))
+    process(application, update)
+    process(application, update)  # and again: nothing left to do
+    assert [m["text"] for m in api.sent() if int(m["chat_id"]) == 7] == [told]
+    headers = [text for text in said(api) if "#1" in text]
+    assert len(headers) == 1 and "Mario" in headers[0]
+    assert core.store.get(SessionKey("telegram", "7"))["delivery"]["undelivered"] == []
