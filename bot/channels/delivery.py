@@ -6,7 +6,8 @@ It is stored in the same record as the session (under ``delivery``), written in 
 turn: a crash after the turn and before the sending delivers the rest after the restart, once. Replies
 and effects are typed here and become JSON only in ``to_dict`` (effects with their ``kind``); a record
 written before effects were typed (``handoff``/``handback`` flags on its replies, ``relay_pending``) is
-read as the same effects.
+read as the same effects, and those flags are still written beside ``effects`` for a replica of the
+previous version during a rolling upgrade.
 """
 
 from __future__ import annotations
@@ -75,8 +76,19 @@ class Delivery:
         self.effects.clear()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"recent_events": list(self.recent_events), "undelivered": [r.to_dict() for r in self.replies],
-                "effects": [effect_to_dict(e) for e in self.effects]}
+        return {"recent_events": list(self.recent_events), "undelivered": self._flagged_replies(),
+                "effects": [effect_to_dict(e) for e in self.effects], "relay_pending": self.has(RelayToTeam())}
+
+    def _flagged_replies(self) -> list[dict[str, Any]]:
+        """The replies, with the flags a replica of the previous version reads its effects from (during a
+        rolling upgrade it may deliver what this one stored); this version reads ``effects`` only."""
+        replies = [r.to_dict() for r in self.replies]
+        opening = self.opening
+        if opening is not None and opening.before < len(replies):
+            replies[opening.before]["handoff"] = True
+        if replies and self.has(HandBack()):
+            replies[-1]["handback"] = True
+        return replies
 
     @classmethod
     def of(cls, record: dict[str, Any] | None) -> "Delivery":
@@ -89,7 +101,7 @@ class Delivery:
         return cls(
             recent_events=[e for e in data.get("recent_events") or [] if isinstance(e, int)],
             replies=[Reply.from_dict(r) for r in undelivered],
-            effects=[*effects, *_flagged_effects(undelivered, bool(data.get("relay_pending")))],
+            effects=effects if "effects" in data else _flagged_effects(undelivered, bool(data.get("relay_pending"))),
         )
 
 

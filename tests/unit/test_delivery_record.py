@@ -46,6 +46,18 @@ def test_effects_are_stored_with_their_kind_and_read_back_the_same():
     assert effect_from_dict(effect_to_dict(OpenTicket(before=2))) == OpenTicket(before=2)
 
 
+def test_a_record_this_version_stores_is_delivered_right_by_a_replica_of_the_previous_one():
+    # Regression (issue 20 review): during a rolling upgrade a replica still on the previous version may
+    # deliver what this one stored; it reads the effects from flags on the replies and ``relay_pending``.
+    delivery = Delivery([5], [Reply("Un momento"), Reply("Ho avvisato il team"), Reply("Torni dal bot")],
+                        [RelayToTeam(), OpenTicket(before=1), HandBack()])
+    stored = json.loads(json.dumps(record(Session(lang="it"), delivery)))["delivery"]
+    assert [r.get("handoff", False) for r in stored["undelivered"]] == [False, True, False]
+    assert stored["undelivered"][-1]["handback"] is True and stored["relay_pending"] is True
+    # ...and this version reads its own ``effects`` only: each effect once.
+    assert Delivery.of({"delivery": stored}).effects == [RelayToTeam(), OpenTicket(before=1), HandBack()]
+
+
 def test_a_sent_reply_moves_the_ticket_up_and_the_announcing_one_ends_it():
     delivery = Delivery([], [Reply("a"), Reply("b"), Reply("c")], [OpenTicket(before=1), HandBack()])
     delivery.sent_one()
