@@ -2,7 +2,9 @@
 
     respond(key, session, inbound) -> Outcome(replies, effects, analysis)     (the session is updated in place)
 
-The turn's language is decided once, first (``language.py``), and every part of the turn speaks it.
+The turn's language is decided once per path (``language.py``): typed text outside a flow speaks its own
+language; a flow waiting on the customer speaks the conversation's, and when it passes the text on, the
+engine's answer speaks the text's own language (the flow has said nothing by then).
 Events go first to the flow on top of the session's stack (the support team's flow takes everything),
 then through three tables: commands (``commands.py``), buttons by their typed data (``buttons.py``) and
 the answer engine's intents. What the channel must do besides replying (open a ticket, relay, hand back)
@@ -87,8 +89,8 @@ class Conversation:
             session.name = inbound.customer.name
         typed = inbound.text[:MAX_INPUT_CHARS] if self._is_typed(inbound) else None
         hint = language_hint(session, inbound)
-        # The turn's language, decided here once: the text's own, unless a flow is waiting on the customer
-        # (an address, a name, a step done: the language of the exchange so far).
+        # The turn's language: the text's own, unless a flow is waiting on the customer (an address, a name, a
+        # step done: the language of the exchange so far; a text it passes on is answered in its own, ``_text``).
         analysis = self.engine.analyse(typed, hint=hint) if typed is not None and session.flow is None else None
         ctx = self.context(key, session, inbound, reply_language(session, inbound, analysis))
         if inbound.notice is not None:
@@ -108,7 +110,7 @@ class Conversation:
             replies = top.on_text(ctx, inbound.text) or []
         else:
             assert typed is not None
-            replies, used = self._text(ctx, typed, analysis, hint)
+            replies, used = self._text(ctx, typed, analysis, inbound)
         ctx.save_states()
         if not captured:
             session.offered = [[b.label, b.id] for r in replies for b in r.all_buttons]
@@ -181,7 +183,7 @@ class Conversation:
         return [self.texts.unreadable(ctx.lang, media)]
 
     def _text(self, ctx: Context, text: str, analysis: Analysis | None,
-              hint: str | None) -> tuple[list[Reply], Analysis | None]:
+              inbound: Inbound) -> tuple[list[Reply], Analysis | None]:
         """Typed text: a button's label, the flow's answer, or the engine's (with the analysis it used, made
         here when the turn's language did not need it)."""
         session = ctx.session
@@ -195,12 +197,17 @@ class Conversation:
             replies = top.on_text(ctx, text)
             if replies is not None:
                 return replies, None
-        analysis = analysis or self.engine.analyse(text, hint=hint)
+        passed_on = analysis is None  # a flow was waiting on the customer, and passed the text on
+        analysis = analysis or self.engine.analyse(text, hint=language_hint(session, inbound))
         top = self.stack.top(ctx)
         if top is not None and analysis.intent == "smalltalk" and analysis.smalltalk == "ack":
             replies = top.go_on(ctx)  # "ok", "fatto", "and now?" inside a flow: carry on with it
             if replies:
                 return replies, analysis
+        if passed_on:
+            # Nothing said yet: the engine's answer speaks the text's own language, as outside a flow (the
+            # one decision of this path; the flow, had it taken the text, spoke the conversation's).
+            ctx = ctx.in_language(reply_language(session, inbound, analysis), self.gettext, self.texts.menu)
         session.lang = ctx.lang
         if analysis.emails:
             session.email = analysis.emails[0]

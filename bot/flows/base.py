@@ -52,6 +52,13 @@ class Context:
     _loaded: list[tuple[Frame, StoredState]] = dataclasses.field(default_factory=list)
     _announcing: list[Reply] = dataclasses.field(default_factory=list)  # of OpenTicket: the reply that says so
 
+    def in_language(self, lang: str, gettext_for: Callable[[str], Gettext],
+                    menu_for: Callable[[str], tuple[tuple[Button, ...], ...]]) -> "Context":
+        """This turn speaking ``lang`` from here on: the same session, flow states and effects (shared)."""
+        if lang == self.lang:
+            return self
+        return dataclasses.replace(self, lang=lang, gettext=gettext_for(lang), menu=lambda: menu_for(lang))
+
     # effects
     def open_ticket(self, reply: Reply) -> Reply:
         """Hand the customer to the team; ``reply``, which tells them so, is sent once the ticket is open."""

@@ -22,6 +22,16 @@ def test_start_greets_in_the_telegram_language_with_the_main_menu(chat):
     assert chat(None, customer=IT).command("start")[0].text.startswith("Ciao!")
 
 
+def test_a_question_in_english_typed_while_a_flow_waits_is_answered_in_english(chat):
+    # Regression (issue 20 review): deciding the language before the flow saw the text answered an English
+    # question passed on by the waiting setup guide in the Italian of the customer's phone.
+    c = chat(None, customer=IT)
+    assert c.press("flow:setup")[0].text  # the guide asks which program, in Italian
+    [answer, *_] = c.say("my password is wrong, how do I reset it?")
+    assert "password" in answer.plain().lower() and "La password" not in answer.plain()
+    assert c.session.lang == "en"
+
+
 def test_answer_comes_with_related_articles_offers_and_feedback(chat, kb):
     [answer] = chat(None, customer=IT).say("che differenza c'è tra pop3 e imap?")
     assert answer.title == kb.articles["pop3-vs-imap"].title["it"]
