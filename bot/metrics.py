@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
+from bot.core.types import INTENTS
 from bot.http.probes import Prober
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,6 @@ disable_created_metrics()
 
 SOURCES = ("webhook", "polling")
 OUTCOMES = ("done", "unparseable", "failed", "replayed")
-INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 # A turn is milliseconds of answering and one send, or up to 90 s of retries through an outage.
 SECONDS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 REMEMBERED_UPDATES = 10_000  # receive times kept for the wait histogram; older ones are forgotten

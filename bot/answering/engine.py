@@ -34,7 +34,6 @@ from bot.knowledge.text import find_emails, fold
 if TYPE_CHECKING:
     from bot.answering.training import Models
 
-INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
 # Chosen on the labelled set (tests/data/questions.yaml), never on the held-out sets.
 ANSWER_THRESHOLD = 0.30  # an article at least this probable is answered (0.20-0.25 score alike, 0.40 loses a point)

@@ -7,6 +7,8 @@ import dataclasses
 from typing import Any
 
 MAX_BUTTON_BYTES = 64  # what Telegram keeps of a button's data
+# What the answer engine may read a typed message as (bot.answering.engine), and what /metrics counts.
+INTENTS = ("answer", "setup", "activation", "handoff", "smalltalk", "fallback")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.engine import INTENTS
+from bot.core.types import INTENTS
 
 
 @pytest.mark.parametrize(
