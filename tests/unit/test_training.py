@@ -1,10 +1,10 @@
-"""Training the models: what they learn from, calibration, and training in a child process."""
+"""Training the models: what they learn from, and calibration (training in a child process: tests/e2e)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from bot.answering.training import fit, language_examples, target_examples, train_in_child
+from bot.answering.training import fit, language_examples, target_examples
 
 
 def test_targets_are_every_article_and_intent_and_program_names_teach_setup(kb):
@@ -28,9 +28,3 @@ def test_a_model_learns_its_examples_and_its_probabilities_sum_to_one():
     assert np.isclose(p.sum(), 1.0)
     assert model.temperature > 0
 
-
-def test_the_engine_trains_in_a_child_process(kb, engine):
-    models = train_in_child(kb.root)
-    assert models.target.classes == engine.target_model.classes
-    text = "come funziona imap?"
-    assert np.allclose(models.target.probabilities(text), engine.target_model.probabilities(text), atol=1e-4)
