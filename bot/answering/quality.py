@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 
 from bot.answering.engine import Analysis, AnswerEngine
+from bot.knowledge.language import LANGUAGES
 
-LANGS = ("it", "en")
+LANGS = LANGUAGES  # the labelled sets speak every language of the knowledge base
 CALIBRATION_BINS = 10
 
 
