@@ -28,7 +28,7 @@ from bot.conversation.texts import Texts
 from bot.core.address import looks_like_password
 from bot.core.callbacks import decode
 from bot.core.session import Session, SessionKey
-from bot.core.types import Effect, Inbound, OpenTicket, RelayToTeam, Reply
+from bot.core.types import Effect, Inbound, RelayToTeam, Reply
 from bot.flows.base import Context, Flow, Gettext, Start
 from bot.i18n import Translator
 from bot.knowledge.base import KnowledgeBase
@@ -52,10 +52,6 @@ class Outcome:
     def relay(self) -> bool:
         """The customer is with the support team: the message is passed on."""
         return RelayToTeam() in self.effects
-
-    @property
-    def opens_ticket(self) -> bool:
-        return any(isinstance(e, OpenTicket) for e in self.effects)
 
 
 class Conversation:
